@@ -1,0 +1,135 @@
+"""The Interpreter: TFLite's Python face over a lowered plan and the C executor."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import kernels
+from .errors import InputError
+from .graph import Graph, Tensor
+from .loader import load
+from .plan import ALIGN, Plan, lower
+
+
+def _aligned_zeros(nbytes: int) -> np.ndarray:
+    """A zeroed uint8 buffer whose first byte is ALIGN-aligned (the planner aligns offsets)."""
+    raw = np.zeros(nbytes + ALIGN, np.uint8)
+    start = (-raw.ctypes.data) % ALIGN
+    return raw[start:start + nbytes]
+
+
+class Interpreter:
+    """Run a quantized .tflite model; the method names follow tf.lite.Interpreter.
+
+    >>> it = Interpreter(default_model_path())          # doctest: +SKIP
+    >>> it.allocate_tensors()
+    >>> x = it.get_input_details()[0]
+    """
+
+    def __init__(self, model_path: str | Path | bytes | None = None, *,
+                 model_content: bytes | None = None) -> None:
+        source = model_content if model_content is not None else model_path
+        if source is None:
+            raise InputError("give a model path or model_content bytes")
+        self._graph: Graph = load(source)
+        self._plan: Plan = lower(self._graph)
+        self._consts = _aligned_zeros(self._plan.consts.nbytes)
+        self._consts[:] = self._plan.consts
+        self._arena = _aligned_zeros(self._plan.arena_bytes)
+        self._op_names = [op.name for op in self._plan.ops]
+        self._tensors = {t.index: t for t in self._graph.tensors}
+        self.reset_all_variables()
+
+    # -- sizes -----------------------------------------------------------------------------
+    @property
+    def arena_bytes(self) -> int:
+        """Bytes of RAM the planned arena takes (every activation, state and scratch buffer)."""
+        return self._plan.arena_bytes
+
+    @property
+    def const_bytes(self) -> int:
+        """Bytes of weights and other constants (flash on a board)."""
+        return int(self._plan.consts.nbytes)
+
+    # -- TFLite API --------------------------------------------------------------------------
+    def allocate_tensors(self) -> None:
+        """Kept for TFLite compatibility: the arena is planned and allocated at construction."""
+
+    def get_input_details(self) -> list[dict[str, Any]]:
+        return [self._details(t) for t in self._graph.inputs]
+
+    def get_output_details(self) -> list[dict[str, Any]]:
+        return [self._details(t) for t in self._graph.outputs]
+
+    def get_tensor_details(self) -> list[dict[str, Any]]:
+        return [self._details(t) for t in self._graph.tensors]
+
+    def set_tensor(self, tensor_index: int, value: Any) -> None:
+        t = self._io_tensor(tensor_index, inputs_only=True)
+        arr = np.asarray(value)
+        if arr.dtype != t.dtype:
+            raise InputError(f"{t.describe()}: got dtype {arr.dtype}, expected {t.dtype}")
+        if arr.shape != t.shape:
+            raise InputError(f"{t.describe()}: got shape {list(arr.shape)}, expected {list(t.shape)}")
+        self._view(t)[...] = arr
+
+    def get_tensor(self, tensor_index: int) -> np.ndarray:
+        return self._view(self._io_tensor(tensor_index, inputs_only=False)).copy()
+
+    def invoke(self) -> None:
+        kernels.run_plan(self._plan.words, self._consts, self._arena, self._op_names)
+
+    def reset_all_variables(self) -> None:
+        """Reset state tensors (LSTM/SVDF) as TFLM does: int8 to its zero point, others to 0."""
+        for t in self._graph.variables:
+            view = self._view(t)
+            if t.data is not None:
+                view[...] = t.data
+            else:
+                view[...] = t.zero_point if t.dtype == np.int8 else 0
+
+    def run(self, inputs: dict[str, np.ndarray] | list[np.ndarray]) -> dict[str, np.ndarray]:
+        """Set inputs (by name or in order), invoke, and return the outputs by name."""
+        items = (list(inputs.items()) if isinstance(inputs, dict)
+                 else [(t.name, x) for t, x in zip(self._graph.inputs, inputs)])
+        by_name = {t.name: t for t in self._graph.inputs}
+        if len(items) != len(by_name):
+            raise InputError(f"expected {len(by_name)} inputs, got {len(items)}")
+        for name, x in items:
+            if name not in by_name:
+                raise InputError(f"no input named {name!r}; inputs are {list(by_name)}")
+            self.set_tensor(by_name[name].index, x)
+        self.invoke()
+        return {t.name: self.get_tensor(t.index) for t in self._graph.outputs}
+
+    # -- internals ---------------------------------------------------------------------------
+    def _details(self, t: Tensor) -> dict[str, Any]:
+        q = t.quant
+        return {
+            "name": t.name, "index": t.index, "shape": np.array(t.shape, np.int32),
+            "shape_signature": np.array(t.shape, np.int32), "dtype": t.dtype.type,
+            "quantization": (q.scale[0], q.zero_point[0]) if q else (0.0, 0),
+            "quantization_parameters": {
+                "scales": np.array(q.scale if q else (), np.float32),
+                "zero_points": np.array(q.zero_point if q else (), np.int32),
+                "quantized_dimension": q.axis if q else 0},
+            "sparsity_parameters": {},
+        }
+
+    def _io_tensor(self, index: int, inputs_only: bool) -> Tensor:
+        t = self._tensors.get(int(index)) if isinstance(index, (int, np.integer)) else None
+        if t is None:
+            raise InputError(f"no tensor with index {index!r}")
+        if inputs_only and t not in self._graph.inputs:
+            raise InputError(f"{t.describe()} is not a model input")
+        if t.index not in self._plan.tensor_buffer:
+            raise InputError(f"{t.describe()} has no storage in the plan (folded or unused)")
+        return t
+
+    def _view(self, t: Tensor) -> np.ndarray:
+        b = self._plan.buffers[self._plan.tensor_buffer[t.index]]
+        region = self._arena if b.in_arena else self._consts
+        raw = region[b.offset:b.offset + t.nbytes]
+        return raw.view(t.dtype).reshape(t.shape)

@@ -1,0 +1,2 @@
+"""Lowerings: (stub, filled in by its family)."""
+from __future__ import annotations

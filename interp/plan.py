@@ -1,0 +1,205 @@
+"""Lowering a verified Graph to a Plan: the int32 op table, the constant blob and the arena layout.
+
+Each op family in interp/ops registers a lowering function `lower(op, pb)` that reads the op's
+tensors and options, precomputes integer parameters, and calls `pb.emit(opcode, args)` with
+tensor ids from `pb.tensor(...)`, `pb.const(...)` or `pb.scratch(...)`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from .errors import ModelError, UnsupportedOperatorError
+from .graph import Graph, Operator, Tensor
+
+ALIGN = 16
+QK_PLAN_MAGIC = 0x31504B51
+QK_ARENA, QK_CONST = 0, 1
+
+# Dtype codes shared with qk.h.
+DTYPE_CODES = {np.dtype(np.float32): 0, np.dtype(np.int32): 2, np.dtype(np.uint8): 3,
+               np.dtype(np.int64): 4, np.dtype(np.bool_): 6, np.dtype(np.int16): 7,
+               np.dtype(np.int8): 9}
+
+Lowering = Callable[[Operator, "PlanBuilder"], None]
+LOWERINGS: dict[str, Lowering] = {}
+
+
+def register(*names: str) -> Callable[[Lowering], Lowering]:
+    """Decorator: the function lowers the TFLite ops `names`."""
+    def deco(fn: Lowering) -> Lowering:
+        for n in names:
+            LOWERINGS[n] = fn
+        return fn
+    return deco
+
+
+def align(n: int, a: int = ALIGN) -> int:
+    return (n + a - 1) // a * a
+
+
+@dataclass(eq=False)
+class Buffer:
+    """One plan tensor: a constant blob slice or an arena buffer with a lifetime in op steps."""
+
+    nbytes: int
+    name: str
+    const: np.ndarray | None = None  # bytes for constants
+    first: int = -1  # first and last op step using it (arena buffers)
+    last: int = -1
+    offset: int = -1
+
+    @property
+    def in_arena(self) -> bool:
+        return self.const is None
+
+
+@dataclass
+class PlannedOp:
+    opcode: int
+    args: list[int]
+    op_index: int  # the graph operator it came from
+    name: str
+
+
+@dataclass
+class Plan:
+    words: np.ndarray  # int32 plan for qk_plan_run
+    consts: np.ndarray  # uint8 constant blob
+    arena_bytes: int
+    buffers: list[Buffer]
+    tensor_buffer: dict[int, int]  # graph tensor index -> buffer id
+    ops: list[PlannedOp] = field(default_factory=list)
+
+
+class PlanBuilder:
+    def __init__(self, graph: Graph) -> None:
+        self.graph = graph
+        self.buffers: list[Buffer] = []
+        self.tensor_buffer: dict[int, int] = {}
+        self.ops: list[PlannedOp] = []
+        self.current: Operator | None = None
+
+    # -- tensors -------------------------------------------------------------------------
+    def tensor(self, t: Tensor | None) -> int:
+        """Plan id of a graph tensor (-1 for an absent optional input), marking its use now."""
+        if t is None:
+            return -1
+        bid = self.tensor_buffer.get(t.index)
+        if bid is None:
+            if t.is_const and not t.is_variable:
+                bid = self._add(Buffer(t.nbytes, t.name, const=_as_bytes(t.data)))
+            else:
+                bid = self._add(Buffer(t.nbytes, t.name))
+            self.tensor_buffer[t.index] = bid
+        self._use(bid)
+        return bid
+
+    def const(self, values: np.ndarray, name: str = "param") -> int:
+        """A constant made by lowering (multipliers, shifts, tables)."""
+        return self._add(Buffer(values.nbytes, name, const=_as_bytes(values)))
+
+    def scratch(self, nbytes: int, name: str = "scratch") -> int:
+        """An arena buffer live only during the current op."""
+        bid = self._add(Buffer(nbytes, name))
+        self._use(bid)
+        return bid
+
+    def alias(self, out: Tensor, src: Tensor) -> None:
+        """Let `out` share `src`'s storage (reshape-like ops: same bytes, new shape)."""
+        if out.nbytes != src.nbytes:
+            raise ModelError(f"cannot alias {out.describe()} to {src.describe()}: sizes differ")
+        if out.index in self.tensor_buffer:
+            raise ModelError(f"{out.describe()} is produced twice")
+        self.tensor_buffer[out.index] = self.tensor(src)
+
+    def emit(self, opcode: int, args: list[int]) -> None:
+        assert self.current is not None
+        words = [int(a) for a in args]
+        for a in words:
+            if not -(2**31) <= a < 2**31:
+                raise ModelError(f"{self.current.describe()}: parameter {a} does not fit in int32")
+        self.ops.append(PlannedOp(opcode, words, self.current.index, self.current.name))
+
+    def _add(self, b: Buffer) -> int:
+        self.buffers.append(b)
+        return len(self.buffers) - 1
+
+    def _use(self, bid: int) -> None:
+        b = self.buffers[bid]
+        if b.in_arena:
+            step = len(self.ops)
+            b.first = step if b.first < 0 else min(b.first, step)
+            b.last = max(b.last, step)
+
+
+def _as_bytes(a: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
+
+
+def lower(graph: Graph) -> Plan:
+    """Lower every op; collect every unsupported op into one UnsupportedOperatorError."""
+    from . import ops  # noqa: F401  (registers the lowerings)
+
+    pb = PlanBuilder(graph)
+    for t in graph.inputs + graph.variables:
+        pb.tensor(t)
+    problems = []
+    for op in graph.operators:
+        fn = LOWERINGS.get(op.name)
+        if fn is None:
+            problems.append(f"{op.describe()}: operator not supported")
+            continue
+        pb.current = op
+        try:
+            fn(op, pb)
+        except UnsupportedOperatorError as e:
+            problems.extend(e.problems)
+    if problems:
+        raise UnsupportedOperatorError(problems)
+    end = max(len(pb.ops) - 1, 0)
+    for t in graph.outputs:
+        pb.tensor(t)
+    for t in graph.inputs + graph.outputs + graph.variables:  # live for the whole invoke
+        b = pb.buffers[pb.tensor_buffer[t.index]]
+        if b.in_arena:
+            b.first, b.last = 0, max(b.last, end)
+    arena_bytes = place(pb.buffers)
+    return _assemble(pb, arena_bytes)
+
+
+def place(buffers: list[Buffer]) -> int:
+    """Greedy by size, lowest offset that fits among buffers with overlapping lifetimes."""
+    arena = [b for b in buffers if b.in_arena]
+    placed: list[Buffer] = []
+    for b in sorted(arena, key=lambda b: (-b.nbytes, b.first)):
+        offset = 0
+        for other in sorted((o for o in placed if o.first <= b.last and b.first <= o.last),
+                            key=lambda o: o.offset):
+            if offset + b.nbytes <= other.offset:
+                break
+            offset = max(offset, align(other.offset + other.nbytes))
+        b.offset = offset
+        placed.append(b)
+    return max((align(b.offset + b.nbytes) for b in arena), default=0)
+
+
+def _assemble(pb: PlanBuilder, arena_bytes: int) -> Plan:
+    blob = bytearray()
+    table = []
+    for b in pb.buffers:
+        if b.in_arena:
+            table += [QK_ARENA, b.offset, b.nbytes]
+        else:
+            assert b.const is not None
+            b.offset = len(blob)
+            blob += b.const.tobytes()
+            blob += bytes(align(len(blob)) - len(blob))
+            table += [QK_CONST, b.offset, b.nbytes]
+    words = [QK_PLAN_MAGIC, len(pb.buffers), len(pb.ops), arena_bytes] + table
+    for op in pb.ops:
+        words += [op.opcode, len(op.args)] + op.args
+    return Plan(np.array(words, np.int32), np.frombuffer(bytes(blob), np.uint8), arena_bytes,
+                pb.buffers, pb.tensor_buffer, pb.ops)

@@ -1,0 +1,69 @@
+"""Requantization math on the Python side, in one place: multipliers, shifts, activation ranges.
+
+Mirrors TFLite's QuantizeMultiplier / CalculateActivationRangeQuantized exactly, so the integer
+parameters handed to C are the ones TFLM computes at Prepare time.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .errors import ModelError
+
+INT_RANGES = {np.dtype(np.int8): (-128, 127), np.dtype(np.int16): (-32768, 32767),
+              np.dtype(np.uint8): (0, 255), np.dtype(np.int32): (-(2**31), 2**31 - 1)}
+
+
+def round_half_away(x: float) -> int:
+    """std::round: halves go away from zero (Python's round() goes to even)."""
+    return int(math.floor(abs(x) + 0.5)) * (1 if x >= 0 else -1)
+
+
+def quantize_multiplier(real: float) -> tuple[int, int]:
+    """(Q31 multiplier, shift) with real == mult * 2^(shift - 31), as TFLite's QuantizeMultiplier."""
+    if real == 0.0:
+        return 0, 0
+    if not math.isfinite(real):
+        raise ModelError(f"non-finite requantization scale {real}")
+    frac, shift = math.frexp(real)
+    q = round_half_away(frac * (1 << 31))
+    if q == 1 << 31:
+        q //= 2
+        shift += 1
+    if shift < -31:
+        return 0, 0
+    if shift > 30:
+        return (1 << 31) - 1, 30
+    return q, shift
+
+
+def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...] | list[float],
+                            output_scale: float, channels: int) -> tuple[np.ndarray, np.ndarray]:
+    """Q31 multipliers and shifts per output channel for conv-like ops (per-tensor broadcasts)."""
+    scales = list(filter_scales) if len(filter_scales) > 1 else [filter_scales[0]] * channels
+    if len(scales) != channels:
+        raise ModelError(f"{len(scales)} filter scales for {channels} output channels")
+    pairs = [quantize_multiplier(input_scale * s / output_scale) for s in scales]
+    return (np.array([m for m, _ in pairs], np.int32), np.array([s for _, s in pairs], np.int32))
+
+
+def quantize_value(x: float, scale: float, zero_point: int) -> int:
+    """TFLite's Quantize(): zero_point + round(x / scale), the division in float32."""
+    return zero_point + round_half_away(float(np.float32(x) / np.float32(scale)))
+
+
+def activation_range(activation: int, scale: float, zero_point: int, dtype: np.dtype) -> tuple[int, int]:
+    """CalculateActivationRangeQuantized for a fused activation code (schema ActivationFunctionType)."""
+    qmin, qmax = INT_RANGES[np.dtype(dtype)]
+    if activation == 0:  # NONE
+        return qmin, qmax
+    if activation == 1:  # RELU
+        return max(qmin, quantize_value(0.0, scale, zero_point)), qmax
+    if activation == 3:  # RELU6
+        return (max(qmin, quantize_value(0.0, scale, zero_point)),
+                min(qmax, quantize_value(6.0, scale, zero_point)))
+    if activation == 2:  # RELU_N1_TO_1
+        return (max(qmin, quantize_value(-1.0, scale, zero_point)),
+                min(qmax, quantize_value(1.0, scale, zero_point)))
+    raise ModelError(f"fused activation {activation} is not supported on quantized tensors")
