@@ -31,5 +31,5 @@ builder.set_source(
     extra_link_args=["-fsanitize=address,undefined"] if os.environ.get("QK_SANITIZE") else [],
 )
 
-if __name__ == "__main__":
-    builder.compile(verbose=True)
+if __name__ == "__main__":  # in-place build for development: python interp/_ffi_build.py
+    builder.compile(tmpdir=str(ROOT), verbose=False)
