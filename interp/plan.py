@@ -142,7 +142,9 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
 def lower(graph: Graph) -> Plan:
     """Lower every op; collect every unsupported op into one UnsupportedOperatorError."""
     from . import ops  # noqa: F401  (registers the lowerings)
+    from .fold import fold_constants
 
+    graph = fold_constants(graph)
     pb = PlanBuilder(graph)
     for t in graph.inputs + graph.variables:
         pb.tensor(t)
