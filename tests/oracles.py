@@ -11,7 +11,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-MODELS = Path(__file__).resolve().parent.parent.parent / "shared" / "models"
+MODELS = Path(os.environ.get("INTERP_MODELS")
+              or Path(__file__).resolve().parent.parent.parent / "shared" / "models")
 IN_CI = bool(os.environ.get("CI"))
 
 
