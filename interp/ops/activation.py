@@ -1,2 +1,249 @@
-"""Lowerings: (stub, filled in by its family)."""
+"""Lowerings: SOFTMAX, LOGISTIC, TANH, HARD_SWISH, LEAKY_RELU, RELU, RELU6, RELU_N1_TO_1.
+
+Parameters are computed exactly as TFLM's Prepare functions do (including their float32
+arithmetic where TFLM uses float), so the C kernels reproduce its reference kernels bit for bit.
+"""
 from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from .. import quant
+from ..errors import ModelError
+from ..graph import Operator, Tensor
+from ..plan import DTYPE_CODES, PlanBuilder, register
+from .common import need, quantized, unsupported
+
+QK_OP_SOFTMAX = 43
+QK_OP_LOGISTIC = 44
+QK_OP_TANH = 45
+QK_OP_HARD_SWISH = 46
+QK_OP_LEAKY_RELU = 47
+QK_OP_RELU = 48
+
+f32 = np.float32
+
+# TFLite's sigmoid_table_uint16 (kernels/internal/common.h): sigmoid(i / 24) in Q0.16. The int16
+# LOGISTIC and TANH kernels interpolate in it. The values are not exactly round(2^16 * sigmoid),
+# so the table is data, not something we can regenerate.
+SIGMOID_TABLE_U16 = np.array([
+    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498,
+    40149, 40794, 41432, 42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255,
+    46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409, 51865,
+    52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174,
+    56503, 56823, 57133, 57433, 57724, 58007, 58280, 58544, 58800, 59048, 59288,
+    59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110, 61279, 61441,
+    61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886,
+    62990, 63090, 63186, 63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835,
+    63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308, 64357, 64405, 64450,
+    64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845,
+    64873, 64900, 64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097,
+    65115, 65132, 65149, 65164, 65179, 65194, 65208, 65221, 65234, 65246, 65258,
+    65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360,
+    65367, 65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425,
+    65429, 65433, 65438, 65442, 65445, 65449, 65453, 65456, 65459, 65462, 65465,
+    65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
+    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508,
+    65509, 65510, 65511, 65512, 65513, 65514, 65515, 65516, 65517, 65517, 65518,
+    65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524, 65525,
+    65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529,
+    65529, 65529, 65530, 65530, 65530, 65530, 65531, 65531, 65531, 65531, 65531,
+    65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533, 65533, 65533,
+    65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534,
+    65534, 65534, 65535], np.uint16)
+assert SIGMOID_TABLE_U16.size == 256
+
+
+def _expf(x: np.float32) -> np.float32:
+    return f32(math.exp(float(x)))
+
+
+def _one_over_one_plus(x: np.float32) -> np.float32:
+    return f32(f32(1.0) / f32(f32(1.0) + x))
+
+
+_LUTS: dict[str, np.ndarray] = {}
+
+
+def _softmax_luts() -> tuple[np.ndarray, np.ndarray]:
+    """The two int16 softmax tables TFLM builds in SoftmaxPrepare (the same for every op)."""
+    if not _LUTS:
+        _LUTS["exp"] = quant.gen_lut_int16(_expf, -10.0, 0.0, -1.0, 1.0)
+        _LUTS["recip"] = quant.gen_lut_int16(_one_over_one_plus, 0.0, 1.0, -1.0, 1.0)
+    return _LUTS["exp"], _LUTS["recip"]
+
+
+def _unary(op: Operator, *dtypes: type) -> tuple[Tensor, Tensor]:
+    """The op's one input and one output: quantized per tensor, same element count."""
+    need(op, 1)
+    x, out = op.inputs[0], op.outputs[0]
+    assert x is not None
+    quantized(op, x, *dtypes)
+    quantized(op, out, *dtypes)
+    if x.quant.per_channel or out.quant.per_channel:
+        raise unsupported(op, "per-channel quantization")
+    if x.size != out.size:
+        raise ModelError(f"{op.describe()}: output {list(out.shape)} does not match input "
+                         f"{list(x.shape)}")
+    return x, out
+
+
+def _same_type(op: Operator, x: Tensor, out: Tensor) -> None:
+    if x.dtype != out.dtype:
+        raise unsupported(op, f"input {x.dtype.name} with output {out.dtype.name}")
+
+
+def _shift_ok(op: Operator, what: str, shift: int) -> None:
+    if not -31 <= shift <= 30:
+        raise unsupported(op, f"{what} requantization shift {shift} is out of range")
+
+
+@register("SOFTMAX")
+def lower_softmax(op: Operator, pb: PlanBuilder) -> None:
+    x, out = _unary(op, np.int8, np.int16)
+    if len(x.shape) < 1 or tuple(x.shape) != tuple(out.shape):
+        raise ModelError(f"{op.describe()}: input and output shapes must match")
+    beta = float(op.options.get("beta", 0.0))
+    depth = x.shape[-1]
+    if depth < 1:
+        raise unsupported(op, "empty last axis")
+    outer = x.size // depth
+    exp_id = recip_id = -1
+    if x.dtype == np.int16:
+        if out.dtype != np.int16:
+            raise unsupported(op, f"int16 input with {out.dtype.name} output")
+        if out.zero_point != 0 or abs(f32(out.scale) - f32(1 / 32768)) > f32(0.001) * f32(1 / 32768):
+            raise unsupported(op, "int16 output must have zero point 0 and scale 1/32768")
+        real = float(f32(x.scale)) * beta / (10.0 / 65535.0)
+        mult, shift = quant.quantize_multiplier_unclamped(real)
+        _shift_ok(op, "input", shift)
+        diff_min = 0
+        exp_lut, recip_lut = _softmax_luts()
+        exp_id, recip_id = pb.const(exp_lut, "softmax_exp_lut"), pb.const(recip_lut, "softmax_recip_lut")
+    else:
+        if out.dtype == np.int16:
+            if out.zero_point != -32768 or \
+                    abs(f32(out.scale) - f32(1 / 65536)) > f32(0.001) * f32(1 / 65536):
+                raise unsupported(op, "int16 output must have zero point -32768 and scale 1/65536")
+        elif out.zero_point != -128 or f32(out.scale) != f32(1 / 256):
+            raise unsupported(op, "int8 output must have zero point -128 and scale 1/256")
+        # PreprocessSoftmaxScaling with 5 integer bits, then CalculateInputRadius
+        real = min(beta * float(f32(x.scale)) * float(1 << 26), float((1 << 31) - 1))
+        if not real > 1.0:
+            raise unsupported(op, f"beta * input scale {beta * x.scale} is too small for TFLM")
+        mult, shift = quant.quantize_multiplier_unclamped(real)
+        if not 0 <= shift <= 31:
+            raise unsupported(op, f"input shift {shift} is out of range")
+        diff_min = -int(math.floor(31.0 * float(1 << 26) / float(1 << shift)))
+    pb.emit(QK_OP_SOFTMAX, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype],
+                            DTYPE_CODES[out.dtype], outer, depth, mult, shift, diff_min,
+                            exp_id, recip_id])
+
+
+def _sigmoid_params(op: Operator, x: Tensor, out: Tensor, is_tanh: bool) -> list[int]:
+    """[in_zp, radius, mult, shift] as TFLM's logistic/tanh Prepare computes them."""
+    if x.dtype == np.int8:
+        real = float(f32(x.scale)) * float(1 << 27)  # 4 integer bits
+        q, shift = math.frexp(real)
+        mult = quant.round_half_away(q * (1 << 31))
+        if mult == 1 << 31:  # static_cast<int32_t> of 2^31 wraps on the targets TFLM runs on
+            mult = -(1 << 31)
+        if shift < 0:
+            raise unsupported(op, f"input scale {x.scale} is too small")
+        radius = int(math.floor(15.0 * float(1 << 27) / float(1 << shift)))
+        return [x.zero_point, radius, mult, shift]
+    if x.zero_point != 0 or out.zero_point != 0:
+        raise unsupported(op, "int16 needs zero points 0")
+    pot, log2 = quant.checked_log2(x.scale)
+    shift = 12 + log2
+    pot = pot and (shift in (0, 1) if is_tanh else shift == 0)
+    if pot:
+        mult, shift = 3 << shift, 0
+    else:
+        m = float(f32(x.scale)) * 4096.0 * 3.0
+        shift = 0
+        while m <= 32767.0 / 2.0 and shift <= 30:
+            shift += 1
+            m *= 2.0
+        mult = int(m)
+    if mult > 32767:
+        raise unsupported(op, f"input scale {x.scale} is too large for the int16 table")
+    out_pot, out_log2 = quant.checked_log2(out.scale)
+    if not out_pot or out_log2 != -15:
+        raise unsupported(op, "int16 output scale must be 2^-15")
+    return [0, 0, mult, shift]
+
+
+@register("LOGISTIC", "TANH")
+def lower_sigmoid(op: Operator, pb: PlanBuilder) -> None:
+    x, out = _unary(op, np.int8, np.int16)
+    _same_type(op, x, out)
+    is_tanh = op.name == "TANH"
+    if x.dtype == np.int8 and not is_tanh and out.zero_point != -128:
+        raise unsupported(op, "int8 output zero point must be -128")
+    params = _sigmoid_params(op, x, out, is_tanh)
+    table = pb.const(SIGMOID_TABLE_U16, "sigmoid_table") if x.dtype == np.int16 else -1
+    pb.emit(QK_OP_TANH if is_tanh else QK_OP_LOGISTIC,
+            [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size, *params, table])
+
+
+def _downscale16(m: int) -> int:
+    """DownScaleInt32ToInt16Multiplier."""
+    return 32767 if m >= (2**31 - 1) - (1 << 15) else (m + (1 << 15)) >> 16
+
+
+@register("HARD_SWISH")
+def lower_hard_swish(op: Operator, pb: PlanBuilder) -> None:
+    x, out = _unary(op, np.int8)
+    hires = f32(f32(1.0 / 128.0) * f32(x.scale))
+    out_m, out_e = quant.quantize_multiplier_unclamped(float(f32(hires / f32(out.scale))))
+    if out_e > 0 or out_e < -31:
+        raise unsupported(op, f"output multiplier exponent {out_e} is out of range")
+    relu_m, relu_e = quant.quantize_multiplier_unclamped(
+        float(f32(hires / f32(f32(3.0) / f32(32768.0)))))
+    if not -31 <= relu_e <= 31:
+        raise unsupported(op, f"reluish multiplier exponent {relu_e} is out of range")
+    pb.emit(QK_OP_HARD_SWISH, [pb.tensor(x), pb.tensor(out), x.size, x.zero_point,
+                               out.zero_point, _downscale16(out_m), out_e,
+                               _downscale16(relu_m), relu_e])
+
+
+@register("LEAKY_RELU")
+def lower_leaky_relu(op: Operator, pb: PlanBuilder) -> None:
+    x, out = _unary(op, np.int8, np.int16)
+    _same_type(op, x, out)
+    alpha = f32(op.options.get("alpha", 0.0))
+    m_a, s_a = quant.quantize_multiplier_unclamped(
+        float(f32(f32(f32(x.scale) * alpha) / f32(out.scale))))
+    m_id, s_id = quant.quantize_multiplier_unclamped(float(f32(f32(x.scale) / f32(out.scale))))
+    _shift_ok(op, "alpha", s_a)
+    _shift_ok(op, "identity", s_id)
+    pb.emit(QK_OP_LEAKY_RELU, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size,
+                               x.zero_point, out.zero_point, m_id, s_id, m_a, s_a])
+
+
+@register("RELU", "RELU6", "RELU_N1_TO_1")
+def lower_relu(op: Operator, pb: PlanBuilder) -> None:
+    x, out = _unary(op, np.int8, np.int16)
+    _same_type(op, x, out)
+    qmin, qmax = quant.INT_RANGES[x.dtype]
+    if op.name == "RELU6":
+        # TFLM's Relu6 clamps the input values to [q(0), q(6)] of the *input* quantization and
+        # writes them unchanged (no requantization to the output's scale).
+        zero = x.zero_point
+        six = int(quant.round_f32(f32(f32(6.0) / f32(x.scale)))) + x.zero_point
+        six = min(max(six, qmin), qmax)
+        pb.emit(QK_OP_RELU, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size,
+                             x.zero_point, out.zero_point, 0, 0, max(zero, qmin), six, 0])
+        return
+    if x.dtype == np.int16 and (x.zero_point != 0 or out.zero_point != 0):
+        raise unsupported(op, "int16 needs zero points 0")
+    mult, shift = quant.quantize_multiplier_unclamped(float(f32(x.scale)) / float(f32(out.scale)))
+    _shift_ok(op, "output", shift)
+    if op.name == "RELU":
+        lo, hi = max(qmin, out.zero_point), qmax
+    else:  # RELU_N1_TO_1: LiteRT's quantized range for [-1, 1]
+        lo, hi = quant.activation_range(2, out.scale, out.zero_point, out.dtype)
+    pb.emit(QK_OP_RELU, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size,
+                         x.zero_point, out.zero_point, mult, shift, lo, hi, 1])
