@@ -213,10 +213,11 @@ def lower_hard_swish(op: Operator, pb: PlanBuilder) -> None:
 def lower_leaky_relu(op: Operator, pb: PlanBuilder) -> None:
     x, out = _unary(op, np.int8, np.int16)
     _same_type(op, x, out)
-    alpha = f32(op.options.get("alpha", 0.0))
-    m_a, s_a = quant.quantize_multiplier_unclamped(
-        float(f32(f32(f32(x.scale) * alpha) / f32(out.scale))))
-    m_id, s_id = quant.quantize_multiplier_unclamped(float(f32(f32(x.scale) / f32(out.scale))))
+    # in double precision (checked against tflite-micro: float32 math differs in rare elements)
+    alpha = float(f32(op.options.get("alpha", 0.0)))
+    s_in, s_out = float(f32(x.scale)), float(f32(out.scale))
+    m_a, s_a = quant.quantize_multiplier_unclamped(s_in * alpha / s_out)
+    m_id, s_id = quant.quantize_multiplier_unclamped(s_in / s_out)
     _shift_ok(op, "alpha", s_a)
     _shift_ok(op, "identity", s_id)
     pb.emit(QK_OP_LEAKY_RELU, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size,
