@@ -109,7 +109,9 @@ def test_leaky_relu(dtype, shape, s_in, z_in, ratio_exp, z_out, alpha, seed) -> 
     s_out = float(f32(s_in * 10.0 ** ratio_exp))
     model = unary_model("LEAKY_RELU", shape, dtype, s_in, z_in, s_out, z_out,
                         {"alpha": float(f32(alpha))})
-    assert_matches_tflm(model, [random_input(shape, dtype, seed)])
+    # TFLM computes the two multipliers in double, LiteRT in float32: their results differ by 1
+    # in rare elements (e.g. int16, s_in=1.0, s_out=1.3374, x=26488), so TFLM only.
+    assert_matches_tflm(model, [random_input(shape, dtype, seed)], litert=False)
 
 
 # -- RELU family --------------------------------------------------------------------------------
@@ -143,6 +145,25 @@ def test_relu_n1_to_1_matches_litert(shape, s_in, z_in, ratio_exp, z_out, seed) 
     model = unary_model("RELU_N1_TO_1", shape, np.int8, s_in, z_in, s_out, z_out)
     x = random_input(shape, np.int8, seed)
     np.testing.assert_array_equal(run_interp(model, [x])[0], run_litert(model, [x])[0])
+
+
+# -- every int8 input value through each int8 op ------------------------------------------------
+
+@given(st.sampled_from(["LOGISTIC", "TANH", "HARD_SWISH", "LEAKY_RELU", "RELU", "RELU6"]),
+       scales(-3.0, 0.5), zp8(), st.floats(-1.0, 0.5), zp8())
+def test_int8_all_values(name, s_in, z_in, ratio_exp, z_out) -> None:
+    x = np.arange(-128, 128, dtype=np.int8).reshape(16, 16)
+    s_out, options, litert = float(f32(s_in * 10.0 ** ratio_exp)), None, True
+    if name == "LOGISTIC":
+        s_out, z_out = 1 / 256, -128
+    elif name == "TANH":
+        s_out, z_out = 1 / 128, 0
+    elif name == "RELU6":
+        s_out, z_out = s_in, z_in
+    elif name == "LEAKY_RELU":
+        options, litert = {"alpha": 0.25}, False  # see test_leaky_relu
+    assert_matches_tflm(unary_model(name, x.shape, np.int8, s_in, z_in, s_out, z_out, options),
+                        [x], litert=litert)
 
 
 # -- a small multi-op graph: the KWS / VWW classifier head -------------------------------------
