@@ -90,7 +90,7 @@ class ModelWriter:
                 b.StartVector(1, len(raw), 16)
                 b.head = b.head - len(raw)
                 b.Bytes[b.head:b.head + len(raw)] = raw
-                vec = b.EndVector(len(raw))
+                vec = b.EndVector()
             b.StartObject(3)
             if vec is not None:
                 b.PrependUOffsetTRelativeSlot(0, vec, 0)
