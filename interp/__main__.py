@@ -35,10 +35,10 @@ def cmd_run(a: argparse.Namespace) -> int:
                           if info else rng.uniform(-1, 1, d["shape"]).astype(d["dtype"]))
     if len(arrays) != len(details):
         raise InterpError(f"model has {len(details)} inputs, got {len(arrays)} arrays")
-    for d, x in zip(details, arrays):
-        it.set_tensor(d["index"], x)
     times = []
     for _ in range(max(a.repeat, 1)):
+        for d, x in zip(details, arrays):  # the arena reuses input buffers, as TFLM's does
+            it.set_tensor(d["index"], x)
         t0 = time.perf_counter()
         it.invoke()
         times.append(time.perf_counter() - t0)

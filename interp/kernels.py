@@ -11,13 +11,23 @@ except ImportError as e:  # pragma: no cover - only without a build
     raise ImportError("interp's C extension is not built; run `pip install .` from the project root") from e
 
 
-def run_plan(words: np.ndarray, consts: np.ndarray, arena: np.ndarray, op_names: list[str]) -> None:
-    """Run a plan in `arena` (uint8, writable). Raises KernelError naming the failing op."""
+def run_plan(words: np.ndarray, consts: np.ndarray, arena: np.ndarray, op_names: list[str],
+             guards: np.ndarray | None = None) -> None:
+    """Run a plan in `arena` (uint8, writable). Raises KernelError naming the failing op.
+
+    With `guards` (int32 [n, 2] offset/bytes regions), runs in debug mode checking them after
+    every op.
+    """
     failed = ffi.new("int32_t *")
-    status = lib.qk_plan_run(
-        ffi.cast("const int32_t *", ffi.from_buffer(words)), len(words),
-        ffi.cast("const uint8_t *", ffi.from_buffer(consts)), consts.nbytes,
-        ffi.cast("uint8_t *", ffi.from_buffer(arena, require_writable=True)), arena.nbytes, failed)
+    args = (ffi.cast("const int32_t *", ffi.from_buffer(words)), len(words),
+            ffi.cast("const uint8_t *", ffi.from_buffer(consts)), consts.nbytes,
+            ffi.cast("uint8_t *", ffi.from_buffer(arena, require_writable=True)), arena.nbytes)
+    if guards is None or len(guards) == 0:
+        status = lib.qk_plan_run(*args, failed)
+    else:
+        flat = np.ascontiguousarray(guards, np.int32)
+        status = lib.qk_plan_run_guarded(*args, ffi.cast("const int32_t *", ffi.from_buffer(flat)),
+                                         len(flat), failed)
     if status != 0:
         detail = ffi.string(lib.qk_status_str(status)).decode("ascii")
         at = failed[0]

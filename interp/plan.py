@@ -6,15 +6,14 @@ tensor ids from `pb.tensor(...)`, `pb.const(...)` or `pb.scratch(...)`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 
 from .errors import ModelError, UnsupportedOperatorError
 from .graph import Graph, Operator, Tensor
-
-ALIGN = 16
+from .planner import ALIGN, ArenaLayout, align, place
 QK_PLAN_MAGIC = 0x31504B51
 QK_ARENA, QK_CONST = 0, 1
 
@@ -34,10 +33,6 @@ def register(*names: str) -> Callable[[Lowering], Lowering]:
             LOWERINGS[n] = fn
         return fn
     return deco
-
-
-def align(n: int, a: int = ALIGN) -> int:
-    return (n + a - 1) // a * a
 
 
 @dataclass(eq=False)
@@ -71,7 +66,10 @@ class Plan:
     arena_bytes: int
     buffers: list[Buffer]
     tensor_buffer: dict[int, int]  # graph tensor index -> buffer id
-    ops: list[PlannedOp] = field(default_factory=list)
+    ops: list[PlannedOp]
+    lower_bound: int  # largest total of bytes live at one op step
+    peak_step: int  # op step where that happens
+    guards: np.ndarray  # debug mode: int32 [n, 2] (offset, bytes) regions that must stay intact
 
 
 class PlanBuilder:
@@ -139,8 +137,11 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
 
 
-def lower(graph: Graph) -> Plan:
-    """Lower every op; collect every unsupported op into one UnsupportedOperatorError."""
+def lower(graph: Graph, guard: int = 0) -> Plan:
+    """Lower every op; collect every unsupported op into one UnsupportedOperatorError.
+
+    guard > 0 (debug) leaves that many guard bytes on each side of every arena buffer.
+    """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
 
@@ -164,31 +165,22 @@ def lower(graph: Graph) -> Plan:
     end = max(len(pb.ops) - 1, 0)
     for t in graph.outputs:
         pb.tensor(t)
-    for t in graph.inputs + graph.outputs + graph.variables:  # live for the whole invoke
+    # As in TFLM, inputs live from the start to their last use (set them before every invoke),
+    # outputs from their producer to the end, and state for the whole invoke.
+    for t in graph.inputs + graph.variables:
         b = pb.buffers[pb.tensor_buffer[t.index]]
-        if b.in_arena:
-            b.first, b.last = 0, max(b.last, end)
-    arena_bytes = place(pb.buffers)
-    return _assemble(pb, arena_bytes)
+        b.first = 0
+    for t in graph.outputs + graph.variables:
+        b = pb.buffers[pb.tensor_buffer[t.index]]
+        b.last = end
+    for b in pb.buffers:
+        b.first, b.last = min(b.first, end), min(b.last, end)
+    layout = place([b for b in pb.buffers if b.in_arena], guard)
+    return _assemble(pb, layout, guard)
 
 
-def place(buffers: list[Buffer]) -> int:
-    """Greedy by size, lowest offset that fits among buffers with overlapping lifetimes."""
-    arena = [b for b in buffers if b.in_arena]
-    placed: list[Buffer] = []
-    for b in sorted(arena, key=lambda b: (-b.nbytes, b.first)):
-        offset = 0
-        for other in sorted((o for o in placed if o.first <= b.last and b.first <= o.last),
-                            key=lambda o: o.offset):
-            if offset + b.nbytes <= other.offset:
-                break
-            offset = max(offset, align(other.offset + other.nbytes))
-        b.offset = offset
-        placed.append(b)
-    return max((align(b.offset + b.nbytes) for b in arena), default=0)
-
-
-def _assemble(pb: PlanBuilder, arena_bytes: int) -> Plan:
+def _assemble(pb: PlanBuilder, layout: ArenaLayout, guard: int) -> Plan:
+    arena_bytes = layout.arena_bytes
     blob = bytearray()
     table = []
     for b in pb.buffers:
@@ -203,5 +195,8 @@ def _assemble(pb: PlanBuilder, arena_bytes: int) -> Plan:
     words = [QK_PLAN_MAGIC, len(pb.buffers), len(pb.ops), arena_bytes] + table
     for op in pb.ops:
         words += [op.opcode, len(op.args)] + op.args
+    guards = [pair for b in pb.buffers if b.in_arena and guard
+              for pair in ((b.offset - guard, guard), (b.offset + b.nbytes, guard))]
     return Plan(np.array(words, np.int32), np.frombuffer(bytes(blob), np.uint8), arena_bytes,
-                pb.buffers, pb.tensor_buffer, pb.ops)
+                pb.buffers, pb.tensor_buffer, pb.ops, layout.lower_bound, layout.peak_step,
+                np.array(guards, np.int32).reshape(-1, 2))
