@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import default_model
+from .budget import BOARDS
 from .errors import InterpError
 from .interpreter import Interpreter
 from .loader import load
@@ -19,7 +20,7 @@ def _model_source(path: str | None) -> bytes | Path:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    it = Interpreter(_model_source(a.model))
+    it = Interpreter(_model_source(a.model), ram_budget=a.ram, flash_budget=a.flash, board=a.board)
     details = it.get_input_details()
     if a.input:
         arrays = []
@@ -58,6 +59,13 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 
 def cmd_inspect(a: argparse.Namespace) -> int:
+    if a.memory or a.plot:
+        it = Interpreter(_model_source(a.model))
+        print(it.memory_report())
+        if a.plot:
+            plot_memory(it, a.plot)
+            print(f"saved memory timeline to {a.plot}")
+        return 0
     g = load(_model_source(a.model))
     print(f"{len(g.operators)} ops, {len(g.tensors)} tensors; description: {g.description!r}")
     print("inputs: " + ", ".join(t.describe() for t in g.inputs))
@@ -80,6 +88,31 @@ def cmd_inspect(a: argparse.Namespace) -> int:
     return 0
 
 
+def plot_memory(it: Interpreter, path: str) -> None:
+    """Arena offset vs op step, one rectangle per buffer; the peak step is marked."""
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise InterpError("--plot needs matplotlib (pip install matplotlib)") from None
+    plan = it._plan
+    fig, ax = plt.subplots(figsize=(10, 5))
+    for b in plan.buffers:
+        if b.in_arena:
+            ax.add_patch(plt.Rectangle((b.first - 0.45, b.offset), b.last - b.first + 0.9, b.nbytes,
+                                       alpha=0.6, edgecolor="k", linewidth=0.4))
+    ax.axvline(plan.peak_step, color="r", linestyle="--", label=f"peak (op step {plan.peak_step})")
+    ax.axhline(plan.arena_bytes, color="k", label=f"arena {plan.arena_bytes} B")
+    ax.set_xlim(-1, max(len(plan.ops), 1))
+    ax.set_ylim(0, max(plan.arena_bytes, 1) * 1.05)
+    ax.set_xlabel("op step")
+    ax.set_ylabel("arena offset (bytes)")
+    ax.legend(loc="upper right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m interp", description=__doc__)
     sub = ap.add_subparsers(dest="command", required=True)
@@ -89,9 +122,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--output", help="save outputs (.npy for one output, else .npz)")
     run.add_argument("--repeat", type=int, default=20, help="invokes to time (default 20)")
     run.add_argument("--seed", type=int, default=0, help="seed for random inputs")
+    run.add_argument("--ram", help="RAM budget, e.g. 64k: fail before running if the arena is larger")
+    run.add_argument("--flash", help="flash budget, e.g. 256k")
+    run.add_argument("--board", help="board preset for both budgets: " + ", ".join(sorted(BOARDS)))
     run.set_defaults(fn=cmd_run)
     ins = sub.add_parser("inspect", help="print ops, tensors and quantization parameters")
     ins.add_argument("model", nargs="?", help=".tflite file (default: bundled model)")
+    ins.add_argument("--memory", action="store_true", help="per-op live arena bytes")
+    ins.add_argument("--plot", help="draw the memory timeline to this .png (needs matplotlib)")
     ins.set_defaults(fn=cmd_inspect)
     a = ap.parse_args(argv)
     try:

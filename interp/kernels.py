@@ -15,8 +15,8 @@ def run_plan(words: np.ndarray, consts: np.ndarray, arena: np.ndarray, op_names:
              guards: np.ndarray | None = None) -> None:
     """Run a plan in `arena` (uint8, writable). Raises KernelError naming the failing op.
 
-    With `guards` (int32 [n, 2] offset/bytes regions), runs in debug mode checking them after
-    every op.
+    With `guards` (int32 [n, 4]: offset, bytes, first op, last op), runs in debug mode checking
+    them after every op.
     """
     failed = ffi.new("int32_t *")
     args = (ffi.cast("const int32_t *", ffi.from_buffer(words)), len(words),

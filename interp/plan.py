@@ -69,7 +69,7 @@ class Plan:
     ops: list[PlannedOp]
     lower_bound: int  # largest total of bytes live at one op step
     peak_step: int  # op step where that happens
-    guards: np.ndarray  # debug mode: int32 [n, 2] (offset, bytes) regions that must stay intact
+    guards: np.ndarray  # debug mode: int32 [n, 4] {offset, bytes, first op, last op} guard regions
 
 
 class PlanBuilder:
@@ -195,8 +195,9 @@ def _assemble(pb: PlanBuilder, layout: ArenaLayout, guard: int) -> Plan:
     words = [QK_PLAN_MAGIC, len(pb.buffers), len(pb.ops), arena_bytes] + table
     for op in pb.ops:
         words += [op.opcode, len(op.args)] + op.args
-    guards = [pair for b in pb.buffers if b.in_arena and guard
-              for pair in ((b.offset - guard, guard), (b.offset + b.nbytes, guard))]
+    guards = [g for b in pb.buffers if b.in_arena and guard
+              for g in ((b.offset - guard, guard, b.first, b.last),
+                        (b.offset + b.nbytes, guard, b.first, b.last))]
     return Plan(np.array(words, np.int32), np.frombuffer(bytes(blob), np.uint8), arena_bytes,
                 pb.buffers, pb.tensor_buffer, pb.ops, layout.lower_bound, layout.peak_step,
-                np.array(guards, np.int32).reshape(-1, 2))
+                np.array(guards, np.int32).reshape(-1, 4))

@@ -104,9 +104,9 @@ qk_status qk_plan_run(const int32_t *plan, int32_t plan_words, const uint8_t *co
                       size_t const_bytes, uint8_t *arena, size_t arena_bytes, int32_t *failed_op);
 
 /*
- * Debug run: like qk_plan_run, but first fills n_guards arena regions (guards[2i] = offset,
- * guards[2i+1] = bytes) with QK_GUARD_BYTE and checks them after every op; a changed byte
- * stops the run with QK_ERR_GUARD at that op.
+ * Debug run: like qk_plan_run, with n_guards arena regions {offset, bytes, first_op, last_op}
+ * around the buffers. Before op first_op a region is filled with QK_GUARD_BYTE; after every op
+ * in [first_op, last_op] it is checked, and a changed byte stops the run with QK_ERR_GUARD.
  */
 #define QK_GUARD_BYTE 0xA5
 qk_status qk_plan_run_guarded(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
