@@ -59,7 +59,8 @@ class Interpreter:
         self._consts = _aligned_zeros(self._plan.consts.nbytes)
         self._consts[:] = self._plan.consts
         self._arena = _aligned_zeros(self._plan.arena_bytes)
-        self._op_names = [op.name for op in self._plan.ops]
+        self._runner = kernels.PlanRunner(self._plan.words, self._consts, self._arena,
+                                          [op.name for op in self._plan.ops], self._plan.guards)
         self._tensors = {t.index: t for t in self._graph.tensors}
         self.reset_all_variables()
 
@@ -100,8 +101,7 @@ class Interpreter:
         return self._view(self._io_tensor(tensor_index, inputs_only=False)).copy()
 
     def invoke(self) -> None:
-        kernels.run_plan(self._plan.words, self._consts, self._arena, self._op_names,
-                         self._plan.guards)
+        self._runner.run()
 
     def memory_report(self) -> str:
         """Per-op live arena bytes, the peak op and the lower bound, as text."""

@@ -9,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import interp
+import interp.kernels
 from interp import default_model
 from interp.planner import align, live_bytes_per_step, place
 
@@ -84,7 +85,8 @@ def test_debug_mode_catches_a_broken_plan() -> None:
     out_buf = plan.tensor_buffer[it.get_output_details()[0]["index"]]
     words = plan.words.copy()
     words[4 + 3 * out_buf + 1] -= 8  # shift the output 8 bytes into its leading guard
-    plan.words = words
+    it._runner = interp.kernels.PlanRunner(words, it._consts, it._arena, ["op"] * len(plan.ops),
+                                           plan.guards)
     it.set_tensor(0, np.zeros((1, 128), np.int8))
     with pytest.raises(interp.KernelError) as e:
         it.invoke()
@@ -93,7 +95,7 @@ def test_debug_mode_catches_a_broken_plan() -> None:
 
 def test_executor_rejects_a_plan_larger_than_its_arena() -> None:
     it = interp.Interpreter(model_content=default_model.build())
-    it._arena = it._arena[:-1]
+    it._runner = interp.kernels.PlanRunner(it._plan.words, it._consts, it._arena[:-1], [])
     with pytest.raises(interp.KernelError) as e:
         it.invoke()
     assert e.value.status == -4
