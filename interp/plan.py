@@ -45,6 +45,7 @@ class Buffer:
     first: int = -1  # first and last op step using it (arena buffers)
     last: int = -1
     offset: int = -1
+    share: Buffer | None = None  # computed in place: this buffer reuses `share`'s bytes
 
     @property
     def in_arena(self) -> bool:
@@ -79,6 +80,7 @@ class PlanBuilder:
         self.tensor_buffer: dict[int, int] = {}
         self.ops: list[PlannedOp] = []
         self.current: Operator | None = None
+        self._in_place: list[tuple[int, int, int]] = []  # (out buffer, src buffer, op step)
 
     # -- tensors -------------------------------------------------------------------------
     def tensor(self, t: Tensor | None) -> int:
@@ -112,6 +114,12 @@ class PlanBuilder:
         if out.index in self.tensor_buffer:
             raise ModelError(f"{out.describe()} is produced twice")
         self.tensor_buffer[out.index] = self.tensor(src)
+
+    def in_place(self, out: Tensor, src: Tensor) -> None:
+        """The current op may write `out` over `src` (elementwise: out[i] depends only on
+        src[i], read before out[i] is written). Applied when this op is src's last use."""
+        if out.nbytes == src.nbytes and src.index in self.tensor_buffer:
+            self._in_place.append((self.tensor(out), self.tensor_buffer[src.index], len(self.ops)))
 
     def emit(self, opcode: int, args: list[int]) -> None:
         assert self.current is not None
@@ -175,8 +183,32 @@ def lower(graph: Graph, guard: int = 0) -> Plan:
         b.last = end
     for b in pb.buffers:
         b.first, b.last = min(b.first, end), min(b.last, end)
-    layout = place([b for b in pb.buffers if b.in_arena], guard)
+    pinned = {pb.tensor_buffer[t.index] for t in graph.outputs + graph.variables}
+    _share_in_place(pb, pinned)
+    layout = place([b for b in pb.buffers if b.in_arena and b.share is None], guard)
+    for b in pb.buffers:
+        if b.share is not None:
+            b.offset = b.share.offset
     return _assemble(pb, layout, guard)
+
+
+def _share_in_place(pb: PlanBuilder, pinned: set[int]) -> None:
+    """Merge in-place outputs into their sources where the op is the source's last use.
+
+    A merged group occupies one slot whose lifetime is the union of its members'. Graph outputs
+    and state are never overwritten (pinned); inputs may be, as TFLM reuses them too.
+    """
+    for out_id, src_id, step in pb._in_place:
+        out, src = pb.buffers[out_id], pb.buffers[src_id]
+        root = src.share or src
+        members = [b for b in pb.buffers if b is root or b.share is root]
+        if (not src.in_arena or out.share is not None or out is root or src_id in pinned
+                or any(pb.buffers.index(m) in pinned for m in members if m is not root)
+                or pb.buffers.index(root) in pinned or max(m.last for m in members) != step):
+            continue
+        out.share = root
+        root.last = max(root.last, out.last)
+        root.first = min(root.first, out.first)
 
 
 def _assemble(pb: PlanBuilder, layout: ArenaLayout, guard: int) -> Plan:
