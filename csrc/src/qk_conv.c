@@ -12,9 +12,3 @@ QK__EXEC(depthwise_conv2d) {
     (void)ctx; (void)args; (void)n_args;
     return QK_ERR_UNSUPPORTED;
 }
-
-/* TODO(stub): not implemented yet. */
-QK__EXEC(transpose_conv) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
-}
