@@ -65,7 +65,7 @@ LAYER_NORM = (20, 21, 22, 23)
 
 GATE_SCALE = 2.0 ** -12  # Q3.12 gate pre-activations
 ACT_SCALE = 2.0 ** -15  # Q0.15 gate activations
-ACT_TANH, ACT_SIGMOID = 4, 6  # schema ActivationFunctionType codes
+ACT_TANH = 4  # schema ActivationFunctionType code
 MAX_DEPTH = 33000  # keeps |sum (w - zw)(x - zx)| < 2^31, as the C kernel checks
 
 
@@ -138,8 +138,11 @@ def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
     act = int(opts.get("fused_activation_function", 0))
     if opts.get("diagonal_recurrent_tensors", False):
         raise unsupported(op, "diagonal recurrent weights")
-    if act not in (ACT_TANH, ACT_SIGMOID):
-        raise unsupported(op, f"cell gate activation {act} (TFLM supports only TANH and SIGMOID)")
+    if act != ACT_TANH:
+        # TFLM maps the flatbuffer code to TfLiteFusedActivation and handles only tanh (and
+        # sigmoid, which the schema cannot express); for any other code its gate switch hits an
+        # assert that release builds compile out, leaving the Q3.12 cell gate un-activated.
+        raise unsupported(op, f"cell gate activation {act} (only TANH)")
     if not cell_clip >= 0.0:
         raise ModelError(f"{op.describe()}: negative cell_clip {cell_clip}")
 
@@ -205,6 +208,5 @@ def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
         pb.const(np.array(gate_params, np.int32), "lstm_gate_params"),
         *[pb.tensor(t) for t in wx], *[pb.tensor(t) for t in wh], *[pb.tensor(t) for t in bias],
         batch, steps, n_input, n_state, int(time_major), x.zero_point, h.zero_point,
-        0 if act == ACT_TANH else 1,
         fc_mult, fc_shift, ig_mult, ig_shift, hid_mult, hid_shift, tanh_mult, tanh_shift, clip])
 
