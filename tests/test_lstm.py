@@ -169,10 +169,12 @@ def test_lstm_state_persists_across_invokes_and_resets(time_major: bool) -> None
 
 # -- the real models' LSTM layers, cut out with their weights ---------------------------------
 
-def lstm_only(path: Any, k: int) -> tuple[bytes, Tensor]:
-    """A one-op model holding the k-th LSTM of a real model, with its real weights and states."""
+def cut_model(path: Any, keep: list[int]) -> tuple[bytes, list[Tensor]]:
+    """A model holding the real model's ops numbered `keep`, in order, with their real weights
+    and states; its inputs are the kept ops' non-constant inputs that no kept op produces, and its
+    outputs the last kept op's outputs."""
     g = load(path)
-    op = [o for o in g.operators if o.name == "UNIDIRECTIONAL_SEQUENCE_LSTM"][k]
+    ops = [g.operators[i] for i in keep]
     w = ModelWriter()
     ids: dict[int, int] = {}
 
@@ -188,22 +190,46 @@ def lstm_only(path: Any, k: int) -> tuple[bytes, Tensor]:
                                     axis=q.axis if q else 0, is_variable=t.is_variable)
         return ids[t.index]
 
-    ins = [add(t) for t in op.inputs]
-    outs = [add(t) for t in op.outputs]
-    w.op(op.name, ins, outs, op.options, version=op.version)
-    w.inputs, w.outputs = [ins[0]], outs
-    x = op.inputs[0]
-    assert x is not None
-    return w.to_bytes(), x
+    produced = {t.index for op in ops for t in op.outputs}
+    feeds: list[Tensor] = []
+    for op in ops:
+        for t in op.inputs:
+            if (t is not None and t.data is None and not t.is_variable
+                    and t.index not in produced and t not in feeds):
+                feeds.append(t)
+        w.op(op.name, [add(t) for t in op.inputs], [add(t) for t in op.outputs], op.options,
+             version=op.version)
+    w.inputs, w.outputs = [add(t) for t in feeds], [add(t) for t in ops[-1].outputs]
+    return w.to_bytes(), feeds
 
 
 @pytest.mark.parametrize("name,k", [("trained_lstm_int8", 0), ("micro_speech_lstm", 0),
                                     ("dtln_noise_suppression", 0), ("dtln_noise_suppression", 1)])
 def test_real_model_lstm_layers(name: str, k: int) -> None:
-    model, x = lstm_only(models_dir() / f"{name}.tflite", k)
+    """Each real LSTM on its own, fed random int8 sequences."""
+    path = models_dir() / f"{name}.tflite"
+    lstms = [i for i, op in enumerate(load(path).operators)
+             if op.name == "UNIDIRECTIONAL_SEQUENCE_LSTM"]
+    model, feeds = cut_model(path, [lstms[k]])
     for seed in range(3):
         # LiteRT needs the five intermediates the cut-out op lacks; see module doc
-        assert_matches_tflm(model, [_rand_input(x.shape, seed)], litert=False)
+        assert_matches_tflm(model, [_rand_input(feeds[0].shape, seed)], litert=False)
+
+
+@pytest.mark.parametrize("name,n_ops", [("trained_lstm_int8", 3), ("micro_speech_lstm", 3),
+                                        ("dtln_noise_suppression", 2),
+                                        ("dtln_noise_suppression", 3)])
+def test_real_model_prefix_on_golden_inputs(name: str, n_ops: int) -> None:
+    """The real models up to (not including) the SOFTMAX / LOGISTIC other families own, on the
+    golden inputs (LSTM -> RESHAPE -> FULLY_CONNECTED; dtln: LSTM -> LSTM [-> FULLY_CONNECTED])."""
+    import json
+    root = models_dir()
+    meta = json.loads((root / "golden" / f"{name}.json").read_text())
+    golden = np.load(root / "golden" / f"{name}.npz")
+    model, feeds = cut_model(root / meta["model"], list(range(n_ops)))
+    assert len(feeds) == 1
+    for seed in meta["seeds"]:
+        assert_matches_tflm(model, [golden[f"input_0_seed{seed}"]], litert=False)
 
 
 # -- errors ------------------------------------------------------------------------------------
