@@ -133,6 +133,113 @@ def test_stacked_lstm_then_fc() -> None:
     assert_matches_tflm(w.to_bytes(), [_rand_input((1, 4, 6), 7)], litert=False)
 
 
+def test_lstm_output_quantization_is_not_used() -> None:
+    """TFLM copies the hidden state into the output: the output tensor's own scale is ignored."""
+    def edit(w: ModelWriter, ins: list[int]) -> None:
+        t = w.tensors[-1]  # the output tensor, added last
+        t.scale, t.zero_point = [0.5], [17]
+    model, shape = lstm_model(batch=2, steps=3, h_zp=3, edit=edit, seed=5)
+    assert_matches_tflm(model, [_rand_input(shape, 5)], litert=False)  # LiteRT: see module doc
+
+
+# -- a NumPy model of the kernel, written from TFLM's formulas (no oracle needed) --------------
+
+def _requant(acc: np.ndarray, real: float) -> np.ndarray:
+    """MultiplyByQuantizedMultiplier on int64 arrays (double rounding)."""
+    from interp.quant import quantize_multiplier
+    m, shift = quantize_multiplier(real)
+    x = acc.astype(np.int64) << max(shift, 0)
+    ab = x * m
+    nudge = np.where(ab >= 0, 1 << 30, 1 - (1 << 30))
+    high = np.sign(ab + nudge) * (np.abs(ab + nudge) // 2**31)  # truncating; |ab| < 2^62 here
+    right = max(-shift, 0)
+    mask = (1 << right) - 1
+    rem = high & mask
+    threshold = (mask >> 1) + (high < 0)
+    return (high >> right) + (rem > threshold)
+
+
+def _sigmoid16(v: np.ndarray) -> np.ndarray:
+    from interp.ops.lstm import SIGMOID_TABLE_UINT16 as lut
+    v = v.astype(np.int64) * 3
+    a = np.abs(v)
+    uh = np.minimum(a >> 9, 254)
+    ua, ub = lut[uh].astype(np.int64), lut[uh + 1].astype(np.int64)
+    r = np.where((a >> 9) >= 255, 0x7FFF << 10, (ua << 9) + (a & 0x1FF) * (ub - ua))
+    r = np.where(v >= 0, r + 512, (1 << 25) - r + 511)
+    return r >> 10
+
+
+def _tanh16(v: np.ndarray, mult: int, shift: int) -> np.ndarray:
+    from interp.ops.lstm import SIGMOID_TABLE_UINT16 as lut
+    v = (v.astype(np.int64) * mult + ((1 << shift) >> 1)) >> shift
+    a = np.abs(v)
+    uh = np.minimum(a >> 8, 254)
+    ua, ub = lut[uh].astype(np.int64), lut[uh + 1].astype(np.int64)
+    r = np.where((a >> 8) >= 255, 0xFFFF << 8, (ua << 8) + (a & 0xFF) * (ub - ua))
+    r = np.where(v >= 0, r - (1 << 23) + 128, -r + (1 << 23) + 127)
+    return r >> 8
+
+
+def numpy_lstm(model: bytes, x: np.ndarray) -> np.ndarray:
+    """One invoke from fresh state of a one-op LSTM model, batch-major or time-major."""
+    op = load(model).operators[0]
+    ins, opts = op.inputs, op.options
+    h_t, c_t = ins[18], ins[19]
+    assert h_t is not None and c_t is not None and ins[0] is not None
+    xs, hs, cs, hz, xz = ins[0].scale, h_t.scale, c_t.scale, h_t.zero_point, ins[0].zero_point
+    power = int(round(np.log2(cs)))
+    ls = 12 + power
+    tmult, tshift = (3 << ls, 0) if ls >= 0 else (3, -ls)
+    clip = int(min(opts["cell_clip"] / cs, 32767.0)) if opts["cell_clip"] > 0 else None
+    seq = np.swapaxes(x, 0, 1) if opts["time_major"] else x  # [batch, time, in]
+    batch, steps = seq.shape[:2]
+    n_state = h_t.shape[1]
+    h = np.full((batch, n_state), hz, np.int64)
+    c = np.zeros((batch, n_state), np.int64)
+    out = np.zeros((batch, steps, n_state), np.int64)
+    sat = lambda v: np.clip(v, -32768, 32767)  # noqa: E731
+    for t in range(steps):
+        xt = seq[:, t].astype(np.int64) - xz
+        pre = []
+        for g in range(4):
+            wx, wh, b = ins[1 + g], ins[5 + g], ins[12 + g]
+            assert wx is not None and wh is not None and b is not None and wx.data is not None
+            assert wh.data is not None and b.data is not None
+            fx = _requant(xt @ (wx.data.astype(np.int64) - wx.zero_point).T + b.data,
+                          xs * wx.scale / 2**-12)
+            fh = _requant((h - hz) @ (wh.data.astype(np.int64) - wh.zero_point).T,
+                          hs * wh.scale / 2**-12)
+            pre.append(sat(sat(fx) + sat(fh)))
+        i, f, o = _sigmoid16(pre[0]), _sigmoid16(pre[1]), _sigmoid16(pre[3])
+        g = _tanh16(pre[2], 3, 0)
+        c = sat(sat(_requant(f * c, 2.0**-15)) + sat(_requant(i * g, 2.0**-30 / cs)))
+        if clip is not None:
+            c = np.clip(c, -clip, clip)
+        h = np.clip(hz + _requant(_tanh16(c, tmult, tshift) * o, 2.0**-30 / hs), -128, 127)
+        out[:, t] = h
+    out8 = out.astype(np.int8)
+    return np.swapaxes(out8, 0, 1) if opts["time_major"] else out8
+
+
+@given(batch=st.integers(1, 3), steps=st.integers(1, 4), n_in=st.integers(1, 9),
+       n_state=st.integers(1, 8), time_major=st.booleans(), h_zp=st.integers(-128, 127),
+       c_power=st.integers(-15, -9), cell_clip=st.sampled_from([0.0, 0.5, 4.0]),
+       seed=st.integers(0, 2**16))
+def test_lstm_matches_numpy_model(batch: int, steps: int, n_in: int, n_state: int,
+                                  time_major: bool, h_zp: int, c_power: int, cell_clip: float,
+                                  seed: int) -> None:
+    model, shape = lstm_model(batch=batch, steps=steps, n_in=n_in, n_state=n_state,
+                              time_major=time_major, h_zp=h_zp, c_scale=2.0**c_power,
+                              w_scales=[0.03] * 8, cell_clip=cell_clip, seed=seed)
+    x = _rand_input(shape, seed)
+    it = interp.Interpreter(model_content=model)
+    it.set_tensor(it.get_input_details()[0]["index"], x)
+    it.invoke()
+    np.testing.assert_array_equal(it.get_tensor(it.get_output_details()[0]["index"]),
+                                  numpy_lstm(model, x))
+
+
 # -- state persistence and reset ---------------------------------------------------------------
 
 def _tflm_interpreter(model: bytes) -> Any:

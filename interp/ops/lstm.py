@@ -17,6 +17,8 @@ used; the hidden state tensor's scale and zero point are.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .. import quant
@@ -67,6 +69,16 @@ GATE_SCALE = 2.0 ** -12  # Q3.12 gate pre-activations
 ACT_SCALE = 2.0 ** -15  # Q0.15 gate activations
 ACT_TANH = 4  # schema ActivationFunctionType code
 MAX_DEPTH = 33000  # keeps |sum (w - zw)(x - zx)| < 2^31, as the C kernel checks
+
+
+# One copy of the table per plan, however many LSTM ops use it.
+_TABLE_IDS: weakref.WeakKeyDictionary[PlanBuilder, int] = weakref.WeakKeyDictionary()
+
+
+def _sigmoid_table(pb: PlanBuilder) -> int:
+    if pb not in _TABLE_IDS:
+        _TABLE_IDS[pb] = pb.const(SIGMOID_TABLE_UINT16, "sigmoid_table_uint16")
+    return _TABLE_IDS[pb]
 
 
 def _checked_log2(x: float) -> int:
@@ -204,7 +216,7 @@ def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
 
     pb.emit(QK_OP_LSTM, [
         pb.tensor(x), pb.tensor(out), pb.tensor(h), pb.tensor(c),
-        pb.const(SIGMOID_TABLE_UINT16, "lstm_sigmoid_table"),
+        _sigmoid_table(pb),
         pb.const(np.array(gate_params, np.int32), "lstm_gate_params"),
         *[pb.tensor(t) for t in wx], *[pb.tensor(t) for t in wh], *[pb.tensor(t) for t in bias],
         batch, steps, n_input, n_state, int(time_major), x.zero_point, h.zero_point,
