@@ -104,10 +104,10 @@ def _tanh_input_scaling(cell_scale_power: int) -> tuple[int, int]:
 
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
 def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
-    ins = list(op.inputs) + [None] * max(0, 24 - len(op.inputs))
     if len(op.inputs) != 24 or len(op.outputs) != 1:
         raise ModelError(f"{op.describe()}: expected 24 inputs and 1 output, got "
                          f"{len(op.inputs)} and {len(op.outputs)}")
+    ins = list(op.inputs)
     x, out, h, c = ins[IN_X], op.outputs[0], ins[H_STATE], ins[C_STATE]
     if x is None or h is None or c is None:
         raise ModelError(f"{op.describe()}: input, hidden state and cell state are required")
@@ -142,6 +142,8 @@ def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
             raise unsupported(op, f"{t.describe()}: bias type {t.dtype.name} (only int32)")
     for t in (x, h, c):
         _per_tensor(op, t)
+    if not (-128 <= x.zero_point <= 127 and -128 <= h.zero_point <= 127):
+        raise ModelError(f"{op.describe()}: int8 zero point out of range")
 
     # Options.
     opts = op.options
