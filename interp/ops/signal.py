@@ -87,6 +87,7 @@ def lower_window(op: Operator, pb: PlanBuilder) -> None:
                          f"size {w.size}, or output size {out.size} differs")
     if not 0 <= opts["shift"] <= 31:
         raise ModelError(f"{op.describe()}: shift {opts['shift']} outside [0, 31]")
+    pb.in_place(out, x)  # out[i] depends on in[i] only
     pb.emit(QK_OP_SIGNAL_WINDOW, [pb.tensor(x), pb.tensor(w), pb.tensor(out), x.size, w.size,
                                   opts["shift"]])
 
@@ -100,6 +101,7 @@ def lower_fft_auto_scale(op: Operator, pb: PlanBuilder) -> None:
     _dtype(op, scale, I32, 0)
     if out.shape != x.shape:
         raise ModelError(f"{op.describe()}: output shape {list(out.shape)} != input shape")
+    pb.in_place(out, x)  # the kernel reads every input (peak) before writing
     pb.emit(QK_OP_SIGNAL_FFT_AUTO_SCALE, [pb.tensor(x), pb.tensor(out), pb.tensor(scale), x.size])
 
 
@@ -237,6 +239,7 @@ def lower_spectral_subtraction(op: Operator, pb: PlanBuilder) -> None:
     if not 0 <= o["smoothing_bits"] <= 31 or not 0 <= o["spectral_subtraction_bits"] <= 63:
         raise ModelError(f"{op.describe()}: smoothing_bits / spectral_subtraction_bits out of range")
     state = pb.state(4 * n, "noise_estimate_state")
+    pb.in_place(out, x)  # out[i] depends on in[i] (and the state) only
     pb.emit(QK_OP_SIGNAL_FILTER_BANK_SPECTRAL_SUBTRACTION, [
         pb.tensor(x), pb.tensor(out), pb.tensor(noise), state, n, o["smoothing"],
         o["one_minus_smoothing"], o["alternate_smoothing"], o["alternate_one_minus_smoothing"],
@@ -258,6 +261,7 @@ def lower_pcan(op: Operator, pb: PlanBuilder) -> None:
         raise unsupported(op, f"gain LUT of {lut.size} entries (TFLM reads up to {PCAN_LUT_MIN})")
     if not 0 <= opts["snr_shift"] <= 63:
         raise ModelError(f"{op.describe()}: snr_shift {opts['snr_shift']} outside [0, 63]")
+    pb.in_place(out, x)  # out[i] depends on in[i] and noise[i] only
     pb.emit(QK_OP_SIGNAL_PCAN, [pb.tensor(x), pb.tensor(noise), pb.tensor(lut), pb.tensor(out),
                                 x.size, lut.size, opts["snr_shift"]])
 
