@@ -60,6 +60,12 @@ def custom_options(op: Operator, keys: tuple[str, ...], bools: tuple[str, ...] =
     return out
 
 
+def custom_options_optional(op: Operator) -> None:
+    """Ops without parameters: accept no options or an empty map."""
+    if op.custom_options:
+        custom_options(op, ())
+
+
 def _io(op: Operator, n_in: int, n_out: int) -> tuple[list[Tensor], list[Tensor]]:
     if len(op.inputs) != n_in or any(t is None for t in op.inputs) or len(op.outputs) != n_out:
         raise ModelError(f"{op.describe()}: expected {n_in} inputs and {n_out} outputs")
@@ -103,12 +109,6 @@ def lower_fft_auto_scale(op: Operator, pb: PlanBuilder) -> None:
         raise ModelError(f"{op.describe()}: output shape {list(out.shape)} != input shape")
     pb.in_place(out, x)  # the kernel reads every input (peak) before writing
     pb.emit(QK_OP_SIGNAL_FFT_AUTO_SCALE, [pb.tensor(x), pb.tensor(out), pb.tensor(scale), x.size])
-
-
-def custom_options_optional(op: Operator) -> None:
-    """Ops without parameters: accept no options or an empty map."""
-    if op.custom_options:
-        custom_options(op, ())
 
 
 def kiss_factors(n: int) -> list[tuple[int, int]]:
