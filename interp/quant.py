@@ -69,6 +69,19 @@ def activation_range(activation: int, scale: float, zero_point: int, dtype: np.d
     raise ModelError(f"fused activation {activation} is not supported on quantized tensors")
 
 
+def quantize_multiplier_smaller_than_one_exp(real: float) -> tuple[int, int]:
+    """TFLite's QuantizeMultiplierSmallerThanOneExp: QuantizeMultiplier for 0 < real < 1, shift <= 0.
+
+    TFLite aborts (TFLITE_CHECK) outside that range; we raise ModelError instead.
+    """
+    if not 0.0 < real < 1.0:
+        raise ModelError(f"requantization scale {real} is not in (0, 1)")
+    mult, shift = quantize_multiplier(real)
+    if shift > 0:
+        raise ModelError(f"requantization scale {real} rounds to a shift > 0")
+    return mult, shift
+
+
 # -- helpers for the activation and pooling families (appended) ----------------------------------
 
 def quantize_multiplier_unclamped(real: float) -> tuple[int, int]:
@@ -130,4 +143,3 @@ def gen_lut_int16(func, input_min: float, input_max: float, output_min: float,
         lut[i] = int(min(max(float(f32(sample - bias)), -32768.0), 32767.0))
     lut[nb_steps] = int(min(max(round_f32(f32(f32(func(hi)) * inv)), -32768.0), 32767.0))
     return lut
-
