@@ -136,6 +136,10 @@ def lower_softmax(op: Operator, pb: PlanBuilder) -> None:
         if not 0 <= shift <= 31:
             raise unsupported(op, f"input shift {shift} is out of range")
         diff_min = -int(math.floor(31.0 * float(1 << 26) / float(1 << shift)))
+    if x.dtype == out.dtype:
+        # row-wise, and each output element is written only after its own input was read for
+        # the last time (max, sum, then the result pass), so out may overwrite x
+        pb.in_place(out, x)
     pb.emit(QK_OP_SOFTMAX, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype],
                             DTYPE_CODES[out.dtype], outer, depth, mult, shift, diff_min,
                             exp_id, recip_id])
@@ -184,6 +188,7 @@ def lower_sigmoid(op: Operator, pb: PlanBuilder) -> None:
         raise unsupported(op, "int8 output zero point must be -128")
     params = _sigmoid_params(op, x, out, is_tanh)
     table = pb.const(SIGMOID_TABLE_U16, "sigmoid_table") if x.dtype == np.int16 else -1
+    pb.in_place(out, x)  # out[i] depends on in[i] only
     pb.emit(QK_OP_TANH if is_tanh else QK_OP_LOGISTIC,
             [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size, *params, table])
 
@@ -204,6 +209,7 @@ def lower_hard_swish(op: Operator, pb: PlanBuilder) -> None:
         float(f32(hires / f32(f32(3.0) / f32(32768.0)))))
     if not -31 <= relu_e <= 31:
         raise unsupported(op, f"reluish multiplier exponent {relu_e} is out of range")
+    pb.in_place(out, x)  # out[i] depends on in[i] only
     pb.emit(QK_OP_HARD_SWISH, [pb.tensor(x), pb.tensor(out), x.size, x.zero_point,
                                out.zero_point, _downscale16(out_m), out_e,
                                _downscale16(relu_m), relu_e])
@@ -220,6 +226,7 @@ def lower_leaky_relu(op: Operator, pb: PlanBuilder) -> None:
     m_id, s_id = quant.quantize_multiplier_unclamped(s_in / s_out)
     _shift_ok(op, "alpha", s_a)
     _shift_ok(op, "identity", s_id)
+    pb.in_place(out, x)  # out[i] depends on in[i] only
     pb.emit(QK_OP_LEAKY_RELU, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size,
                                x.zero_point, out.zero_point, m_id, s_id, m_a, s_a])
 
@@ -235,6 +242,7 @@ def lower_relu(op: Operator, pb: PlanBuilder) -> None:
         zero = x.zero_point
         six = int(quant.round_f32(f32(f32(6.0) / f32(x.scale)))) + x.zero_point
         six = min(max(six, qmin), qmax)
+        pb.in_place(out, x)  # out[i] depends on in[i] only
         pb.emit(QK_OP_RELU, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size,
                              x.zero_point, out.zero_point, 0, 0, max(zero, qmin), six, 0])
         return
@@ -246,5 +254,6 @@ def lower_relu(op: Operator, pb: PlanBuilder) -> None:
         lo, hi = max(qmin, out.zero_point), qmax
     else:  # RELU_N1_TO_1: LiteRT's quantized range for [-1, 1]
         lo, hi = quant.activation_range(2, out.scale, out.zero_point, out.dtype)
+    pb.in_place(out, x)  # out[i] depends on in[i] only
     pb.emit(QK_OP_RELU, [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size,
                          x.zero_point, out.zero_point, mult, shift, lo, hi, 1])
