@@ -226,6 +226,11 @@ def test_hard_swish_int16_is_unsupported() -> None:
         _load(unary_model("HARD_SWISH", (1, 4), np.int16, 0.1, 0, 0.1, 0))
 
 
+def test_relu_n1_to_1_int16_is_unsupported() -> None:
+    with pytest.raises(interp.UnsupportedOperatorError):
+        _load(unary_model("RELU_N1_TO_1", (1, 4), np.int16, 0.001, 0, 0.001, 0))
+
+
 def test_softmax_int16_lut_endpoints() -> None:
     """The exp table ends at exp(0) = 1.0 -> 32767 and 1/(1+x) starts at 1.0 -> 32767."""
     from interp.ops.activation import _softmax_luts

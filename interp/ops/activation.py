@@ -248,6 +248,9 @@ def lower_relu(op: Operator, pb: PlanBuilder) -> None:
         return
     if x.dtype == np.int16 and (x.zero_point != 0 or out.zero_point != 0):
         raise unsupported(op, "int16 needs zero points 0")
+    if op.name == "RELU_N1_TO_1" and x.dtype != np.int8:
+        # TFLM has no RELU_N1_TO_1 kernel and LiteRT's is int8-only: no reference to follow
+        raise unsupported(op, "int16 RELU_N1_TO_1")
     mult, shift = quant.quantize_multiplier_unclamped(float(f32(x.scale)) / float(f32(out.scale)))
     _shift_ok(op, "output", shift)
     if op.name == "RELU":
