@@ -119,7 +119,7 @@ def mean_cases(draw):
     if rank == 4 and draw(st.booleans()):
         axes = draw(st.sampled_from([[1, 2], [2, 1], [-3, -2]]))  # the common global-pool case
     else:
-        axes = draw(st.lists(st.integers(-rank, rank - 1), min_size=1, max_size=2,
+        axes = draw(st.lists(st.integers(-rank, rank - 1), min_size=1, max_size=rank,
                              unique_by=lambda a: (a + rank) % rank))
     s_in = draw(scales())
     s_out = s_in if draw(st.booleans()) else float(np.float32(s_in * 10.0 ** draw(st.floats(-1, 1))))
