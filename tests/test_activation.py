@@ -237,3 +237,20 @@ def test_softmax_int16_lut_endpoints() -> None:
     exp_lut, recip_lut = _softmax_luts()
     assert exp_lut.shape == recip_lut.shape == (513,)
     assert exp_lut[-1] == 32767 and recip_lut[0] == 32767 and recip_lut[-1] == 16384
+
+
+def test_int16_tables_are_shared_per_plan() -> None:
+    """Two int16 SOFTMAX and two int16 LOGISTIC ops: one copy of each table in the plan."""
+    mw = ModelWriter()
+    t = [mw.tensor((2, 8), np.int16, scale=s, zero_point=0)
+         for s in (0.001, 1 / 32768, 1 / 32768, 2.0**-15, 2.0**-15)]
+    mw.op("SOFTMAX", [t[0]], [t[1]], {"beta": 1.0})
+    mw.op("SOFTMAX", [t[1]], [t[2]], {"beta": 1.0})
+    mw.op("LOGISTIC", [t[2]], [t[3]])
+    mw.op("LOGISTIC", [t[3]], [t[4]])
+    mw.inputs, mw.outputs = [t[0]], [t[4]]
+    model = mw.to_bytes()
+    names = [b.name for b in interp.Interpreter(model_content=model)._plan.buffers]
+    assert names.count("softmax_exp_lut") == names.count("softmax_recip_lut") == 1
+    assert names.count("sigmoid_table_uint16") == 1
+    assert_matches_tflm(model, [random_input((2, 8), np.int16, 3)], litert=False)

@@ -6,6 +6,7 @@ arithmetic where TFLM uses float), so the C kernels reproduce its reference kern
 from __future__ import annotations
 
 import math
+import weakref
 
 import numpy as np
 
@@ -14,6 +15,7 @@ from ..errors import ModelError
 from ..graph import Operator, Tensor
 from ..plan import DTYPE_CODES, PlanBuilder, register
 from .common import need, quantized, unsupported
+from .lstm import _sigmoid_table
 
 QK_OP_SOFTMAX = 43
 QK_OP_LOGISTIC = 44
@@ -24,35 +26,8 @@ QK_OP_RELU = 48
 
 f32 = np.float32
 
-# TFLite's sigmoid_table_uint16 (kernels/internal/common.h): sigmoid(i / 24) in Q0.16. The int16
-# LOGISTIC and TANH kernels interpolate in it. The values are not exactly round(2^16 * sigmoid),
-# so the table is data, not something we can regenerate.
-SIGMOID_TABLE_U16 = np.array([
-    32768, 33451, 34133, 34813, 35493, 36169, 36843, 37513, 38180, 38841, 39498,
-    40149, 40794, 41432, 42064, 42688, 43304, 43912, 44511, 45102, 45683, 46255,
-    46817, 47369, 47911, 48443, 48964, 49475, 49975, 50464, 50942, 51409, 51865,
-    52311, 52745, 53169, 53581, 53983, 54374, 54755, 55125, 55485, 55834, 56174,
-    56503, 56823, 57133, 57433, 57724, 58007, 58280, 58544, 58800, 59048, 59288,
-    59519, 59743, 59959, 60168, 60370, 60565, 60753, 60935, 61110, 61279, 61441,
-    61599, 61750, 61896, 62036, 62172, 62302, 62428, 62549, 62666, 62778, 62886,
-    62990, 63090, 63186, 63279, 63368, 63454, 63536, 63615, 63691, 63765, 63835,
-    63903, 63968, 64030, 64090, 64148, 64204, 64257, 64308, 64357, 64405, 64450,
-    64494, 64536, 64576, 64614, 64652, 64687, 64721, 64754, 64786, 64816, 64845,
-    64873, 64900, 64926, 64950, 64974, 64997, 65019, 65039, 65060, 65079, 65097,
-    65115, 65132, 65149, 65164, 65179, 65194, 65208, 65221, 65234, 65246, 65258,
-    65269, 65280, 65291, 65301, 65310, 65319, 65328, 65337, 65345, 65352, 65360,
-    65367, 65374, 65381, 65387, 65393, 65399, 65404, 65410, 65415, 65420, 65425,
-    65429, 65433, 65438, 65442, 65445, 65449, 65453, 65456, 65459, 65462, 65465,
-    65468, 65471, 65474, 65476, 65479, 65481, 65483, 65485, 65488, 65489, 65491,
-    65493, 65495, 65497, 65498, 65500, 65501, 65503, 65504, 65505, 65507, 65508,
-    65509, 65510, 65511, 65512, 65513, 65514, 65515, 65516, 65517, 65517, 65518,
-    65519, 65520, 65520, 65521, 65522, 65522, 65523, 65523, 65524, 65524, 65525,
-    65525, 65526, 65526, 65526, 65527, 65527, 65528, 65528, 65528, 65529, 65529,
-    65529, 65529, 65530, 65530, 65530, 65530, 65531, 65531, 65531, 65531, 65531,
-    65532, 65532, 65532, 65532, 65532, 65532, 65533, 65533, 65533, 65533, 65533,
-    65533, 65533, 65533, 65534, 65534, 65534, 65534, 65534, 65534, 65534, 65534,
-    65534, 65534, 65535], np.uint16)
-assert SIGMOID_TABLE_U16.size == 256
+# The int16 LOGISTIC / TANH kernels interpolate in TFLite's sigmoid_table_uint16; the LSTM family
+# already carries it, and one copy per plan serves every op that uses it.
 
 
 def _expf(x: np.float32) -> np.float32:
@@ -64,6 +39,7 @@ def _one_over_one_plus(x: np.float32) -> np.float32:
 
 
 _LUTS: dict[str, np.ndarray] = {}
+_LUT_IDS: weakref.WeakKeyDictionary[PlanBuilder, tuple[int, int]] = weakref.WeakKeyDictionary()
 
 
 def _softmax_luts() -> tuple[np.ndarray, np.ndarray]:
@@ -119,8 +95,11 @@ def lower_softmax(op: Operator, pb: PlanBuilder) -> None:
         mult, shift = quant.quantize_multiplier_unclamped(real)
         _shift_ok(op, "input", shift)
         diff_min = 0
-        exp_lut, recip_lut = _softmax_luts()
-        exp_id, recip_id = pb.const(exp_lut, "softmax_exp_lut"), pb.const(recip_lut, "softmax_recip_lut")
+        if pb not in _LUT_IDS:  # one copy of the tables per plan
+            exp_lut, recip_lut = _softmax_luts()
+            _LUT_IDS[pb] = (pb.const(exp_lut, "softmax_exp_lut"),
+                            pb.const(recip_lut, "softmax_recip_lut"))
+        exp_id, recip_id = _LUT_IDS[pb]
     else:
         if out.dtype == np.int16:
             if out.zero_point != -32768 or \
@@ -187,7 +166,7 @@ def lower_sigmoid(op: Operator, pb: PlanBuilder) -> None:
     if x.dtype == np.int8 and not is_tanh and out.zero_point != -128:
         raise unsupported(op, "int8 output zero point must be -128")
     params = _sigmoid_params(op, x, out, is_tanh)
-    table = pb.const(SIGMOID_TABLE_U16, "sigmoid_table") if x.dtype == np.int16 else -1
+    table = _sigmoid_table(pb) if x.dtype == np.int16 else -1
     pb.in_place(out, x)  # out[i] depends on in[i] only
     pb.emit(QK_OP_TANH if is_tanh else QK_OP_LOGISTIC,
             [pb.tensor(x), pb.tensor(out), DTYPE_CODES[x.dtype], x.size, *params, table])
