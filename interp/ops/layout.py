@@ -136,8 +136,14 @@ def lower_concatenation(op: Operator, pb: PlanBuilder) -> None:
             raise ModelError(f"{op.describe()}: {t.describe()} does not match the output shape")
     axis_dims = [int(t.shape[axis]) for t in ins]
     _check_shape(op, out, [*out.shape[:axis], sum(axis_dims), *out.shape[axis + 1:]])
-    # TFLM copies int8 inputs unchanged even when their scales differ from the output's
-    # (LiteRT requantizes them); we follow TFLM.
+    # TFLM never requantizes: its Prepare rejects int8 inputs quantized unlike the output (LiteRT
+    # would requantize them), and copies every other type unchanged, int16 included.
+    if out.dtype == np.int8:
+        for t in ins:
+            if (t.quant is None or out.quant is None or t.zero_point != out.zero_point
+                    or np.float32(t.scale) != np.float32(out.scale)):
+                raise unsupported(op, f"int8 {t.describe()} quantized unlike the output "
+                                  "(TFLM does not requantize)")
     _emit_concat(op, pb, ins, out, axis, out.shape, axis_dims)
 
 
