@@ -67,3 +67,16 @@ def activation_range(activation: int, scale: float, zero_point: int, dtype: np.d
         return (max(qmin, quantize_value(-1.0, scale, zero_point)),
                 min(qmax, quantize_value(1.0, scale, zero_point)))
     raise ModelError(f"fused activation {activation} is not supported on quantized tensors")
+
+
+def quantize_multiplier_smaller_than_one_exp(real: float) -> tuple[int, int]:
+    """TFLite's QuantizeMultiplierSmallerThanOneExp: QuantizeMultiplier for 0 < real < 1, shift <= 0.
+
+    TFLite aborts (TFLITE_CHECK) outside that range; we raise ModelError instead.
+    """
+    if not 0.0 < real < 1.0:
+        raise ModelError(f"requantization scale {real} is not in (0, 1)")
+    mult, shift = quantize_multiplier(real)
+    if shift > 0:
+        raise ModelError(f"requantization scale {real} rounds to a shift > 0")
+    return mult, shift
