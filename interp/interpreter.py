@@ -120,6 +120,9 @@ class Interpreter:
                 view[...] = t.data
             else:
                 view[...] = t.zero_point if t.dtype == np.int8 else 0
+        for bid in self._plan.states:  # op-internal state (e.g. a noise estimate): TFLM zeroes it
+            b = self._plan.buffers[bid]
+            self._arena[b.offset:b.offset + b.nbytes] = 0
 
     def run(self, inputs: dict[str, np.ndarray] | list[np.ndarray]) -> dict[str, np.ndarray]:
         """Set inputs (by name or in order), invoke, and return the outputs by name."""

@@ -6,7 +6,7 @@ tensor ids from `pb.tensor(...)`, `pb.const(...)` or `pb.scratch(...)`.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -71,6 +71,7 @@ class Plan:
     lower_bound: int  # largest total of bytes live at one op step
     peak_step: int  # op step where that happens
     guards: np.ndarray  # debug mode: int32 [n, 4] {offset, bytes, first op, last op} guard regions
+    states: list[int] = field(default_factory=list)  # op-state buffer ids, zeroed on reset
 
 
 class PlanBuilder:
@@ -81,6 +82,7 @@ class PlanBuilder:
         self.ops: list[PlannedOp] = []
         self.current: Operator | None = None
         self._in_place: list[tuple[int, int, int]] = []  # (out buffer, src buffer, op step)
+        self.states: list[int] = []  # op-internal state buffers (pb.state)
 
     # -- tensors -------------------------------------------------------------------------
     def tensor(self, t: Tensor | None) -> int:
@@ -104,6 +106,14 @@ class PlanBuilder:
     def scratch(self, nbytes: int, name: str = "scratch") -> int:
         """An arena buffer live only during the current op."""
         bid = self._add(Buffer(nbytes, name))
+        self._use(bid)
+        return bid
+
+    def state(self, nbytes: int, name: str = "state") -> int:
+        """An arena buffer for op-internal state (TFLM's persistent buffers): live for the whole
+        invoke, kept between invokes, zeroed by Interpreter.reset_all_variables()."""
+        bid = self._add(Buffer(nbytes, name))
+        self.states.append(bid)
         self._use(bid)
         return bid
 
@@ -181,9 +191,11 @@ def lower(graph: Graph, guard: int = 0) -> Plan:
     for t in graph.outputs + graph.variables:
         b = pb.buffers[pb.tensor_buffer[t.index]]
         b.last = end
+    for bid in pb.states:  # op-internal state: live for the whole invoke, never shared
+        pb.buffers[bid].first, pb.buffers[bid].last = 0, end
     for b in pb.buffers:
         b.first, b.last = min(b.first, end), min(b.last, end)
-    pinned = {pb.tensor_buffer[t.index] for t in graph.outputs + graph.variables}
+    pinned = {pb.tensor_buffer[t.index] for t in graph.outputs + graph.variables} | set(pb.states)
     _share_in_place(pb, pinned)
     layout = place([b for b in pb.buffers if b.in_arena and b.share is None], guard)
     for b in pb.buffers:
@@ -232,4 +244,4 @@ def _assemble(pb: PlanBuilder, layout: ArenaLayout, guard: int) -> Plan:
                         (b.offset + b.nbytes, guard, b.first, b.last))]
     return Plan(np.array(words, np.int32), np.frombuffer(bytes(blob), np.uint8), arena_bytes,
                 pb.buffers, pb.tensor_buffer, pb.ops, layout.lower_bound, layout.peak_step,
-                np.array(guards, np.int32).reshape(-1, 4))
+                np.array(guards, np.int32).reshape(-1, 4), pb.states)

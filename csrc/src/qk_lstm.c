@@ -3,8 +3,8 @@
  *
  * Per time step and per state unit, every gate is
  *   gate = act(sat16(clamp16(requant(Wx.(x - x_zp) + bias)) + clamp16(requant(Wh.(h - h_zp)))))
- * with the gate pre-activations in Q3.12 and the activations (sigmoid; tanh or sigmoid for the
- * cell gate) computed in Q0.15 from the 256-entry sigmoid table TFLite uses for int16 LOGISTIC/TANH.
+ * with the gate pre-activations in Q3.12 and the activations (sigmoid; tanh for the cell gate)
+ * computed in Q0.15 from the 256-entry sigmoid table TFLite uses for int16 LOGISTIC/TANH.
  * Then
  *   c = sat16(clamp16(requant(f * c)) + clamp16(requant(i * g)))   (clipped to +-clip if enabled)
  *   h = clamp8(h_zp + requant(tanh(c) * o))
@@ -64,7 +64,7 @@ typedef struct {
     const int32_t *bias[4];
     const int32_t *gp;           /* [4][LSTM_GATE_PARAMS] */
     const uint16_t *lut;
-    int32_t n_input, n_state, in_zp, h_zp, cell_act;
+    int32_t n_input, n_state, in_zp, h_zp;
     int32_t fc_mult, fc_shift, ig_mult, ig_shift, hid_mult, hid_shift, tanh_mult, tanh_shift;
     int32_t clip;                /* -1: no clipping */
 } lstm_params;
@@ -94,9 +94,7 @@ static void lstm_step(const lstm_params *p, const int8_t *x, int8_t *h, int16_t 
         for (int32_t s = 0; s < ns; ++s) {
             const int32_t ig = lstm_sigmoid(lstm_preact(p, 0, s, xr, hr), 3, 0, p->lut);
             const int32_t fg = lstm_sigmoid(lstm_preact(p, 1, s, xr, hr), 3, 0, p->lut);
-            const int32_t pre_c = lstm_preact(p, 2, s, xr, hr);
-            const int32_t cg = p->cell_act == 0 ? lstm_tanh(pre_c, 3, 0, p->lut)
-                                                : lstm_sigmoid(pre_c, 3, 0, p->lut);
+            const int32_t cg = lstm_tanh(lstm_preact(p, 2, s, xr, hr), 3, 0, p->lut);
             /* int16 x int16 products: |.| <= 2^30 */
             const int32_t kept = lstm_clamp16(qk__requant(fg * (int32_t)cr[s], p->fc_mult, p->fc_shift));
             const int32_t added = lstm_clamp16(qk__requant(ig * cg, p->ig_mult, p->ig_shift));
@@ -118,7 +116,7 @@ static int lstm_shift_ok(int32_t shift) { return shift >= -31 && shift <= 30; }
  * UNIDIRECTIONAL_SEQUENCE_LSTM, int8 x int8 -> int8 with int16 cell state (TFLM 8x8_16).
  * args: in, out, h_state, c_state, lut, gate_params,
  *       wx_i, wx_f, wx_c, wx_o, wh_i, wh_f, wh_c, wh_o, bias_i, bias_f, bias_c, bias_o,
- *       batch, time, n_input, n_state, time_major, in_zp, h_zp, cell_act (0 tanh, 1 sigmoid),
+ *       batch, time, n_input, n_state, time_major, in_zp, h_zp,
  *       fc_mult, fc_shift (forget x cell), ig_mult, ig_shift (input x cell gate),
  *       hid_mult, hid_shift (tanh(cell) x output -> h), tanh_mult, tanh_shift (cell tanh input
  *       scaling, TFLite's power-of-two form already resolved), cell_clip (-1 none, else >= 0)
@@ -129,7 +127,7 @@ static int lstm_shift_ok(int32_t shift) { return shift >= -31 && shift <= 30; }
  *   wh int8 [n_state, n_state], bias int32 [n_state].
  */
 QK__EXEC(lstm) {
-    if (n_args != 35) return QK_ERR_ARG;
+    if (n_args != 34) return QK_ERR_ARG;
     const int32_t batch = args[18], time = args[19], ni = args[20], ns = args[21];
     const int32_t time_major = args[22];
     lstm_params p;
@@ -137,19 +135,18 @@ QK__EXEC(lstm) {
     p.n_state = ns;
     p.in_zp = args[23];
     p.h_zp = args[24];
-    p.cell_act = args[25];
-    p.fc_mult = args[26];
-    p.fc_shift = args[27];
-    p.ig_mult = args[28];
-    p.ig_shift = args[29];
-    p.hid_mult = args[30];
-    p.hid_shift = args[31];
-    p.tanh_mult = args[32];
-    p.tanh_shift = args[33];
-    p.clip = args[34];
+    p.fc_mult = args[25];
+    p.fc_shift = args[26];
+    p.ig_mult = args[27];
+    p.ig_shift = args[28];
+    p.hid_mult = args[29];
+    p.hid_shift = args[30];
+    p.tanh_mult = args[31];
+    p.tanh_shift = args[32];
+    p.clip = args[33];
     if (batch < 0 || time < 0 || ni < 0 || ns < 0 || ni > LSTM_MAX_DEPTH || ns > LSTM_MAX_DEPTH)
         return QK_ERR_ARG;
-    if ((time_major != 0 && time_major != 1) || (p.cell_act != 0 && p.cell_act != 1)) return QK_ERR_ARG;
+    if (time_major != 0 && time_major != 1) return QK_ERR_ARG;
     if (p.in_zp < -128 || p.in_zp > 127 || p.h_zp < -128 || p.h_zp > 127) return QK_ERR_ARG;
     if (p.fc_mult < 0 || p.ig_mult < 0 || p.hid_mult < 0 || !lstm_shift_ok(p.fc_shift) ||
         !lstm_shift_ok(p.ig_shift) || !lstm_shift_ok(p.hid_shift))

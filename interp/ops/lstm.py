@@ -17,6 +17,8 @@ used; the hidden state tensor's scale and zero point are.
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .. import quant
@@ -65,8 +67,18 @@ LAYER_NORM = (20, 21, 22, 23)
 
 GATE_SCALE = 2.0 ** -12  # Q3.12 gate pre-activations
 ACT_SCALE = 2.0 ** -15  # Q0.15 gate activations
-ACT_TANH, ACT_SIGMOID = 4, 6  # schema ActivationFunctionType codes
+ACT_TANH = 4  # schema ActivationFunctionType code
 MAX_DEPTH = 33000  # keeps |sum (w - zw)(x - zx)| < 2^31, as the C kernel checks
+
+
+# One copy of the table per plan, however many LSTM ops use it.
+_TABLE_IDS: weakref.WeakKeyDictionary[PlanBuilder, int] = weakref.WeakKeyDictionary()
+
+
+def _sigmoid_table(pb: PlanBuilder) -> int:
+    if pb not in _TABLE_IDS:
+        _TABLE_IDS[pb] = pb.const(SIGMOID_TABLE_UINT16, "sigmoid_table_uint16")
+    return _TABLE_IDS[pb]
 
 
 def _checked_log2(x: float) -> int:
@@ -92,10 +104,10 @@ def _tanh_input_scaling(cell_scale_power: int) -> tuple[int, int]:
 
 @register("UNIDIRECTIONAL_SEQUENCE_LSTM")
 def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
-    ins = list(op.inputs) + [None] * max(0, 24 - len(op.inputs))
     if len(op.inputs) != 24 or len(op.outputs) != 1:
         raise ModelError(f"{op.describe()}: expected 24 inputs and 1 output, got "
                          f"{len(op.inputs)} and {len(op.outputs)}")
+    ins = list(op.inputs)
     x, out, h, c = ins[IN_X], op.outputs[0], ins[H_STATE], ins[C_STATE]
     if x is None or h is None or c is None:
         raise ModelError(f"{op.describe()}: input, hidden state and cell state are required")
@@ -130,6 +142,8 @@ def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
             raise unsupported(op, f"{t.describe()}: bias type {t.dtype.name} (only int32)")
     for t in (x, h, c):
         _per_tensor(op, t)
+    if not (-128 <= x.zero_point <= 127 and -128 <= h.zero_point <= 127):
+        raise ModelError(f"{op.describe()}: int8 zero point out of range")
 
     # Options.
     opts = op.options
@@ -138,8 +152,11 @@ def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
     act = int(opts.get("fused_activation_function", 0))
     if opts.get("diagonal_recurrent_tensors", False):
         raise unsupported(op, "diagonal recurrent weights")
-    if act not in (ACT_TANH, ACT_SIGMOID):
-        raise unsupported(op, f"cell gate activation {act} (TFLM supports only TANH and SIGMOID)")
+    if act != ACT_TANH:
+        # TFLM maps the flatbuffer code to TfLiteFusedActivation and handles only tanh (and
+        # sigmoid, which the schema cannot express); for any other code its gate switch hits an
+        # assert that release builds compile out, leaving the Q3.12 cell gate un-activated.
+        raise unsupported(op, f"cell gate activation {act} (only TANH)")
     if not cell_clip >= 0.0:
         raise ModelError(f"{op.describe()}: negative cell_clip {cell_clip}")
 
@@ -201,10 +218,9 @@ def lower_unidirectional_sequence_lstm(op: Operator, pb: PlanBuilder) -> None:
 
     pb.emit(QK_OP_LSTM, [
         pb.tensor(x), pb.tensor(out), pb.tensor(h), pb.tensor(c),
-        pb.const(SIGMOID_TABLE_UINT16, "lstm_sigmoid_table"),
+        _sigmoid_table(pb),
         pb.const(np.array(gate_params, np.int32), "lstm_gate_params"),
         *[pb.tensor(t) for t in wx], *[pb.tensor(t) for t in wh], *[pb.tensor(t) for t in bias],
         batch, steps, n_input, n_state, int(time_major), x.zero_point, h.zero_point,
-        0 if act == ACT_TANH else 1,
         fc_mult, fc_shift, ig_mult, ig_shift, hid_mult, hid_shift, tanh_mult, tanh_shift, clip])
 
