@@ -29,7 +29,9 @@ def svdf_model(rng: np.random.Generator, *, state_dtype: type, batches: int, n_i
                   scale=wt_scale)
     b = -1
     if bias:
-        b = w.tensor((units,), np.int32, data=rng.integers(-(1 << 20), 1 << 20, units),
+        smax = 127 if state_dtype == np.int8 else 32767
+        lim = tmax * smax * 2  # about the spread of the time-weight sums
+        b = w.tensor((units,), np.int32, data=rng.integers(-lim, lim, units),
                      scale=float(np.float32(state_scale) * np.float32(wt_scale)))
     s = w.tensor((batches, memory * n_filter), state_dtype, scale=state_scale, zero_point=state_zp,
                  is_variable=state_variable)
