@@ -217,3 +217,23 @@ def test_fc_hello_world_shapes(seed: int) -> None:
                       keep_num_dims=False)
     # LiteRT's single-rounding requant differs from TFLM by one LSB on rare ties
     assert_matches_tflm(model, [rng.integers(-128, 128, (1, 1)).astype(np.int8)], litert=False)
+
+
+def test_fc_general_path_deep_and_runtime_weights() -> None:
+    """The general loop: depth past the fast path's bound, and weights that are a model input."""
+    rng = np.random.default_rng(21)
+    depth = 70000
+    model = _fc_model(rng, in_shape=(1, depth), out_depth=2, dtype=np.int8, in_scale=0.01,
+                      in_zp=127, w_scales=[0.01], out_scale=30.0, out_zp=0, act=0, bias=True,
+                      keep_num_dims=False)
+    assert_matches_tflm(model, [rng.integers(-128, 128, (1, depth)).astype(np.int8)], litert=False)
+
+    w = ModelWriter()
+    x = w.tensor((2, 6), np.int8, scale=0.05, zero_point=9)
+    wt = w.tensor((4, 6), np.int8, scale=0.02)
+    y = w.tensor((2, 4), np.int8, scale=0.1, zero_point=-2)
+    w.op("FULLY_CONNECTED", [x, wt, -1], [y], {}, version=4)
+    w.inputs, w.outputs = [x, wt], [y]
+    xs = [rng.integers(-128, 128, (2, 6)).astype(np.int8),
+          rng.integers(-127, 128, (4, 6)).astype(np.int8)]
+    assert_matches_tflm(w.to_bytes(), xs, litert=False)
