@@ -160,6 +160,8 @@ QK__EXEC(fully_connected) {
                         return QK_ERR_ARG;
                     acc += b64[o];
                 }
+                /* TFLM's int64 requant assumes |acc| < 2^47 (so acc * 2^15 fits int64) */
+                if (acc < -((int64_t)1 << 47) || acc >= ((int64_t)1 << 47)) return QK_ERR_ARG;
                 const int32_t v = qk__requant64(acc, mult[o], shift[o]);
                 y16[(int64_t)b * out_depth + o] = (int16_t)qk__clamp(v, act_min, act_max);
             }
