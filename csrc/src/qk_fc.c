@@ -26,29 +26,83 @@ static inline int8_t qk__narrow8(int32_t v) {
     return (int8_t)(u >= 0x80 ? u - 0x100 : u);
 }
 
-/* y[o] = sum_d x[d] * w[o][d] for rows [o0, o1), four rows at a time (shares the x loads).
- * Each |x * w| <= 2^14; the sum is kept in uint32 so any depth wraps exactly as TFLM's int32. */
-static void qk__dot_rows_s8(const int8_t *x, const int8_t *filter, int32_t depth, int32_t out_depth,
-                            uint32_t *acc) {
+/*
+ * Fast-path dot products: acc[o] += sum_{d < len} (x[d] + 128) * w[o * stride + d] for rows
+ * [0, n), four rows at a time (sharing the x loads). x + 128 is x's bits read as uint8. Each term
+ * is at most 255 * 128 in magnitude, so the int32 sums cannot overflow for total depth <=
+ * QK__FC_FAST_DEPTH. Two forms of the same sum, picked for what the compiler vectorizes best:
+ * with a u8 x s8 dot-product instruction (x86 VNNI, Arm DOTPROD) the uint8 form maps onto it;
+ * otherwise widening x to int16 first lets it use 16-bit multiply-add (x86 pmaddwd).
+ */
+#define QK__FC_FAST_DEPTH 65536
+#define QK__FC_CHUNK 256 /* depth chunk (int16 staging buffer on the stack) */
+#define QK__FC_ROWS 64   /* output rows per block (int32 accumulators on the stack) */
+
+#if defined(__AVX512VNNI__) || defined(__AVXVNNI__) || defined(__ARM_FEATURE_DOTPROD)
+#define QK__FC_U8_DOT 1
+static void qk__fc_rows(const int8_t *x, const int8_t *filter, int32_t stride, int32_t len,
+                        int32_t n, int32_t *acc) {
     int32_t o = 0;
-    for (; o + 4 <= out_depth; o += 4) {
-        const int8_t *w0 = filter + (int64_t)o * depth;
-        const int8_t *w1 = w0 + depth, *w2 = w1 + depth, *w3 = w2 + depth;
-        uint32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-        for (int32_t d = 0; d < depth; ++d) {
-            const int32_t xv = x[d];
-            a0 += (uint32_t)(xv * w0[d]);
-            a1 += (uint32_t)(xv * w1[d]);
-            a2 += (uint32_t)(xv * w2[d]);
-            a3 += (uint32_t)(xv * w3[d]);
+    for (; o + 4 <= n; o += 4) {
+        const int8_t *w0 = filter + (int64_t)o * stride;
+        const int8_t *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int32_t d = 0; d < len; ++d) {
+            const int32_t xv = (uint8_t)((uint8_t)x[d] ^ 0x80u);
+            a0 += xv * w0[d];
+            a1 += xv * w1[d];
+            a2 += xv * w2[d];
+            a3 += xv * w3[d];
         }
-        acc[o] = a0; acc[o + 1] = a1; acc[o + 2] = a2; acc[o + 3] = a3;
+        acc[o] += a0; acc[o + 1] += a1; acc[o + 2] += a2; acc[o + 3] += a3;
     }
-    for (; o < out_depth; ++o) {
-        const int8_t *w = filter + (int64_t)o * depth;
-        uint32_t a = 0;
-        for (int32_t d = 0; d < depth; ++d) a += (uint32_t)((int32_t)x[d] * w[d]);
-        acc[o] = a;
+    for (; o < n; ++o) {
+        const int8_t *w = filter + (int64_t)o * stride;
+        int32_t a = 0;
+        for (int32_t d = 0; d < len; ++d) a += (int32_t)(uint8_t)((uint8_t)x[d] ^ 0x80u) * w[d];
+        acc[o] += a;
+    }
+}
+#else
+#define QK__FC_U8_DOT 0
+static void qk__fc_rows(const int16_t *x, const int8_t *filter, int32_t stride, int32_t len,
+                        int32_t n, int32_t *acc) {
+    int32_t o = 0;
+    for (; o + 4 <= n; o += 4) {
+        const int8_t *w0 = filter + (int64_t)o * stride;
+        const int8_t *w1 = w0 + stride, *w2 = w1 + stride, *w3 = w2 + stride;
+        int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+        for (int32_t d = 0; d < len; ++d) {
+            const int16_t xv = x[d];
+            a0 += xv * (int16_t)w0[d];
+            a1 += xv * (int16_t)w1[d];
+            a2 += xv * (int16_t)w2[d];
+            a3 += xv * (int16_t)w3[d];
+        }
+        acc[o] += a0; acc[o + 1] += a1; acc[o + 2] += a2; acc[o + 3] += a3;
+    }
+    for (; o < n; ++o) {
+        const int8_t *w = filter + (int64_t)o * stride;
+        int32_t a = 0;
+        for (int32_t d = 0; d < len; ++d) a += x[d] * (int16_t)w[d];
+        acc[o] += a;
+    }
+}
+#endif
+
+/* acc[0..n) = sum_d (x[d] + 128) * w[o][d] over the full depth, in chunks. */
+static void qk__fc_block(const int8_t *x, const int8_t *filter, int32_t depth, int32_t n,
+                         int32_t *acc) {
+    for (int32_t i = 0; i < n; ++i) acc[i] = 0;
+    for (int32_t d0 = 0; d0 < depth; d0 += QK__FC_CHUNK) {
+        const int32_t len = depth - d0 < QK__FC_CHUNK ? depth - d0 : QK__FC_CHUNK;
+#if QK__FC_U8_DOT
+        qk__fc_rows(x + d0, filter + d0, depth, len, n, acc);
+#else
+        int16_t xs[QK__FC_CHUNK];
+        for (int32_t d = 0; d < len; ++d) xs[d] = (int16_t)(x[d0 + d] + 128);
+        qk__fc_rows(xs, filter + d0, depth, len, n, acc);
+#endif
     }
 }
 
@@ -59,8 +113,9 @@ static void qk__dot_rows_s8(const int8_t *x, const int8_t *filter, int32_t depth
  *   in [batches, accum_depth], filter int8 [out_depth, accum_depth], out [batches, out_depth]
  *   in_dtype QK_I8:  in/out int8, bias int32 [out_depth];
  *                    acc = sum (x - in_zp) * (w - filter_zp) + bias   (int32, wrapping like TFLM)
- *                    out = clamp(requant(acc) + out_zp). The lowering folds in_zp into the bias
- *                    when filter_zp == 0 (exact mod 2^32), leaving a plain dot product here.
+ *                    out = clamp(requant(acc) + out_zp). in_zp == -128 with filter_zp == 0 runs
+ *                    a u8 x s8 dot product; the lowering moves any other input zero point into
+ *                    the bias to get there (exact mod 2^32).
  *   in_dtype QK_I16: in/out int16, bias int64 [out_depth]; in_zp and out_zp must be 0 (TFLM's
  *                    16x8 kernel ignores them); acc = sum x * (w - filter_zp) + bias in int64
  *                    (|acc| <= depth * 2^15 * 2^8 + |bias|), out = clamp(requant64(acc)).
@@ -105,6 +160,8 @@ QK__EXEC(fully_connected) {
                         return QK_ERR_ARG;
                     acc += b64[o];
                 }
+                /* TFLM's int64 requant assumes |acc| < 2^47 (so acc * 2^15 fits int64) */
+                if (acc < -((int64_t)1 << 47) || acc >= ((int64_t)1 << 47)) return QK_ERR_ARG;
                 const int32_t v = qk__requant64(acc, mult[o], shift[o]);
                 y16[(int64_t)b * out_depth + o] = (int16_t)qk__clamp(v, act_min, act_max);
             }
@@ -122,15 +179,15 @@ QK__EXEC(fully_connected) {
     for (int32_t b = 0; b < batches; ++b) {
         const int8_t *x = x8 + (int64_t)b * depth;
         int8_t *y = y8 + (int64_t)b * out_depth;
-        if (in_zp == 0 && filter_zp == 0) {
-            /* fast path: a plain dot product, results staged in blocks of 64 channels */
-            uint32_t acc[64];
-            for (int32_t o0 = 0; o0 < out_depth; o0 += 64) {
-                const int32_t n = out_depth - o0 < 64 ? out_depth - o0 : 64;
-                qk__dot_rows_s8(x, filter + (int64_t)o0 * depth, depth, n, acc);
+        if (in_zp == -128 && filter_zp == 0 && depth <= QK__FC_FAST_DEPTH) {
+            /* fast path: x - in_zp == x + 128 (see qk__fc_rows) */
+            int32_t acc[QK__FC_ROWS];
+            for (int32_t o0 = 0; o0 < out_depth; o0 += QK__FC_ROWS) {
+                const int32_t n = out_depth - o0 < QK__FC_ROWS ? out_depth - o0 : QK__FC_ROWS;
+                qk__fc_block(x, filter + (int64_t)o0 * depth, depth, n, acc);
                 for (int32_t i = 0; i < n; ++i) {
                     const int32_t o = o0 + i;
-                    const uint32_t a = acc[i] + (b32 != NULL ? (uint32_t)b32[o] : 0u);
+                    const uint32_t a = (uint32_t)acc[i] + (b32 != NULL ? (uint32_t)b32[o] : 0u);
                     const int32_t v = qk__add_zp(qk__requant(qk__wrap32(a), mult[o], shift[o]), out_zp);
                     y[o] = (int8_t)qk__clamp(v, act_min, act_max);
                 }

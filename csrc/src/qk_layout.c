@@ -87,7 +87,7 @@ QK__EXEC(concatenation) {
     const int32_t esize = args[1], outer = args[2], inner = args[3], out_axis = args[4];
     const int32_t n_in = args[5];
     if (!qk__esize_ok(esize) || outer < 0 || inner < 0 || out_axis < 0 || n_in < 1 ||
-        n_args != 6 + 2 * n_in)
+        (int64_t)n_args != 6 + 2 * (int64_t)n_in)
         return QK_ERR_ARG;
     int64_t sum = 0;
     for (int32_t k = 0; k < n_in; ++k) {
@@ -209,8 +209,7 @@ QK__EXEC(strided_slice) {
         base += (int64_t)start[i] * stride[i];
         step[i] = (int64_t)strides[i] * stride[i];
     }
-    return qk__strided_copy(ctx, args[0], n_in, args[1], esize, nd, count[0] ? base : 0, count,
-                            step);
+    return qk__strided_copy(ctx, args[0], n_in, args[1], esize, nd, base, count, step);
 }
 
 /*

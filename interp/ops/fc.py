@@ -95,19 +95,17 @@ def lower_fully_connected(op: Operator, pb: PlanBuilder) -> None:
     if not -128 <= in_zp <= 127:
         raise ModelError(f"{op.describe()}: input zero point {in_zp} outside int8")
     bias_id = None
-    if filter_zp == 0 and w.is_const and (bias is None or bias.is_const):
-        # sum_d w * (x - zp) + b == sum_d w * x + (b - zp * sum_d w), exactly (mod 2^32 as TFLM
-        # wraps): fold the input zero point into an effective bias so C runs a plain dot product.
+    if filter_zp == 0 and w.is_const and (bias is None or bias.is_const) and in_zp != -128:
+        # sum_d w * (x - zp) + b == sum_d w * (x + 128) + (b - (zp + 128) * sum_d w), exactly
+        # (mod 2^32, as TFLM's int32 accumulator wraps): move the input zero point into an
+        # effective bias so C runs its u8 x s8 dot-product fast path (in_zp == -128).
         assert w.data is not None
-        eff = -in_zp * w.data.astype(np.int64).sum(axis=1)
+        eff = -(in_zp + 128) * w.data.astype(np.int64).sum(axis=1)
         if bias is not None:
             assert bias.data is not None
             eff = eff + bias.data.astype(np.int64).reshape(-1)
-        if bias is not None or in_zp != 0:
-            bias_id = pb.const(_wrap32(eff), "fc_effective_bias")
-        else:
-            bias_id = -1
-        in_zp = 0
+        bias_id = pb.const(_wrap32(eff), "fc_effective_bias")
+        in_zp = -128
     if bias_id is None:
         bias_id = pb.tensor(bias)
     pb.emit(QK_OP_FULLY_CONNECTED, [

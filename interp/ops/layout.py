@@ -136,8 +136,14 @@ def lower_concatenation(op: Operator, pb: PlanBuilder) -> None:
             raise ModelError(f"{op.describe()}: {t.describe()} does not match the output shape")
     axis_dims = [int(t.shape[axis]) for t in ins]
     _check_shape(op, out, [*out.shape[:axis], sum(axis_dims), *out.shape[axis + 1:]])
-    # TFLM copies int8 inputs unchanged even when their scales differ from the output's
-    # (LiteRT requantizes them); we follow TFLM.
+    # TFLM never requantizes: its Prepare rejects int8 inputs quantized unlike the output (LiteRT
+    # would requantize them), and copies every other type unchanged, int16 included.
+    if out.dtype == np.int8:
+        for t in ins:
+            if (t.quant is None or out.quant is None or t.zero_point != out.zero_point
+                    or np.float32(t.scale) != np.float32(out.scale)):
+                raise unsupported(op, f"int8 {t.describe()} quantized unlike the output "
+                                  "(TFLM does not requantize)")
     _emit_concat(op, pb, ins, out, axis, out.shape, axis_dims)
 
 
@@ -188,7 +194,8 @@ def resolve_strided_slice(shape: Sequence[int], begin: Sequence[int], end: Seque
                           strides: Sequence[int], begin_mask: int, end_mask: int,
                           shrink_mask: int) -> tuple[list[int], list[int], list[int], list[int]]:
     """TFLM's StridedSlice index logic: (start, stride, count) per input axis and the output
-    shape (shrunk axes dropped). Raises ValueError where TFLM's Prepare would fail."""
+    shape (shrunk axes dropped). Raises ValueError where TFLM's Prepare would fail and
+    NotImplementedError where TFLM would leave the output unwritten."""
     starts, counts, out_shape = [], [], []
     for ax, size in enumerate(shape):
         stride = int(strides[ax])
@@ -210,6 +217,8 @@ def resolve_strided_slice(shape: Sequence[int], begin: Sequence[int], end: Seque
                 e = size if stride > 0 else -1
         n = max(0, -(-(e - s) // stride))  # ceil((e - s) / stride)
         if shrink_mask & bit:
+            if stride < 0:  # TFLM iterates start..start+1 by the stride: copies nothing
+                raise NotImplementedError(f"shrunk axis {ax} with a negative stride")
             if n != 1:
                 raise ValueError(f"shrunk axis {ax} selects {n} elements")
         else:
@@ -238,6 +247,8 @@ def strided_slice_params(op: Operator) -> tuple[list[int], list[int], list[int],
                                      int(o.get("end_mask", 0)), int(o.get("shrink_axis_mask", 0)))
     except ValueError as e:
         raise ModelError(f"{op.describe()}: {e}") from None
+    except NotImplementedError as e:
+        raise unsupported(op, str(e)) from None
 
 
 @register("STRIDED_SLICE")

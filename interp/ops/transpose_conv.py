@@ -80,11 +80,10 @@ def lower_transpose_conv(op: Operator, pb: PlanBuilder) -> None:
         raise ModelError(f"{op.describe()}: unknown padding {padding}")
     pad_h = _padding(sh, out_h, fh, padding == 0)
     pad_w = _padding(sw, out_w, fw, padding == 0)
-    if op.options.get("fused_activation_function", 0) not in (0, 1, 2, 3):
-        raise unsupported(op, "fused activation")
-    # TFLM's quantized TRANSPOSE_CONV computes its range with kTfLiteActNone: the fused
-    # activation is ignored and outputs span the whole type.
-    lo, hi = quant.INT_RANGES[out.dtype]
+    act = int(op.options.get("fused_activation_function", 0))
+    if act not in (0, 1, 2, 3):
+        raise unsupported(op, f"fused activation {act}")
+    lo, hi = quant.activation_range(act, out.scale, out.zero_point, out.dtype)
     mult, shift = quant.per_channel_multipliers(x.scale, wq.scale, out.scale, out_d)
     acc_size = 4 if dtype == QK_I8 else 8
     scratch = pb.scratch(out.size * acc_size, "transpose_conv_acc")
