@@ -11,13 +11,7 @@ from oracles import MODELS, models_dir
 
 NAMES = sorted(p.stem for p in (MODELS / "golden").glob("*.json")) if MODELS.is_dir() else ["<none>"]
 
-# Models that cannot pass yet, each with the reason (strict: an unexpected pass fails the run,
-# so this list is kept exact).
-NOT_YET: dict[str, str] = {}  # every model passes since the activation/pool family landed
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=NOT_YET[n], strict=True))
-                                  if n in NOT_YET else n for n in NAMES])
+@pytest.mark.parametrize("name", NAMES)
 def test_model_matches_tflm_golden(name: str) -> None:
     root = models_dir()
     meta = json.loads((root / "golden" / f"{name}.json").read_text())
