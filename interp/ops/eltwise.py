@@ -183,7 +183,7 @@ def _minmax(op: Operator, pb: PlanBuilder, opcode: int) -> None:
     assert a is not None and b is not None
     if not (a.dtype == b.dtype == out.dtype):
         raise unsupported(op, "inputs and output must share one type")
-    if out.dtype not in (I8, U8, I16, I32, I64, F32):
+    if out.dtype not in (I8, I16, I32, I64, F32):  # TFLM's maximum_minimum.cc set
         raise unsupported(op, f"type {out.dtype.name}")
     pb.emit(opcode, broadcast_header(op, pb, a, b, out))
 
@@ -217,8 +217,8 @@ def lower_quantize(op: Operator, pb: PlanBuilder) -> None:
         if not out.scale > 0:
             raise ModelError(f"{op.describe()}: output scale {out.scale} is not positive")
         pb.emit(QK_OP_QUANTIZE, [pb.tensor(x), pb.tensor(out), out.size, dtype_code(x.dtype),
-                                 dtype_code(out.dtype), 0, out.zero_point, 0, 0]
-                + _f64_words(out.scale))
+                                 dtype_code(out.dtype), 0, out.zero_point, 0, 0,
+                                 _f32_bits(out.scale)])
         return
     if (x.dtype, out.dtype) not in _REQUANT_PAIRS:
         raise unsupported(op, f"{x.dtype.name} -> {out.dtype.name}")
@@ -229,7 +229,7 @@ def lower_quantize(op: Operator, pb: PlanBuilder) -> None:
         raise ModelError(f"{op.describe()}: output scale {out.scale} is not positive")
     mult, shift = quant.quantize_multiplier(x.scale / out.scale)
     pb.emit(QK_OP_QUANTIZE, [pb.tensor(x), pb.tensor(out), out.size, dtype_code(x.dtype),
-                             dtype_code(out.dtype), x.zero_point, out.zero_point, mult, shift, 0, 0])
+                             dtype_code(out.dtype), x.zero_point, out.zero_point, mult, shift, 0])
 
 
 @register("DEQUANTIZE")
@@ -247,8 +247,8 @@ def lower_dequantize(op: Operator, pb: PlanBuilder) -> None:
                                x.zero_point] + _f64_words(x.scale))
 
 
-_CAST_TYPES = {np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
-                                     np.int64, np.float32, np.bool_)}
+# The types TFLM's CAST handles (uint8, uint16 and int64 make it fail at Invoke).
+_CAST_TYPES = {np.dtype(t) for t in (np.int8, np.int16, np.int32, np.uint32, np.float32, np.bool_)}
 
 
 @register("CAST")
