@@ -1,8 +1,9 @@
 """Lowerings: ADD, SUB, MUL, DIV, MINIMUM, MAXIMUM, QUANTIZE, DEQUANTIZE, CAST.
 
 Parameters are computed exactly as TFLM's Prepare functions compute them (add_common.cc,
-sub_common.cc, mul_common.cc, div.cc, quantize_common.cc, dequantize_common.cc); note that SUB
-and DIV do their scale arithmetic in float32 while ADD, MUL and QUANTIZE use double.
+sub_common.cc, mul_common.cc, div.cc, quantize_common.cc, dequantize_common.cc), in double
+arithmetic on the float32 scales (the oracle build does so for SUB and DIV too, although some
+revisions of sub_common.cc / div.cc compute in float32).
 """
 from __future__ import annotations
 
@@ -105,15 +106,10 @@ def _addsub(op: Operator, pb: PlanBuilder, opcode: int) -> None:
         lohi = _int32_act(act) if opcode == QK_OP_SUB else [-(2**31), 2**31 - 1]
     else:
         left_shift = 15 if out.dtype == I16 else 20
-        if opcode == QK_OP_ADD:  # add_common.cc: double arithmetic
-            twice_max = 2.0 * max(a.scale, b.scale)
-            r1, r2 = a.scale / twice_max, b.scale / twice_max
-            ro = twice_max / ((1 << left_shift) * out.scale)
-        else:  # sub_common.cc: float arithmetic
-            f = np.float32
-            twice_max_f = f(2) * max(f(a.scale), f(b.scale))
-            r1, r2 = float(f(a.scale) / twice_max_f), float(f(b.scale) / twice_max_f)
-            ro = float(twice_max_f / (f(1 << left_shift) * f(out.scale)))
+        # add_common.cc / sub_common.cc: double arithmetic on the float scales
+        twice_max = 2.0 * max(a.scale, b.scale)
+        r1, r2 = a.scale / twice_max, b.scale / twice_max
+        ro = twice_max / ((1 << left_shift) * out.scale)
         try:
             m1, s1 = quant.quantize_multiplier_smaller_than_one_exp(r1)
             m2, s2 = quant.quantize_multiplier_smaller_than_one_exp(r2)
@@ -169,9 +165,9 @@ def lower_div(op: Operator, pb: PlanBuilder) -> None:
     elif out.dtype == I32:
         lohi = _int32_act(act)
     else:
-        f = np.float32
-        real = float(f(a.scale) / (f(b.scale) * f(out.scale)))  # div.cc: float arithmetic
-        mo, so = quant.quantize_multiplier(real)
+        # double arithmetic: the installed TFLM matches this, not the float32 form some div.cc
+        # revisions show (checked on scales where the two multipliers differ)
+        mo, so = quant.quantize_multiplier(a.scale / (b.scale * out.scale))
         lohi = list(quant.activation_range(act, out.scale, out.zero_point, out.dtype))
         tail = [-a.zero_point, -b.zero_point, out.zero_point, mo, so]
     pb.emit(QK_OP_DIV, hdr + lohi + tail)
