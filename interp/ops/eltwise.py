@@ -54,18 +54,32 @@ def broadcast_header(op: Operator, pb: PlanBuilder, a: Tensor, b: Tensor, out: T
                          f"shape {list(shape)}")
     if len(shape) > MAX_DIMS:
         raise unsupported(op, f"{len(shape)}-D broadcast (at most {MAX_DIMS}-D)")
-    dims = [1] * (MAX_DIMS - len(shape)) + list(shape)
+    rank = len(shape)
 
     def strides(t: Tensor) -> list[int]:
-        tdims = [1] * (MAX_DIMS - len(t.shape)) + list(t.shape)
-        st, acc = [0] * MAX_DIMS, 1
-        for k in range(MAX_DIMS - 1, -1, -1):
+        tdims = [1] * (rank - len(t.shape)) + list(t.shape)
+        st, acc = [0] * rank, 1
+        for k in range(rank - 1, -1, -1):
             st[k] = 0 if tdims[k] == 1 else acc
             acc *= tdims[k]
         return st
 
-    return ([pb.tensor(a), pb.tensor(b), pb.tensor(out), dtype_code(out.dtype)] + dims
-            + strides(a) + strides(b))
+    # Coalesce: drop size-1 dims and merge neighbours that both inputs walk the same way
+    # (contiguously or not at all), so the C row loop gets the longest rows it can.
+    dims, st1, st2 = [], [], []
+    for d, x, y in zip(shape, strides(a), strides(b)):
+        if d == 1:
+            continue
+        if dims and st1[-1] == x * d and st2[-1] == y * d:
+            dims[-1] *= d
+            st1[-1], st2[-1] = x, y
+        else:
+            dims.append(d)
+            st1.append(x)
+            st2.append(y)
+    pad = MAX_DIMS - len(dims)
+    return ([pb.tensor(a), pb.tensor(b), pb.tensor(out), dtype_code(out.dtype)]
+            + [1] * pad + dims + [0] * pad + st1 + [0] * pad + st2)
 
 
 def _float_act(activation: int) -> list[int]:
