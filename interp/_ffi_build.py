@@ -13,6 +13,9 @@ CDEF = """
 int32_t qk_plan_check(const int32_t *plan, int32_t plan_words, size_t const_bytes, size_t arena_bytes);
 int32_t qk_plan_run(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
                     size_t const_bytes, uint8_t *arena, size_t arena_bytes, int32_t *failed_op);
+int32_t qk_plan_run_guarded(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
+                            size_t const_bytes, uint8_t *arena, size_t arena_bytes,
+                            const int32_t *guards, int32_t n_guards, int32_t *failed_op);
 const char *qk_status_str(int32_t status);
 """
 

