@@ -266,13 +266,18 @@ def test_add_6d_broadcast():
 # -- QUANTIZE / DEQUANTIZE -------------------------------------------------------------------
 
 REQUANT = [(np.int8, np.int8), (np.int8, np.int16), (np.int8, np.int32), (np.int16, np.int8),
-           (np.int16, np.int16), (np.int16, np.int32), (np.int32, np.int8), (np.int32, np.int16)]
+           (np.int16, np.int16), (np.int16, np.int32), (np.int32, np.int8), (np.int32, np.int16),
+           (np.int8, np.uint8), (np.uint8, np.int8)]
 
 
 @pytest.mark.parametrize("src,dst", REQUANT)
 @given(data=st.data(), seed=st.integers(0, 2**31))
 def test_requantize(src, dst, data, seed):
-    zp = lambda t: st.just(0) if t != np.int8 else zero_points(np.int8)  # noqa: E731
+    def zp(t):
+        if t == np.uint8:
+            return st.one_of(st.sampled_from([0, 128, 255]), st.integers(0, 255))
+        return zero_points(np.int8) if t == np.int8 else st.just(0)
+
     qi = (data.draw(scales(-7, 1)), data.draw(zp(src)))
     qo = (data.draw(scales(-4, 1)), data.draw(zp(dst)))
     shape = (2, data.draw(st.integers(1, 9)))
