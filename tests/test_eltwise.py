@@ -26,7 +26,8 @@ def broadcast_shapes(draw, max_rank: int = 4, max_dim: int = 4):
 
     def one():
         r = draw(st.integers(0, rank))
-        return tuple(1 if draw(st.booleans()) and draw(st.booleans()) else d for d in out[rank - r:])
+        return tuple(1 if draw(st.booleans()) and draw(st.booleans()) else d
+                     for d in out[rank - r:])
 
     return one(), one()
 

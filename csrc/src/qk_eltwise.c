@@ -17,7 +17,8 @@
  *
  * Common header of every binary op's args (QK__BIN_HDR words):
  *   [0] in1  [1] in2  [2] out  [3] dtype (inputs and output share it)
- *   [4..9]   output dims, 6-D, left-padded with 1s
+ *   [4..9]   output dims, 6-D, left-padded with 1s (the lowering may merge dims that both
+ *            inputs walk alike, so this is a view of the output, not its declared shape)
  *   [10..15] in1 element strides per output dim (0 where in1 broadcasts)
  *   [16..21] in2 element strides per output dim (0 where in2 broadcasts)
  * followed by the op's own parameters (documented at each exec function).
@@ -115,7 +116,9 @@ static float qk__fact(float x, const qk__binp *p) {
     return (p->f_max < x) ? p->f_max : x;
 }
 
-static int32_t qk__iact(int32_t x, const qk__binp *p) { return qk__clamp(x, p->act_min, p->act_max); }
+static int32_t qk__iact(int32_t x, const qk__binp *p) {
+    return qk__clamp(x, p->act_min, p->act_max);
+}
 
 /* int32 arithmetic wraps, as TFLM's does in practice (no UB here: done in uint32). */
 static int32_t qk__wrap_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
@@ -319,7 +322,8 @@ static qk_status qk__addsub(const qk_ctx *ctx, const int32_t *args, int32_t n_ar
  * ADD. args: binary header (see QK__BIN_HDR), then
  *   act_min, act_max (int32; for F32 the float bit patterns),
  *   in1_offset, in2_offset, out_offset, left_shift, m1, s1, m2, s2, out_mult, out_shift
- *   (quantized int8/int16 only; 0 otherwise). Shifts are <= 0 (QuantizeMultiplierSmallerThanOneExp).
+ *   (quantized int8/int16 only; 0 otherwise). Shifts are <= 0
+ *   (QuantizeMultiplierSmallerThanOneExp).
  */
 QK__EXEC(add) { return qk__addsub(ctx, args, n_args, 0); }
 
@@ -483,7 +487,8 @@ static int32_t qk__is_int_type(int32_t dtype) {
 
 /*
  * QUANTIZE. args: in, out, count, in_dtype, out_dtype, in_zp, out_zp, mult, shift, scale_bits
- *   integer input (I8, U8, I16, I32): Requantize: out = clamp(MBQM(in - in_zp, mult, shift) + out_zp)
+ *   integer input (I8, U8, I16, I32): Requantize:
+ *     out = clamp(MultiplyByQuantizedMultiplier(in - in_zp, mult, shift) + out_zp)
  *   F32 input: AffineQuantize: out = clamp(roundf(in / scale) + out_zp), scale the output scale
  *   as float bits (TFLM divides in float at run time). out_dtype I8, U8, I16 or I32.
  */
