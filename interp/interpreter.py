@@ -114,12 +114,8 @@ class Interpreter:
 
     def reset_all_variables(self) -> None:
         """Reset state tensors (LSTM/SVDF) as TFLM does: int8 to its zero point, others to 0."""
-        for t in self._graph.variables:
-            view = self._view(t)
-            if t.data is not None:
-                view[...] = t.data
-            else:
-                view[...] = t.zero_point if t.dtype == np.int8 else 0
+        for t in self._graph.variables:  # TFLM ignores a variable's initial buffer data too
+            self._view(t)[...] = t.zero_point if t.dtype == np.int8 else 0
         for bid in self._plan.states:  # op-internal state (e.g. a noise estimate): TFLM zeroes it
             b = self._plan.buffers[bid]
             self._arena[b.offset:b.offset + b.nbytes] = 0
