@@ -78,7 +78,14 @@ def broadcast_header(op: Operator, pb: PlanBuilder, a: Tensor, b: Tensor, out: T
             st1.append(x)
             st2.append(y)
     pad = MAX_DIMS - len(dims)
-    return ([pb.tensor(a), pb.tensor(b), pb.tensor(out), dtype_code(out.dtype)]
+    header = [pb.tensor(a), pb.tensor(b), pb.tensor(out), dtype_code(out.dtype)]
+    # A non-broadcast input walks exactly like the output and each row reads element i before
+    # writing out[i], so the output may take over that input's bytes.
+    for src in (a, b):
+        if src.size == out.size and src.dtype == out.dtype:
+            pb.in_place(out, src)
+            break
+    return (header
             + [1] * pad + dims + [0] * pad + st1 + [0] * pad + st2)
 
 
