@@ -412,8 +412,18 @@ def build(out_dir: str | Path, trace: bool = False) -> Path:
     _require_tools()
     out = Path(out_dir)
     goal = "trace" if trace else "firmware"
-    p = subprocess.run(["make", "-C", str(out), f"-j{os.cpu_count() or 2}", goal],
-                       capture_output=True, text=True)
+    # Every export's make also runs csrc's make for the shared per-CPU libqk: one build at a time
+    # across processes (parallel test workers) so two makes never write the same objects.
+    lock_path = ROOT / "build" / ".cortexm-build.lock"
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path, "w") as lock:
+        try:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:  # not POSIX: no locking, builds are sequential in one process
+            pass
+        p = subprocess.run(["make", "-C", str(out), f"-j{os.cpu_count() or 2}", goal],
+                           capture_output=True, text=True)
     if p.returncode != 0:
         log = (p.stdout + p.stderr)[-4000:]
         if re.search(r"overflowed by|will not fit in region|region .* overflowed", log):
@@ -655,7 +665,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
                 raise TargetError("the traced firmware computed different outputs")
         ops = traced.op_insns[0]
         total = sum(ops)
-        print(f"per op (traced build; each op count includes ~5 marker instructions):")
+        print("per op (traced build: each op's count includes ~4 marker-call instructions):")
         print(f"  {'op':>4}  {'name':<24} {'instructions':>13} {'share':>7}")
         for i, (name, n) in enumerate(zip(ex.op_names, ops)):
             print(f"  {i:>4}  {name:<24} {n:>13} {100.0 * n / max(total, 1):6.1f}%")
