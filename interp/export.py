@@ -619,7 +619,10 @@ def cmd_export(a: argparse.Namespace) -> int:
 
 
 def cmd_run_target(a: argparse.Namespace) -> int:
-    it = _cli_interpreter(a.model)
+    from . import default_model
+    # the same budget checks as the host run (--ram/--flash/--board), before anything is built
+    it = Interpreter(default_model.build() if a.model is None else Path(a.model),
+                     ram_budget=a.ram, flash_budget=a.flash, board=a.board)
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     for d, x in zip(it.get_input_details(), xs):
         if x.dtype != d["dtype"] or list(x.shape) != list(d["shape"]):
