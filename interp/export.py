@@ -66,6 +66,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in [
 ]}
 
 
+# Core names accepted wherever a board is: the QEMU board that emulates that core.
+CORE_ALIASES = {"cortex-m0plus": "m0plus-an385", "cortex-m3": "mps2-an385", "cortex-m4": "mps2-an386",
+                "cortex-m7": "mps2-an500", "cortex-m33": "mps2-an505", "cortex-m55": "mps3-an547"}
+
+
 class TargetError(InterpError):
     """Exporting, building or running on a Cortex-M target failed (or its tools are missing)."""
 
@@ -83,7 +88,7 @@ def missing_tools(count: bool = False) -> list[str]:
 
 
 def target(name: str) -> Target:
-    t = TARGETS.get(name)
+    t = TARGETS.get(CORE_ALIASES.get(name, name))
     if t is None:
         raise TargetError(f"unknown target {name!r}; targets: {', '.join(TARGETS)}")
     return t
@@ -687,11 +692,11 @@ def cmd_bench(a: argparse.Namespace) -> int:
 
 def add_cli(sub: Any) -> None:
     """Register `export` and `bench`, and add --target to an already registered `run`."""
-    tnames = list(TARGETS)
+    tnames = list(TARGETS) + list(CORE_ALIASES)
     ex = sub.add_parser("export", help="write C source (plan, constants, arena) for a Cortex-M board")
     ex.add_argument("model", nargs="?", help=".tflite file (default: bundled model)")
     ex.add_argument("--target", required=True, choices=tnames)
-    ex.add_argument("--out", required=True, help="output directory")
+    ex.add_argument("-o", "--out", required=True, help="output directory")
     ex.add_argument("--build", action="store_true", help="also build the QEMU harness firmware")
     ex.set_defaults(fn=cmd_export)
 
