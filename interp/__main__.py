@@ -8,7 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import default_model, export
+from . import default_model
+from .export import add_cli as add_target_cli
 from .budget import BOARDS
 from .errors import InterpError
 from .interpreter import Interpreter
@@ -131,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     ins.add_argument("--memory", action="store_true", help="per-op live arena bytes")
     ins.add_argument("--plot", help="draw the memory timeline to this .png (needs matplotlib)")
     ins.set_defaults(fn=cmd_inspect)
-    export.add_cli(sub)  # export, bench, run --target (Cortex-M boards under QEMU)
+    add_target_cli(sub)  # export, bench, run --target (Cortex-M boards under QEMU)
     a = ap.parse_args(argv)
     try:
         return int(a.fn(a))
