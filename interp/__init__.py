@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from .errors import (BudgetError, InputError, InterpError, KernelError, ModelError,
                      UnsupportedOperatorError)
-from .export import TargetError, export
+from .cortexm import TargetError, export
 from .interpreter import Interpreter
 from .loader import load
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import default_model
-from .export import add_cli as add_target_cli
+from .cortexm import add_cli as add_target_cli
 from .budget import BOARDS
 from .errors import InterpError
 from .interpreter import Interpreter

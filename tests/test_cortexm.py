@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import interp
-from interp import default_model, export
+from interp import cortexm, default_model
 from interp.writer import ModelWriter
 from oracles import MODELS, _missing, models_dir
 
@@ -30,7 +30,7 @@ MODEL_NAMES = ["default", "ad01_int8", "kws_ref_model", "vww_96_int8", "pretrain
 
 @pytest.fixture(scope="module", autouse=True)
 def _tools() -> None:
-    missing = export.missing_tools(count=True)
+    missing = cortexm.missing_tools(count=True)
     if missing:
         _missing("the Cortex-M toolchain/emulator (" + ", ".join(missing)
                  + "; run .ci/install_cross.sh)")
@@ -80,17 +80,17 @@ def _interpreter_or_skip(src: Any) -> interp.Interpreter:
 
 
 def _run(it: interp.Interpreter, board: str, work: Path, runs: list[list[np.ndarray]],
-         count: bool = False) -> tuple[str, export.TargetRun]:
+         count: bool = False) -> tuple[str, cortexm.TargetRun]:
     """Build and run; a model too big for the micro:bit runs its M0+ code on mps2-an385."""
     try:
-        ex = export.export(it, board, work / board)
-        res = export.run_firmware(ex, export.build(ex.out_dir), runs, count=count)
+        ex = cortexm.export(it, board, work / board)
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=count)
         return board, res
-    except export.TargetTooSmall:
+    except cortexm.TargetTooSmall:
         if board != "microbit":
             raise
-    ex = export.export(it, "m0plus-an385", work / "m0plus-an385")
-    return "m0plus-an385", export.run_firmware(ex, export.build(ex.out_dir), runs, count=count)
+    ex = cortexm.export(it, "m0plus-an385", work / "m0plus-an385")
+    return "m0plus-an385", cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=count)
 
 
 def _assert_same(got: list[list[np.ndarray]], want: list[list[np.ndarray]], what: str) -> None:
@@ -149,8 +149,8 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
         model = _fc_model(rng, batch, depth, units, act, per_channel=k % 2 == 1, bias=k != 4)
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 3))
-        ex = export.export(it, board, work / f"fc{k}")
-        res = export.run_firmware(ex, export.build(ex.out_dir), runs, count=False)
+        ex = cortexm.export(it, board, work / f"fc{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
         _assert_same(res.outputs, _host_outputs(it, runs),
                      f"FC {batch}x{depth}->{units} act {act} on {board}")
 
@@ -160,10 +160,10 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
 def test_instruction_counts_deterministic_and_per_op(tmp_path) -> None:
     it = interp.Interpreter(default_model.build())
     runs = _random_inputs(it, range(2))
-    ex = export.export(it, "mps2-an386", tmp_path)
-    plain_a = export.run_firmware(ex, export.build(tmp_path), runs)
-    plain_b = export.run_firmware(ex, export.build(tmp_path), runs)
-    traced = export.run_firmware(ex, export.build(tmp_path, trace=True), runs, traced=True)
+    ex = cortexm.export(it, "mps2-an386", tmp_path)
+    plain_a = cortexm.run_firmware(ex, cortexm.build(tmp_path), runs)
+    plain_b = cortexm.run_firmware(ex, cortexm.build(tmp_path), runs)
+    traced = cortexm.run_firmware(ex, cortexm.build(tmp_path, trace=True), runs, traced=True)
     assert plain_a.insns == plain_b.insns and plain_a.total_insns == plain_b.total_insns
     assert plain_a.insns is not None and min(plain_a.insns) > 1000
     assert traced.op_insns is not None and traced.check_insns is not None
@@ -174,13 +174,13 @@ def test_instruction_counts_deterministic_and_per_op(tmp_path) -> None:
         assert traced.check_insns[r] + sum(traced.op_insns[r]) <= traced.insns[r]
         assert 0 < traced.insns[r] - plain_a.insns[r] < 12 * (len(ex.op_names) + 1)
     _assert_same(traced.outputs, plain_a.outputs, "traced vs plain firmware")
-    size = export.elf_size(export.build(tmp_path))
+    size = cortexm.elf_size(cortexm.build(tmp_path))
     assert size["consts"] == ex.const_bytes and size["arena"] == ex.arena_bytes
     assert size["flash"] > ex.const_bytes and size["ram"] > ex.arena_bytes
 
 
 def test_export_writes_c_sources(tmp_path) -> None:
-    ex = export.export(None, "mps2-an386", tmp_path)
+    ex = cortexm.export(None, "mps2-an386", tmp_path)
     h = (tmp_path / "model.h").read_text()
     c = (tmp_path / "model_data.c").read_text()
     assert "int model_invoke(void);" in h and f"#define MODEL_ARENA_BYTES {ex.arena_bytes}" in h
@@ -193,7 +193,7 @@ def test_export_writes_c_sources(tmp_path) -> None:
 def test_library_has_no_libc_dependencies() -> None:
     import subprocess
     for cpu in ("cortex-m0plus", "cortex-m55"):
-        p = subprocess.run(["make", "-s", "-C", str(export.CSRC), f"-j4", "CROSS=arm-none-eabi-",
+        p = subprocess.run(["make", "-s", "-C", str(cortexm.CSRC), f"-j4", "CROSS=arm-none-eabi-",
                             f"CPU={cpu}", "check-nm"], capture_output=True, text=True)
         assert p.returncode == 0, p.stdout + p.stderr
 
@@ -206,7 +206,7 @@ def test_cli_run_target_matches_host(tmp_path) -> None:
     p = subprocess.run([sys.executable, "-m", "interp", "run", "--target", "mps2-an386",
                         "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"),
                         "--keep", str(tmp_path / "build")], capture_output=True, text=True,
-                       cwd=export.ROOT)
+                       cwd=cortexm.ROOT)
     assert p.returncode == 0, p.stdout + p.stderr
     assert "instructions per inference" in p.stdout
     want = interp.Interpreter(default_model.build()).run([x])["reconstruction"]

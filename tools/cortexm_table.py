@@ -20,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import interp  # noqa: E402
-from interp import default_model, export  # noqa: E402
+from interp import cortexm, default_model  # noqa: E402
 
 MODELS = Path(os.environ.get("INTERP_MODELS") or Path(__file__).resolve().parents[2] / "shared" / "models")
 BOARDS = ["microbit", "mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547"]
@@ -61,19 +61,19 @@ def main() -> int:
             for board in a.boards:
                 tname = board
                 try:
-                    ex = export.export(it, tname, Path(tmp) / f"{name}-{tname}")
-                    elf = export.build(ex.out_dir)
-                except export.TargetTooSmall:
+                    ex = cortexm.export(it, tname, Path(tmp) / f"{name}-{tname}")
+                    elf = cortexm.build(ex.out_dir)
+                except cortexm.TargetTooSmall:
                     tname = "m0plus-an385"
-                    ex = export.export(it, tname, Path(tmp) / f"{name}-{tname}")
-                    elf = export.build(ex.out_dir)
-                res = export.run_firmware(ex, elf, [xs], count=True)
+                    ex = cortexm.export(it, tname, Path(tmp) / f"{name}-{tname}")
+                    elf = cortexm.build(ex.out_dir)
+                res = cortexm.run_firmware(ex, elf, [xs], count=True)
                 same = all(np.array_equal(y, w) for y, w in zip(res.outputs[0], want))
                 if golden is not None:
                     same = same and all(np.array_equal(y, w) for y, w in zip(res.outputs[0], golden))
-                size = export.elf_size(elf)
+                size = cortexm.elf_size(elf)
                 assert res.insns is not None
-                label = f"{board} ({export.TARGETS[tname].cpu})" + (" *" if tname != board else "")
+                label = f"{board} ({cortexm.TARGETS[tname].cpu})" + (" *" if tname != board else "")
                 print(f"| {name} | {label} | {'yes' if same else 'NO'} | {res.insns[0]:,} | "
                       f"{size['flash']:,} | {size['ram']:,} | {size['arena']:,} | {res.stack_used:,} |",
                       flush=True)
