@@ -39,6 +39,7 @@ static qk__exec_fn exec_for(int32_t opcode) {
     case QK_OP_CONV2D: return qk__exec_conv2d;
     case QK_OP_DEPTHWISE_CONV2D: return qk__exec_depthwise_conv2d;
     case QK_OP_TRANSPOSE_CONV: return qk__exec_transpose_conv;
+    case QK_OP_DEPTHWISE_CONV2D_INPLACE: return qk__exec_depthwise_conv2d_inplace;
     case QK_OP_FULLY_CONNECTED: return qk__exec_fully_connected;
     case QK_OP_SVDF: return qk__exec_svdf;
     case QK_OP_LSTM: return qk__exec_lstm;
