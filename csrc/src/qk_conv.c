@@ -142,20 +142,141 @@ static void qk__conv_ref_i16(const qk__conv_geom *g, const int16_t *in, const in
 }
 
 /*
+ * Fast CONV_2D path (groups == 1): per output pixel, gather the receptive field into an int16
+ * row (x - in_zp for int8 inputs, x for int16; 0 for padded taps, which then add nothing, as
+ * TFLM skips them), then dot the row with 4 filters at a time. The integer sums equal the
+ * reference's, so the result is bit-exact; the inner loops are contiguous and vectorize.
+ */
+
+/* Four dot products of x[0..n) with rows w, w + ks, w + 2ks, w + 3ks. Caller bounds the sums:
+ * int8 path |x| <= 255, |w| <= 128, n <= 65536: |sum| < 2^31; int16 path: n <= 256. */
+static void qk__dot4(const int16_t *restrict x, const int8_t *restrict w, int32_t n, int64_t ks,
+                     int32_t *restrict s) {
+    const int8_t *restrict w0 = w;
+    const int8_t *restrict w1 = w + ks;
+    const int8_t *restrict w2 = w + 2 * ks;
+    const int8_t *restrict w3 = w + 3 * ks;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t xi = x[i];
+        a0 += xi * w0[i];
+        a1 += xi * w1[i];
+        a2 += xi * w2[i];
+        a3 += xi * w3[i];
+    }
+    s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
+}
+
+static int32_t qk__dot1(const int16_t *restrict x, const int8_t *restrict w, int32_t n) {
+    int32_t a = 0; /* same bounds as qk__dot4 */
+    for (int32_t i = 0; i < n; ++i) a += (int32_t)x[i] * w[i];
+    return a;
+}
+
+/* int16 inputs: 256 products of |x| <= 2^15, |w| <= 2^7 stay below 2^30 in an int32 block. */
+#define QK__I16_BLOCK 256
+
+/* Sums of `cnt` (1..4) filters starting at w (row stride k) with row x, as int64. */
+static void qk__dots_wide(const int16_t *x, const int8_t *w, int32_t k, int32_t cnt, int64_t *s) {
+    for (int32_t j = 0; j < cnt; ++j) s[j] = 0;
+    for (int32_t i0 = 0; i0 < k; i0 += QK__I16_BLOCK) {
+        const int32_t n = k - i0 < QK__I16_BLOCK ? k - i0 : QK__I16_BLOCK;
+        if (cnt == 4) {
+            int32_t p[4];
+            qk__dot4(x + i0, w + i0, n, k, p);
+            for (int32_t j = 0; j < 4; ++j) s[j] += p[j];
+        } else {
+            for (int32_t j = 0; j < cnt; ++j) s[j] += qk__dot1(x + i0, w + (int64_t)j * k + i0, n);
+        }
+    }
+}
+
+/* Fill row with the receptive field of output pixel (b, oy, ox): kh * kw * in_c int16 values. */
+static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b, int32_t oy,
+                       int32_t ox, int16_t *restrict row) {
+    const int32_t c_n = g->in_c;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        for (int32_t kx = 0; kx < g->kw; ++kx, row += c_n) {
+            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+            if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
+                for (int32_t c = 0; c < c_n; ++c) row[c] = 0;
+                continue;
+            }
+            const int64_t at = (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
+            if (es == 1) {
+                const int8_t *restrict x = (const int8_t *)in + at;
+                const int32_t zp = g->in_zp;
+                for (int32_t c = 0; c < c_n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+            } else {
+                memcpy(row, (const int16_t *)in + at, (size_t)c_n * sizeof(int16_t));
+            }
+        }
+    }
+}
+
+static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
+                          const int32_t *bias32, const int64_t *bias64, int wide,
+                          const int32_t *mult, const int32_t *shift, void *out, int16_t *row) {
+    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t oy = 0; oy < g->out_h; ++oy)
+            for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
+                qk__im2row(g, in, es, b, oy, ox, row);
+                if (es == 1) {
+                    int8_t *o = (int8_t *)out + obase;
+                    for (int32_t oc = 0; oc < oc_n; oc += 4) {
+                        int32_t acc[4];
+                        const int32_t cnt = oc_n - oc < 4 ? oc_n - oc : 4;
+                        const int8_t *w = filter + (int64_t)oc * k;
+                        if (cnt == 4) qk__dot4(row, w, k, k, acc);
+                        else for (int32_t j = 0; j < cnt; ++j) acc[j] = qk__dot1(row, w + (int64_t)j * k, k);
+                        for (int32_t j = 0; j < cnt; ++j) {
+                            int32_t a = acc[j];
+                            if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc + j]);
+                            a = qk__requant(a, mult[oc + j], shift[oc + j]) + g->out_zp;
+                            o[oc + j] = (int8_t)qk__clamp(a, g->act_min, g->act_max);
+                        }
+                    }
+                } else {
+                    int16_t *o = (int16_t *)out + obase;
+                    for (int32_t oc = 0; oc < oc_n; oc += 4) {
+                        int64_t acc[4];
+                        const int32_t cnt = oc_n - oc < 4 ? oc_n - oc : 4;
+                        qk__dots_wide(row, filter + (int64_t)oc * k, k, cnt, acc);
+                        for (int32_t j = 0; j < cnt; ++j) {
+                            int32_t r;
+                            if (wide) {
+                                const int64_t a = acc[j] + (bias64 != NULL ? bias64[oc + j] : 0);
+                                r = qk__requant64(a, mult[oc + j], shift[oc + j]);
+                            } else {
+                                int32_t a = (int32_t)(uint32_t)(uint64_t)acc[j]; /* TFLM's int32 acc */
+                                if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc + j]);
+                                r = qk__requant(a, mult[oc + j], shift[oc + j]);
+                            }
+                            o[oc + j] = (int16_t)qk__clamp(r, g->act_min, g->act_max);
+                        }
+                    }
+                }
+            }
+}
+
+/*
  * CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 or int32 bias), NHWC, per-channel
  * (or broadcast per-tensor) requant; filter [out_c, kh, kw, fic], groups = in_c / fic.
- * args: in, filter, bias (-1: none), mult, shift, out, wsum (-1), scratch (-1),
+ * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1),
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 | QK_I64; ignored without bias),
  *       batches, in_h, in_w, in_c, kh, kw, fic, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; wsum int32 [out_c] = sum of each output channel's weights
- *   (int8 fast path only); scratch: int8 fast-path workspace (see qk__conv_scratch_bytes).
+ *   mult/shift int32 [out_c]; scratch (-1: reference loop nest): int16 [kh * kw * in_c] row
+ *   for the fast path, groups == 1 only.
  */
 QK__EXEC(conv2d) {
-    if (n_args != 30) return QK_ERR_ARG;
+    if (n_args != 29) return QK_ERR_ARG;
     qk__conv_geom g;
-    qk__geom_read(&g, args + 10);
-    const int32_t in_dtype = args[8], bias_dtype = args[9];
+    qk__geom_read(&g, args + 9);
+    const int32_t in_dtype = args[7], bias_dtype = args[8];
     if (!qk__geom_ok(&g)) return QK_ERR_ARG;
     if (g.in_c % g.fic != 0 || g.out_c % (g.in_c / g.fic) != 0) return QK_ERR_ARG;
     const int32_t es = in_dtype == QK_I8 ? 1 : (in_dtype == QK_I16 ? 2 : 0);
@@ -172,6 +293,12 @@ QK__EXEC(conv2d) {
     const int32_t *shift = qk__in(ctx, args[4], 4 * (int64_t)g.out_c);
     void *out = qk__out(ctx, args[5], n_out * es);
     if (!in || !filter || !mult || !shift || !out) return QK_ERR_ARG;
+    int16_t *row = NULL;
+    if (args[6] >= 0) {
+        if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
+        row = qk__out(ctx, args[6], 2 * (int64_t)g.kh * g.kw * g.in_c);
+        if (!row) return QK_ERR_ARG;
+    }
     if (g.out_c == 0) return QK_OK;
 
     if (in_dtype == QK_I8) {
@@ -182,7 +309,8 @@ QK__EXEC(conv2d) {
             if (!bias) return QK_ERR_ARG;
         }
         if (!qk__shifts_ok(shift, g.out_c, 30)) return QK_ERR_ARG;
-        qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
+        if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row);
+        else qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
         return QK_OK;
     }
     /* int16 x int8: zero points are 0 (the lowering rejects others) */
@@ -203,7 +331,8 @@ QK__EXEC(conv2d) {
         }
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
     if (!qk__shifts_ok(shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
-    qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
+    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row);
+    else qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
 }
 
@@ -252,13 +381,58 @@ static void qk__dw_ref(const qk__conv_geom *g, int32_t dm, const void *in_v, int
 }
 
 /*
+ * Fast int8 DEPTHWISE_CONV_2D path: per output pixel, accumulate every in-image tap into an
+ * int32 accumulator per output channel (contiguous channel loops that vectorize), then
+ * requantize. Integer sums equal the reference's, so bit-exact.
+ * |acc| <= kh * kw * 255 * 128 < 2^31 for kh * kw <= 65536 (checked).
+ */
+static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
+                           const int8_t *filter, const int32_t *bias, const int32_t *mult,
+                           const int32_t *shift, int8_t *out, int32_t *restrict acc) {
+    const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t oy = 0; oy < g->out_h; ++oy)
+            for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0;
+                for (int32_t ky = 0; ky < g->kh; ++ky) {
+                    const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                    if (iy < 0 || iy >= g->in_h) continue;
+                    for (int32_t kx = 0; kx < g->kw; ++kx) {
+                        const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+                        if (ix < 0 || ix >= g->in_w) continue;
+                        const int8_t *restrict x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
+                        const int8_t *restrict w = filter + ((int64_t)ky * g->kw + kx) * oc_n;
+                        if (dm == 1) {
+                            for (int32_t c = 0; c < c_n; ++c)
+                                acc[c] += ((int32_t)x[c] - zp) * (int32_t)w[c];
+                        } else {
+                            for (int32_t c = 0; c < c_n; ++c) {
+                                const int32_t xv = (int32_t)x[c] - zp;
+                                for (int32_t m = 0; m < dm; ++m)
+                                    acc[c * dm + m] += xv * (int32_t)w[c * dm + m];
+                            }
+                        }
+                    }
+                }
+                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
+                for (int32_t oc = 0; oc < oc_n; ++oc) {
+                    int32_t a = acc[oc];
+                    if (bias != NULL) a = qk__wrap_add(a, bias[oc]);
+                    a = qk__requant(a, mult[oc], shift[oc]) + g->out_zp;
+                    o[oc] = (int8_t)qk__clamp(a, g->act_min, g->act_max);
+                }
+            }
+}
+
+/*
  * DEPTHWISE_CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 bias), NHWC;
  * filter [1, kh, kw, out_c], out_c = in_c * depth_multiplier, channel oc = c * dm + m.
  * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1),
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 for int8 | QK_I64 for int16),
  *       batches, in_h, in_w, in_c, kh, kw, depth_multiplier, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; scratch: int32 [out_c] accumulators for the int8 fast path.
+ *   mult/shift int32 [out_c]; scratch (-1: reference loop nest): int32 [out_c] accumulators
+ *   for the int8 fast path.
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args != 29) return QK_ERR_ARG;
@@ -300,6 +474,12 @@ QK__EXEC(depthwise_conv2d) {
             if (!bias64 || !qk__bias64_ok(bias64, g.out_c)) return QK_ERR_ARG;
         }
         if (!qk__shifts_ok(shift, g.out_c, 14)) return QK_ERR_ARG;
+    }
+    if (es == 1 && args[6] >= 0) {
+        int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)g.out_c);
+        if (!acc) return QK_ERR_ARG;
+        qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, shift, out, acc);
+        return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);
     return QK_OK;

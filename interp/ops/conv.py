@@ -14,7 +14,8 @@ QK_OP_DEPTHWISE_CONV2D = 11
 
 PADDING_SAME, PADDING_VALID = 0, 1
 MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
-BIAS64_MAX = 1 << 40  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
+BIAS64_MAX = 1 << 40
+FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
 I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
@@ -140,12 +141,11 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = _bias(op, x, b, out_c, (I32, I64))
         wide = b is None or b.dtype == I64  # TFLM: int64 accumulators unless the bias is int32
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
-    wsum = -1
-    if x.dtype == I8:
-        wsum = pb.const(w.data.astype(np.int64).reshape(out_c, -1).sum(1).astype(np.int32), "wsum")
-    pb.emit(QK_OP_CONV2D, [
-        pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y),
-        wsum, -1, DTYPE_CODES[x.dtype], bias_code, *geom,
+    args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
+    # fast path: one int16 receptive-field row (groups == 1); else TFLM's plain loop nest
+    scratch = pb.scratch(2 * kh * kw * ic, "conv_row") if FAST and groups == 1 else -1
+    pb.emit(QK_OP_CONV2D, args + [
+        scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
 
 
@@ -173,7 +173,9 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = _bias(op, x, b, out_c, (I64,))
         bias_code = DTYPE_CODES[I64]
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
-    pb.emit(QK_OP_DEPTHWISE_CONV2D, [
-        pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y),
-        -1, DTYPE_CODES[x.dtype], bias_code, *geom,
+    args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
+    # int8 fast path: int32 accumulators, one per output channel
+    scratch = pb.scratch(4 * out_c, "dw_acc") if FAST and x.dtype == I8 else -1
+    pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
+        scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
