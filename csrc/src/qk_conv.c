@@ -43,10 +43,11 @@ static void qk__geom_read(qk__conv_geom *g, const int32_t *a) {
     g->in_zp = a[16]; g->out_zp = a[17]; g->act_min = a[18]; g->act_max = a[19];
 }
 
-/* Check per-channel shifts: [-31, 30] for qk__requant, [-31, 14] for qk__requant64. */
-static int qk__shifts_ok(const int32_t *shift, int32_t n, int32_t max_shift) {
+/* Check per-channel requant params: multipliers >= 0 (as QuantizeMultiplier makes them),
+ * shifts in [-31, 30] for qk__requant, [-31, 14] for qk__requant64. */
+static int qk__shifts_ok(const int32_t *mult, const int32_t *shift, int32_t n, int32_t max_shift) {
     for (int32_t i = 0; i < n; ++i)
-        if (shift[i] < -31 || shift[i] > max_shift) return 0;
+        if (mult[i] < 0 || shift[i] < -31 || shift[i] > max_shift) return 0;
     return 1;
 }
 
@@ -63,6 +64,24 @@ static int qk__bias64_ok(const int64_t *bias, int32_t n) {
 /* int32 wrapping add (TFLM's int32 accumulators wrap in practice; keep it defined here). */
 static inline int32_t qk__wrap_add(int32_t a, int32_t b) {
     return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+/*
+ * qk__requant computed on the magnitude: same result for every x and every mult >= 0 (the exec
+ * functions check that), since both rounding steps round half away from zero, which commutes
+ * with negation. Branch-free and about twice as fast as the gemmlowp-shaped form.
+ *   srdhm: |hi| = (|x'| * mult + 2^30 - [x' < 0]) >> 31, x' = x << left (wrapping, as TFLite)
+ *   rdbpot: |r| = (|hi| + 2^(right-1)) >> right
+ */
+static inline int32_t qk__requant_fast(int32_t x, int32_t mult, int32_t shift) {
+    const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    const uint32_t xs = (uint32_t)x << left;
+    const uint32_t neg = xs >> 31;
+    const uint32_t mag = neg ? 0u - xs : xs;
+    const uint32_t hi = (uint32_t)(((uint64_t)mag * (uint32_t)mult + ((1u << 30) - neg)) >> 31);
+    const uint32_t half = right > 0 ? 1u << (right - 1) : 0u;
+    const int32_t r = (int32_t)((hi + half) >> right); /* hi < 2^31, half <= 2^30: no wrap */
+    return neg ? -r : r;
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -235,7 +254,7 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
                         for (int32_t j = 0; j < cnt; ++j) {
                             int32_t a = acc[j];
                             if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc + j]);
-                            a = qk__requant(a, mult[oc + j], shift[oc + j]) + g->out_zp;
+                            a = qk__requant_fast(a, mult[oc + j], shift[oc + j]) + g->out_zp;
                             o[oc + j] = (int8_t)qk__clamp(a, g->act_min, g->act_max);
                         }
                     }
@@ -253,7 +272,7 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
                             } else {
                                 int32_t a = (int32_t)(uint32_t)(uint64_t)acc[j]; /* TFLM's int32 acc */
                                 if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc + j]);
-                                r = qk__requant(a, mult[oc + j], shift[oc + j]);
+                                r = qk__requant_fast(a, mult[oc + j], shift[oc + j]);
                             }
                             o[oc + j] = (int16_t)qk__clamp(r, g->act_min, g->act_max);
                         }
@@ -308,7 +327,7 @@ QK__EXEC(conv2d) {
             bias = qk__in(ctx, args[2], 4 * (int64_t)g.out_c);
             if (!bias) return QK_ERR_ARG;
         }
-        if (!qk__shifts_ok(shift, g.out_c, 30)) return QK_ERR_ARG;
+        if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
         if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row);
         else qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
         return QK_OK;
@@ -330,7 +349,7 @@ QK__EXEC(conv2d) {
             return QK_ERR_ARG;
         }
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
-    if (!qk__shifts_ok(shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
+    if (!qk__shifts_ok(mult, shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
     if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row);
     else qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
@@ -381,11 +400,54 @@ static void qk__dw_ref(const qk__conv_geom *g, int32_t dm, const void *in_v, int
 }
 
 /*
- * Fast int8 DEPTHWISE_CONV_2D path: per output pixel, accumulate every in-image tap into an
- * int32 accumulator per output channel (contiguous channel loops that vectorize), then
- * requantize. Integer sums equal the reference's, so bit-exact.
- * |acc| <= kh * kw * 255 * 128 < 2^31 for kh * kw <= 65536 (checked).
+ * Fast int8 DEPTHWISE_CONV_2D path: per output pixel, collect the in-image taps and add them
+ * into one int32 accumulator per output channel, up to 4 taps per pass over the channels
+ * (contiguous loops that vectorize), then requantize. The integer sums equal the reference's,
+ * so the result is bit-exact. |acc| <= kh * kw * 255 * 128 < 2^31 (kh * kw <= 65536, checked).
  */
+
+/* One tap's product as int16: |x - zp| <= 255 and |w| <= 128 give |product| <= 32640, so the
+ * multiply fits 16-bit lanes (pmullw) instead of emulated 32-bit ones. */
+#define QK__DW_P(xp, wp) ((int32_t)(int16_t)((int16_t)((int16_t)(xp)[c] - zp16) * (int16_t)(wp)[c]))
+
+/* acc[c] (+)= sum over the n (1..4) taps t of (x_t[c] - zp) * w_t[c]; init: store, not add. */
+static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int8_t *const *w,
+                        int32_t n, int32_t c_n, int32_t zp, int init) {
+    const int16_t zp16 = (int16_t)zp; /* int8 zero point */
+    const int8_t *restrict x0 = x[0], *restrict w0 = w[0];
+    if (n == 4) {
+        const int8_t *restrict x1 = x[1], *restrict x2 = x[2], *restrict x3 = x[3];
+        const int8_t *restrict w1 = w[1], *restrict w2 = w[2], *restrict w3 = w[3];
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2) + QK__DW_P(x3, w3);
+        else
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2) + QK__DW_P(x3, w3);
+    } else if (n == 3) {
+        const int8_t *restrict x1 = x[1], *restrict x2 = x[2];
+        const int8_t *restrict w1 = w[1], *restrict w2 = w[2];
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2);
+        else
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2);
+    } else if (n == 2) {
+        const int8_t *restrict x1 = x[1], *restrict w1 = w[1];
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c) acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1);
+        else
+            for (int32_t c = 0; c < c_n; ++c) acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1);
+    } else {
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c) acc[c] = QK__DW_P(x0, w0);
+        else
+            for (int32_t c = 0; c < c_n; ++c) acc[c] += QK__DW_P(x0, w0);
+    }
+}
+#undef QK__DW_P
+
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const int32_t *shift, int8_t *out, int32_t *restrict acc) {
@@ -393,32 +455,46 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0;
+                const int8_t *xs[4], *ws[4];
+                int32_t n = 0, init = 1;
                 for (int32_t ky = 0; ky < g->kh; ++ky) {
                     const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
                     if (iy < 0 || iy >= g->in_h) continue;
                     for (int32_t kx = 0; kx < g->kw; ++kx) {
                         const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
                         if (ix < 0 || ix >= g->in_w) continue;
-                        const int8_t *restrict x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
-                        const int8_t *restrict w = filter + ((int64_t)ky * g->kw + kx) * oc_n;
-                        if (dm == 1) {
-                            for (int32_t c = 0; c < c_n; ++c)
-                                acc[c] += ((int32_t)x[c] - zp) * (int32_t)w[c];
-                        } else {
+                        const int8_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
+                        const int8_t *w = filter + ((int64_t)ky * g->kw + kx) * oc_n;
+                        if (dm != 1) {
                             for (int32_t c = 0; c < c_n; ++c) {
                                 const int32_t xv = (int32_t)x[c] - zp;
-                                for (int32_t m = 0; m < dm; ++m)
-                                    acc[c * dm + m] += xv * (int32_t)w[c * dm + m];
+                                for (int32_t m = 0; m < dm; ++m) {
+                                    const int32_t v = xv * (int32_t)w[c * dm + m];
+                                    acc[c * dm + m] = init ? v : acc[c * dm + m] + v;
+                                }
                             }
+                            init = 0;
+                            continue;
+                        }
+                        xs[n] = x;
+                        ws[n] = w;
+                        if (++n == 4) {
+                            qk__dw_taps(acc, xs, ws, n, c_n, zp, init);
+                            n = init = 0;
                         }
                     }
                 }
+                if (n > 0) {
+                    qk__dw_taps(acc, xs, ws, n, c_n, zp, init);
+                    init = 0;
+                }
+                if (init)
+                    for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0; /* no tap in the image */
                 int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
                 for (int32_t oc = 0; oc < oc_n; ++oc) {
                     int32_t a = acc[oc];
                     if (bias != NULL) a = qk__wrap_add(a, bias[oc]);
-                    a = qk__requant(a, mult[oc], shift[oc]) + g->out_zp;
+                    a = qk__requant_fast(a, mult[oc], shift[oc]) + g->out_zp;
                     o[oc] = (int8_t)qk__clamp(a, g->act_min, g->act_max);
                 }
             }
@@ -465,7 +541,7 @@ QK__EXEC(depthwise_conv2d) {
             bias32 = qk__in(ctx, args[2], 4 * (int64_t)g.out_c);
             if (!bias32) return QK_ERR_ARG;
         }
-        if (!qk__shifts_ok(shift, g.out_c, 30)) return QK_ERR_ARG;
+        if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
     } else {
         if (g.in_zp != 0 || g.out_zp != 0) return QK_ERR_ARG;
         if (args[2] >= 0) {
@@ -473,7 +549,7 @@ QK__EXEC(depthwise_conv2d) {
             bias64 = qk__in(ctx, args[2], 8 * (int64_t)g.out_c);
             if (!bias64 || !qk__bias64_ok(bias64, g.out_c)) return QK_ERR_ARG;
         }
-        if (!qk__shifts_ok(shift, g.out_c, 14)) return QK_ERR_ARG;
+        if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
     if (es == 1 && args[6] >= 0) {
         int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)g.out_c);
