@@ -84,6 +84,40 @@ static inline int32_t qk__requant_fast(int32_t x, int32_t mult, int32_t shift) {
     return neg ? -r : r;
 }
 
+/*
+ * Vectorizable form of qk__requant_fast for a row of channels: the per-channel shifts become
+ * multipliers (x << left == x * 2^left mod 2^32; v >> right == (v * 2^(31-right)) >> 31 for
+ * v < 2^32), so every lane does the same unsigned 32x32->64 multiplies (pmuludq on SSE2).
+ * rq holds 3 * n words: 2^left, 2^(31 - right), rounding half 2^(right - 1) (0 if right == 0).
+ */
+static void qk__rq_prepare(const int32_t *shift, int32_t n, uint32_t *restrict rq) {
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t left = shift[i] > 0 ? shift[i] : 0, right = shift[i] > 0 ? 0 : -shift[i];
+        rq[i] = 1u << left;
+        rq[n + i] = 1u << (31 - right);
+        rq[2 * n + i] = right > 0 ? 1u << (right - 1) : 0u;
+    }
+}
+
+/* out[i] = clamp(requant(acc[i] + bias[i]) + out_zp) for i < n, int8 output. */
+static void qk__rq_row_i8(const int32_t *restrict acc, const int32_t *restrict bias,
+                          const int32_t *restrict mult, const uint32_t *restrict rq, int32_t n,
+                          int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *restrict out) {
+    const uint32_t *restrict lm = rq, *restrict rm = rq + n, *restrict hf = rq + 2 * n;
+    for (int32_t i = 0; i < n; ++i) {
+        const uint32_t a = (uint32_t)acc[i] + (bias != NULL ? (uint32_t)bias[i] : 0u);
+        const uint32_t xs = a * lm[i];
+        const uint32_t neg = xs >> 31;
+        const uint32_t mag = (xs ^ (0u - neg)) + neg;
+        const uint32_t hi = (uint32_t)(((uint64_t)mag * (uint32_t)mult[i] + ((1u << 30) - neg)) >> 31);
+        const uint32_t r = (uint32_t)(((uint64_t)(hi + hf[i]) * rm[i]) >> 31);
+        int32_t v = (int32_t)((r ^ (0u - neg)) + neg) + out_zp;
+        v = v < act_min ? act_min : v;
+        v = v > act_max ? act_max : v;
+        out[i] = (int8_t)v;
+    }
+}
+
 /* ---------------------------------------------------------------------------------------
  * CONV_2D
  * ------------------------------------------------------------------------------------- */
@@ -236,28 +270,21 @@ static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b
 
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
-                          const int32_t *mult, const int32_t *shift, void *out, int16_t *row) {
+                          const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
+                          int32_t *accs, uint32_t *rq) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
+    if (es == 1) qk__rq_prepare(shift, oc_n, rq);
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
                 const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
                 qk__im2row(g, in, es, b, oy, ox, row);
                 if (es == 1) {
-                    int8_t *o = (int8_t *)out + obase;
-                    for (int32_t oc = 0; oc < oc_n; oc += 4) {
-                        int32_t acc[4];
-                        const int32_t cnt = oc_n - oc < 4 ? oc_n - oc : 4;
-                        const int8_t *w = filter + (int64_t)oc * k;
-                        if (cnt == 4) qk__dot4(row, w, k, k, acc);
-                        else for (int32_t j = 0; j < cnt; ++j) acc[j] = qk__dot1(row, w + (int64_t)j * k, k);
-                        for (int32_t j = 0; j < cnt; ++j) {
-                            int32_t a = acc[j];
-                            if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc + j]);
-                            a = qk__requant_fast(a, mult[oc + j], shift[oc + j]) + g->out_zp;
-                            o[oc + j] = (int8_t)qk__clamp(a, g->act_min, g->act_max);
-                        }
-                    }
+                    int32_t oc = 0;
+                    for (; oc + 4 <= oc_n; oc += 4) qk__dot4(row, filter + (int64_t)oc * k, k, k, accs + oc);
+                    for (; oc < oc_n; ++oc) accs[oc] = qk__dot1(row, filter + (int64_t)oc * k, k);
+                    qk__rq_row_i8(accs, bias32, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
+                                  (int8_t *)out + obase);
                 } else {
                     int16_t *o = (int16_t *)out + obase;
                     for (int32_t oc = 0; oc < oc_n; oc += 4) {
@@ -288,8 +315,8 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 | QK_I64; ignored without bias),
  *       batches, in_h, in_w, in_c, kh, kw, fic, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; scratch (-1: reference loop nest): int16 [kh * kw * in_c] row
- *   for the fast path, groups == 1 only.
+ *   mult/shift int32 [out_c]; scratch (-1: reference loop nest) for the fast path (groups == 1):
+ *   int16 row [kh * kw * in_c] padded to 16 bytes, int32 acc [out_c], uint32 rq [3 * out_c].
  */
 QK__EXEC(conv2d) {
     if (n_args != 29) return QK_ERR_ARG;
@@ -313,10 +340,16 @@ QK__EXEC(conv2d) {
     void *out = qk__out(ctx, args[5], n_out * es);
     if (!in || !filter || !mult || !shift || !out) return QK_ERR_ARG;
     int16_t *row = NULL;
+    int32_t *accs = NULL;
+    uint32_t *rq = NULL;
     if (args[6] >= 0) {
         if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
-        row = qk__out(ctx, args[6], 2 * (int64_t)g.kh * g.kw * g.in_c);
-        if (!row) return QK_ERR_ARG;
+        const int64_t row_bytes = (2 * (int64_t)g.kh * g.kw * g.in_c + 15) / 16 * 16;
+        uint8_t *scratch = qk__out(ctx, args[6], row_bytes + 16 * (int64_t)g.out_c);
+        if (!scratch) return QK_ERR_ARG;
+        row = (int16_t *)(void *)scratch;
+        accs = (int32_t *)(void *)(scratch + row_bytes);
+        rq = (uint32_t *)(void *)(scratch + row_bytes + 4 * (int64_t)g.out_c);
     }
     if (g.out_c == 0) return QK_OK;
 
@@ -328,7 +361,7 @@ QK__EXEC(conv2d) {
             if (!bias) return QK_ERR_ARG;
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
-        if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row);
+        if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, rq);
         else qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
         return QK_OK;
     }
@@ -350,7 +383,7 @@ QK__EXEC(conv2d) {
         }
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
     if (!qk__shifts_ok(mult, shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
-    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row);
+    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, rq);
     else qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
 }
@@ -450,8 +483,10 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
 
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
-                           const int32_t *shift, int8_t *out, int32_t *restrict acc) {
+                           const int32_t *shift, int8_t *out, int32_t *restrict acc,
+                           uint32_t *rq) {
     const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
+    qk__rq_prepare(shift, oc_n, rq);
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
@@ -490,13 +525,8 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                 }
                 if (init)
                     for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0; /* no tap in the image */
-                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
-                for (int32_t oc = 0; oc < oc_n; ++oc) {
-                    int32_t a = acc[oc];
-                    if (bias != NULL) a = qk__wrap_add(a, bias[oc]);
-                    a = qk__requant_fast(a, mult[oc], shift[oc]) + g->out_zp;
-                    o[oc] = (int8_t)qk__clamp(a, g->act_min, g->act_max);
-                }
+                qk__rq_row_i8(acc, bias, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
+                              out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
             }
 }
 
@@ -507,8 +537,8 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 for int8 | QK_I64 for int16),
  *       batches, in_h, in_w, in_c, kh, kw, depth_multiplier, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; scratch (-1: reference loop nest): int32 [out_c] accumulators
- *   for the int8 fast path.
+ *   mult/shift int32 [out_c]; scratch (-1: reference loop nest) for the int8 fast path:
+ *   int32 acc [out_c], uint32 rq [3 * out_c].
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args != 29) return QK_ERR_ARG;
@@ -552,9 +582,10 @@ QK__EXEC(depthwise_conv2d) {
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
     if (es == 1 && args[6] >= 0) {
-        int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)g.out_c);
-        if (!acc) return QK_ERR_ARG;
-        qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, shift, out, acc);
+        uint8_t *scratch = qk__out(ctx, args[6], 16 * (int64_t)g.out_c);
+        if (!scratch) return QK_ERR_ARG;
+        qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, shift, out, (int32_t *)(void *)scratch,
+                       (uint32_t *)(void *)(scratch + 4 * (int64_t)g.out_c));
         return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);

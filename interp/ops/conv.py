@@ -143,7 +143,9 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # fast path: one int16 receptive-field row (groups == 1); else TFLM's plain loop nest
-    scratch = pb.scratch(2 * kh * kw * ic, "conv_row") if FAST and groups == 1 else -1
+    # (int16 row padded to 16 bytes, int32 accumulators, 3 requant words per channel)
+    nbytes = (2 * kh * kw * ic + 15) // 16 * 16 + 16 * out_c
+    scratch = pb.scratch(nbytes, "conv_row") if FAST and groups == 1 else -1
     pb.emit(QK_OP_CONV2D, args + [
         scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
@@ -174,8 +176,8 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = DTYPE_CODES[I64]
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
-    # int8 fast path: int32 accumulators, one per output channel
-    scratch = pb.scratch(4 * out_c, "dw_acc") if FAST and x.dtype == I8 else -1
+    # int8 fast path: per output channel an int32 accumulator and 3 requant words
+    scratch = pb.scratch(16 * out_c, "dw_acc") if FAST and x.dtype == I8 else -1
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
