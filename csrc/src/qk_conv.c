@@ -268,18 +268,42 @@ static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b
     }
 }
 
+/* Receptive fields of at most this many values use the transposed-filter kernel below. */
+#define QK__CONV_SMALL_K 15
+
+/* Small-K int8 kernel: acc[oc] = sum_k row[k] * wt[k][oc], vectorized over output channels
+ * (wt is the filter transposed to [k][out_c]). |row| <= 255, |w| <= 128: each product fits
+ * int16; |acc| <= 15 * 32640 < 2^31. */
+static void qk__small_k(const int16_t *row, const int8_t *restrict wt, int32_t k, int32_t oc_n,
+                        int32_t *restrict acc) {
+    for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0;
+    for (int32_t i = 0; i < k; ++i) {
+        const int16_t xv = row[i];
+        if (xv == 0) continue; /* padded taps (and zero inputs) add nothing */
+        const int8_t *restrict w = wt + (int64_t)i * oc_n;
+        for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] += (int16_t)(xv * (int16_t)w[oc]);
+    }
+}
+
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
-                          int32_t *accs, uint32_t *rq) {
+                          int32_t *accs, uint32_t *rq, int8_t *wt) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
     if (es == 1) qk__rq_prepare(shift, oc_n, rq);
+    if (wt != NULL) /* transpose the filter once: [out_c][k] -> [k][out_c] */
+        for (int32_t oc = 0; oc < oc_n; ++oc)
+            for (int32_t i = 0; i < k; ++i) wt[(int64_t)i * oc_n + oc] = filter[(int64_t)oc * k + i];
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
                 const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
                 qk__im2row(g, in, es, b, oy, ox, row);
-                if (es == 1) {
+                if (es == 1 && wt != NULL) {
+                    qk__small_k(row, wt, k, oc_n, accs);
+                    qk__rq_row_i8(accs, bias32, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
+                                  (int8_t *)out + obase);
+                } else if (es == 1) {
                     int32_t oc = 0;
                     for (; oc + 4 <= oc_n; oc += 4) qk__dot4(row, filter + (int64_t)oc * k, k, k, accs + oc);
                     for (; oc < oc_n; ++oc) accs[oc] = qk__dot1(row, filter + (int64_t)oc * k, k);
@@ -316,7 +340,8 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *       batches, in_h, in_w, in_c, kh, kw, fic, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]; scratch (-1: reference loop nest) for the fast path (groups == 1):
- *   int16 row [kh * kw * in_c] padded to 16 bytes, int32 acc [out_c], uint32 rq [3 * out_c].
+ *   int16 row [kh * kw * in_c] padded to 16 bytes, int32 acc [out_c], uint32 rq [3 * out_c],
+ *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int8 [kh * kw * in_c][out_c].
  */
 QK__EXEC(conv2d) {
     if (n_args != 29) return QK_ERR_ARG;
@@ -342,14 +367,18 @@ QK__EXEC(conv2d) {
     int16_t *row = NULL;
     int32_t *accs = NULL;
     uint32_t *rq = NULL;
+    int8_t *wt = NULL;
     if (args[6] >= 0) {
         if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
-        const int64_t row_bytes = (2 * (int64_t)g.kh * g.kw * g.in_c + 15) / 16 * 16;
-        uint8_t *scratch = qk__out(ctx, args[6], row_bytes + 16 * (int64_t)g.out_c);
+        const int64_t k = (int64_t)g.kh * g.kw * g.in_c;
+        const int64_t row_bytes = (2 * k + 15) / 16 * 16;
+        const int64_t wt_bytes = in_dtype == QK_I8 && k <= QK__CONV_SMALL_K ? k * g.out_c : 0;
+        uint8_t *scratch = qk__out(ctx, args[6], row_bytes + 16 * (int64_t)g.out_c + wt_bytes);
         if (!scratch) return QK_ERR_ARG;
         row = (int16_t *)(void *)scratch;
         accs = (int32_t *)(void *)(scratch + row_bytes);
         rq = (uint32_t *)(void *)(scratch + row_bytes + 4 * (int64_t)g.out_c);
+        if (wt_bytes > 0) wt = (int8_t *)(scratch + row_bytes + 16 * (int64_t)g.out_c);
     }
     if (g.out_c == 0) return QK_OK;
 
@@ -361,7 +390,7 @@ QK__EXEC(conv2d) {
             if (!bias) return QK_ERR_ARG;
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
-        if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, rq);
+        if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, rq, wt);
         else qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
         return QK_OK;
     }
@@ -383,7 +412,7 @@ QK__EXEC(conv2d) {
         }
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
     if (!qk__shifts_ok(mult, shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
-    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, rq);
+    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, rq, wt);
     else qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
 }

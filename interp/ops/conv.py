@@ -15,6 +15,7 @@ QK_OP_DEPTHWISE_CONV2D = 11
 PADDING_SAME, PADDING_VALID = 0, 1
 MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
 BIAS64_MAX = 1 << 40
+SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
@@ -144,7 +145,9 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # fast path: one int16 receptive-field row (groups == 1); else TFLM's plain loop nest
     # (int16 row padded to 16 bytes, int32 accumulators, 3 requant words per channel)
-    nbytes = (2 * kh * kw * ic + 15) // 16 * 16 + 16 * out_c
+    # and, for int8 receptive fields of <= 15 values, the filter transposed to [k][out_c])
+    k = kh * kw * ic
+    nbytes = (2 * k + 15) // 16 * 16 + 16 * out_c + (k * out_c if x.dtype == I8 and k <= SMALL_K else 0)
     scratch = pb.scratch(nbytes, "conv_row") if FAST and groups == 1 else -1
     pb.emit(QK_OP_CONV2D, args + [
         scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
