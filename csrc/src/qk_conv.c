@@ -99,8 +99,10 @@ static void qk__rq_prepare(const int32_t *shift, int32_t n, uint32_t *restrict r
     }
 }
 
-/* out[i] = clamp(requant(acc[i] + bias[i]) + out_zp) for i < n, int8 output. */
-static void qk__rq_row_i8(const int32_t *restrict acc, const int32_t *restrict bias,
+/* out[i] = clamp(requant(acc[i] + bias[i]) + out_zp) for i < n, int8 output. The results go
+ * back into acc first, so the requant loop runs on 32-bit lanes only (4 per vector, which also
+ * covers rows of 8 channels); a second loop narrows them. */
+static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
                           const int32_t *restrict mult, const uint32_t *restrict rq, int32_t n,
                           int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *restrict out) {
     const uint32_t *restrict lm = rq, *restrict rm = rq + n, *restrict hf = rq + 2 * n;
@@ -113,9 +115,9 @@ static void qk__rq_row_i8(const int32_t *restrict acc, const int32_t *restrict b
         const uint32_t r = (uint32_t)(((uint64_t)(hi + hf[i]) * rm[i]) >> 31);
         int32_t v = (int32_t)((r ^ (0u - neg)) + neg) + out_zp;
         v = v < act_min ? act_min : v;
-        v = v > act_max ? act_max : v;
-        out[i] = (int8_t)v;
+        acc[i] = v > act_max ? act_max : v;
     }
+    for (int32_t i = 0; i < n; ++i) out[i] = (int8_t)acc[i];
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -272,23 +274,23 @@ static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b
 #define QK__CONV_SMALL_K 15
 
 /* Small-K int8 kernel: acc[oc] = sum_k row[k] * wt[k][oc], vectorized over output channels
- * (wt is the filter transposed to [k][out_c]). |row| <= 255, |w| <= 128: each product fits
- * int16; |acc| <= 15 * 32640 < 2^31. */
-static void qk__small_k(const int16_t *row, const int8_t *restrict wt, int32_t k, int32_t oc_n,
+ * (wt is the filter transposed to [k][out_c] and widened to int16, so 8 lanes fill a vector). |row| <= 255, |w| <= 128: each product fits
+ * int16; |acc| <= 65536 * 32640 < 2^31 (k <= 65536 checked). */
+static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t k, int32_t oc_n,
                         int32_t *restrict acc) {
     for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0;
     for (int32_t i = 0; i < k; ++i) {
         const int16_t xv = row[i];
         if (xv == 0) continue; /* padded taps (and zero inputs) add nothing */
-        const int8_t *restrict w = wt + (int64_t)i * oc_n;
-        for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] += (int16_t)(xv * (int16_t)w[oc]);
+        const int16_t *restrict w = wt + (int64_t)i * oc_n;
+        for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] += (int16_t)(xv * w[oc]);
     }
 }
 
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
-                          int32_t *accs, uint32_t *rq, int8_t *wt) {
+                          int32_t *accs, uint32_t *rq, int16_t *wt) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
     if (es == 1) qk__rq_prepare(shift, oc_n, rq);
     if (wt != NULL) /* transpose the filter once: [out_c][k] -> [k][out_c] */
@@ -341,7 +343,7 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]; scratch (-1: reference loop nest) for the fast path (groups == 1):
  *   int16 row [kh * kw * in_c] padded to 16 bytes, int32 acc [out_c], uint32 rq [3 * out_c],
- *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int8 [kh * kw * in_c][out_c].
+ *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int16 [kh * kw * in_c][out_c].
  */
 QK__EXEC(conv2d) {
     if (n_args != 29) return QK_ERR_ARG;
@@ -367,18 +369,18 @@ QK__EXEC(conv2d) {
     int16_t *row = NULL;
     int32_t *accs = NULL;
     uint32_t *rq = NULL;
-    int8_t *wt = NULL;
+    int16_t *wt = NULL;
     if (args[6] >= 0) {
         if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
         const int64_t k = (int64_t)g.kh * g.kw * g.in_c;
         const int64_t row_bytes = (2 * k + 15) / 16 * 16;
-        const int64_t wt_bytes = in_dtype == QK_I8 && k <= QK__CONV_SMALL_K ? k * g.out_c : 0;
+        const int64_t wt_bytes = in_dtype == QK_I8 && k <= QK__CONV_SMALL_K ? 2 * k * g.out_c : 0;
         uint8_t *scratch = qk__out(ctx, args[6], row_bytes + 16 * (int64_t)g.out_c + wt_bytes);
         if (!scratch) return QK_ERR_ARG;
         row = (int16_t *)(void *)scratch;
         accs = (int32_t *)(void *)(scratch + row_bytes);
         rq = (uint32_t *)(void *)(scratch + row_bytes + 4 * (int64_t)g.out_c);
-        if (wt_bytes > 0) wt = (int8_t *)(scratch + row_bytes + 16 * (int64_t)g.out_c);
+        if (wt_bytes > 0) wt = (int16_t *)(void *)(scratch + row_bytes + 16 * (int64_t)g.out_c);
     }
     if (g.out_c == 0) return QK_OK;
 
@@ -513,9 +515,25 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const int32_t *shift, int8_t *out, int32_t *restrict acc,
-                           uint32_t *rq) {
+                           uint32_t *rq, int16_t *row) {
     const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
     qk__rq_prepare(shift, oc_n, rq);
+    if (row != NULL) {
+        /* one input channel: a conv with k = kh * kw whose [1, kh, kw, dm] filter already is
+         * the transposed [k][out_c] layout qk__small_k wants (widened to int16 after the row) */
+        const int32_t k = g->kh * g->kw;
+        int16_t *wt = row + k;
+        for (int32_t i = 0; i < k * oc_n; ++i) wt[i] = filter[i];
+        for (int32_t b = 0; b < g->batches; ++b)
+            for (int32_t oy = 0; oy < g->out_h; ++oy)
+                for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                    qk__im2row(g, in, 1, b, oy, ox, row);
+                    qk__small_k(row, wt, k, oc_n, acc);
+                    qk__rq_row_i8(acc, bias, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
+                                  out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
+                }
+        return;
+    }
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
@@ -567,7 +585,8 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *       batches, in_h, in_w, in_c, kh, kw, depth_multiplier, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]; scratch (-1: reference loop nest) for the int8 fast path:
- *   int32 acc [out_c], uint32 rq [3 * out_c].
+ *   int32 acc [out_c], uint32 rq [3 * out_c], and with in_c == 1 an int16 row [kh * kw] and
+ *   the filter widened to int16 [kh * kw * out_c].
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args != 29) return QK_ERR_ARG;
@@ -611,10 +630,12 @@ QK__EXEC(depthwise_conv2d) {
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
     if (es == 1 && args[6] >= 0) {
-        uint8_t *scratch = qk__out(ctx, args[6], 16 * (int64_t)g.out_c);
+        const int64_t row_bytes = g.in_c == 1 ? 2 * (int64_t)g.kh * g.kw * (1 + g.out_c) : 0;
+        uint8_t *scratch = qk__out(ctx, args[6], 16 * (int64_t)g.out_c + row_bytes);
         if (!scratch) return QK_ERR_ARG;
         qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, shift, out, (int32_t *)(void *)scratch,
-                       (uint32_t *)(void *)(scratch + 4 * (int64_t)g.out_c));
+                       (uint32_t *)(void *)(scratch + 4 * (int64_t)g.out_c),
+                       row_bytes ? (int16_t *)(void *)(scratch + 16 * (int64_t)g.out_c) : NULL);
         return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);

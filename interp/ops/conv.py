@@ -145,9 +145,10 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # fast path: one int16 receptive-field row (groups == 1); else TFLM's plain loop nest
     # (int16 row padded to 16 bytes, int32 accumulators, 3 requant words per channel)
-    # and, for int8 receptive fields of <= 15 values, the filter transposed to [k][out_c])
+    # and, for int8 receptive fields of <= 15 values, the filter as int16 [k][out_c])
     k = kh * kw * ic
-    nbytes = (2 * k + 15) // 16 * 16 + 16 * out_c + (k * out_c if x.dtype == I8 and k <= SMALL_K else 0)
+    small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
+    nbytes = (2 * k + 15) // 16 * 16 + 16 * out_c + small
     scratch = pb.scratch(nbytes, "conv_row") if FAST and groups == 1 else -1
     pb.emit(QK_OP_CONV2D, args + [
         scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
@@ -179,8 +180,10 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = DTYPE_CODES[I64]
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
-    # int8 fast path: per output channel an int32 accumulator and 3 requant words
-    scratch = pb.scratch(16 * out_c, "dw_acc") if FAST and x.dtype == I8 else -1
+    # int8 fast path: per output channel an int32 accumulator and 3 requant words (and with one
+    # input channel an int16 receptive-field row)
+    nbytes = 16 * out_c + (2 * kh * kw * (1 + out_c) if ic == 1 else 0)
+    scratch = pb.scratch(nbytes, "dw_acc") if FAST and x.dtype == I8 else -1
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
