@@ -235,6 +235,29 @@ def test_int16_int32_bias_accumulator_wraps(fast):
     check(w.to_bytes(), [data], fast, litert=False)
 
 
+@PATHS
+@pytest.mark.parametrize("depthwise", [False, True])
+def test_filter_and_bias_as_inputs(fast, depthwise):
+    """Filter and bias fed at run time (TFLM reads them at Eval like any tensor)."""
+    rng = np.random.default_rng(11)
+    w = ModelWriter()
+    x = w.tensor((1, 6, 5, 4), np.int8, scale=0.03, zero_point=7)
+    fshape = (1, 3, 3, 4) if depthwise else (5, 3, 3, 4)
+    oc = fshape[3] if depthwise else fshape[0]
+    f = w.tensor(fshape, np.int8, scale=list(rng.uniform(0.01, 0.02, oc).astype(np.float32)),
+                 zero_point=0, axis=3 if depthwise else 0)
+    b = w.tensor((oc,), np.int32, scale=[1.0])
+    y = w.tensor((1, 6, 5, oc), np.int8, scale=0.2, zero_point=-3)
+    opts = dict(padding=0, stride_h=1, stride_w=1, fused_activation_function=1)
+    if depthwise:
+        opts["depth_multiplier"] = 1
+    w.op("DEPTHWISE_CONV_2D" if depthwise else "CONV_2D", [x, f, b], [y], opts)
+    w.inputs, w.outputs = [x, f, b], [y]
+    data = [_rand(rng, (1, 6, 5, 4), np.int8), _rand(rng, fshape, np.int8),
+            rng.integers(-3000, 3000, oc).astype(np.int32)]
+    check(w.to_bytes(), data, fast, litert=False)  # LiteRT-REF wants constant filters
+
+
 # -- every conv/depthwise op of the real models, sliced into a single-op model -------------
 
 def _slice_models():

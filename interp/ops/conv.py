@@ -63,10 +63,6 @@ def _check_common(op: Operator) -> tuple[Tensor, Tensor, Tensor | None, Tensor, 
         raise unsupported(op, "filter zero point must be 0")
     if x.dtype == I16 and (x.zero_point != 0 or y.zero_point != 0):
         raise unsupported(op, "int16 activations need zero points of 0")
-    if not w.is_const:
-        raise unsupported(op, "non-constant filter")
-    if b is not None and not b.is_const:
-        raise unsupported(op, "non-constant bias")
     if x.shape[0] != y.shape[0]:
         raise ModelError(f"{op.describe()}: batch sizes differ")
     o = op.options
@@ -103,7 +99,7 @@ def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tup
         raise unsupported(op, f"bias type {b.dtype.name} with {x.dtype.name} input")
     if b.size != channels:
         raise ModelError(f"{op.describe()}: bias has {b.size} values for {channels} channels")
-    if b.dtype == I64 and np.abs(b.data.astype(np.int64)).max(initial=0) > BIAS64_MAX:
+    if b.dtype == I64 and b.is_const and np.abs(b.data.astype(np.int64)).max(initial=0) > BIAS64_MAX:
         raise unsupported(op, "int64 bias magnitude above 2^40")
     return DTYPE_CODES[b.dtype]
 
