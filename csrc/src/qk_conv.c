@@ -249,22 +249,41 @@ static void qk__dots_wide(const int16_t *x, const int8_t *w, int32_t k, int32_t 
 /* Fill row with the receptive field of output pixel (b, oy, ox): kh * kw * in_c int16 values. */
 static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b, int32_t oy,
                        int32_t ox, int16_t *restrict row) {
-    const int32_t c_n = g->in_c;
+    const int32_t c_n = g->in_c, zp = g->in_zp;
+    const int32_t ix0 = ox * g->sw - g->pw;
+    /* with dilation 1 and the window inside the row, a filter row is kw * in_c contiguous values */
+    const int whole = g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w;
     for (int32_t ky = 0; ky < g->kh; ++ky) {
         const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) {
+            const int32_t n = g->kw * c_n;
+            for (int32_t c = 0; c < n; ++c) row[c] = 0;
+            row += n;
+            continue;
+        }
+        const int64_t line = ((int64_t)b * g->in_h + iy) * g->in_w;
+        if (whole) {
+            const int32_t n = g->kw * c_n;
+            if (es == 1) {
+                const int8_t *restrict x = (const int8_t *)in + (line + ix0) * c_n;
+                for (int32_t c = 0; c < n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+            } else {
+                memcpy(row, (const int16_t *)in + (line + ix0) * c_n, (size_t)n * sizeof(int16_t));
+            }
+            row += n;
+            continue;
+        }
         for (int32_t kx = 0; kx < g->kw; ++kx, row += c_n) {
-            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
-            if (iy < 0 || iy >= g->in_h || ix < 0 || ix >= g->in_w) {
+            const int32_t ix = ix0 + kx * g->dw;
+            if (ix < 0 || ix >= g->in_w) {
                 for (int32_t c = 0; c < c_n; ++c) row[c] = 0;
                 continue;
             }
-            const int64_t at = (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
             if (es == 1) {
-                const int8_t *restrict x = (const int8_t *)in + at;
-                const int32_t zp = g->in_zp;
+                const int8_t *restrict x = (const int8_t *)in + (line + ix) * c_n;
                 for (int32_t c = 0; c < c_n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
             } else {
-                memcpy(row, (const int16_t *)in + at, (size_t)c_n * sizeof(int16_t));
+                memcpy(row, (const int16_t *)in + (line + ix) * c_n, (size_t)c_n * sizeof(int16_t));
             }
         }
     }
