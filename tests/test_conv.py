@@ -181,6 +181,13 @@ def _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=-5, act=
     (True, 9, 10, 16, 16, 5, 1, 0),
     (True, 9, 10, 8, 16, 3, 1, 1),
     (True, 9, 10, 1, 8, 3, 2, 1),
+    # more than one 64-channel accumulator chunk, depth multipliers across chunk edges
+    (False, 5, 6, 20, 70, 1, 1, 0),
+    (False, 5, 6, 3, 130, 3, 2, 0),
+    (True, 5, 6, 70, 70, 3, 1, 0),
+    (True, 5, 6, 40, 80, 3, 2, 0),
+    (True, 5, 6, 2, 140, 3, 1, 0),
+    (True, 5, 6, 1, 96, 3, 1, 0),
 ])
 def test_larger_shapes(fast, depthwise, ih, iw, ic, oc, k, stride, padding):
     rng = np.random.default_rng(ih * 1000 + ic * 10 + oc + k)

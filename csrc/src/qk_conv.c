@@ -88,24 +88,30 @@ static inline int32_t qk__requant_fast(int32_t x, int32_t mult, int32_t shift) {
  * Vectorizable form of qk__requant_fast for a row of channels: the per-channel shifts become
  * multipliers (x << left == x * 2^left mod 2^32; v >> right == (v * 2^(31-right)) >> 31 for
  * v < 2^32), so every lane does the same unsigned 32x32->64 multiplies (pmuludq on SSE2).
- * rq holds 3 * n words: 2^left, 2^(31 - right), rounding half 2^(right - 1) (0 if right == 0).
+ * The lowering precomputes rq, 3 x n words: 2^left, 2^(31 - right), and the rounding half
+ * 2^(right - 1) (0 if right == 0); the exec functions check it against the shifts.
  */
-static void qk__rq_prepare(const int32_t *shift, int32_t n, uint32_t *restrict rq) {
+static int qk__rq_ok(const int32_t *shift, const uint32_t *rq, int32_t n) {
     for (int32_t i = 0; i < n; ++i) {
         const int32_t left = shift[i] > 0 ? shift[i] : 0, right = shift[i] > 0 ? 0 : -shift[i];
-        rq[i] = 1u << left;
-        rq[n + i] = 1u << (31 - right);
-        rq[2 * n + i] = right > 0 ? 1u << (right - 1) : 0u;
+        if (left > 30 || right > 31) return 0;
+        if (rq[i] != 1u << left || rq[n + i] != 1u << (31 - right)) return 0;
+        if (rq[2 * n + i] != (right > 0 ? 1u << (right - 1) : 0u)) return 0;
     }
+    return 1;
 }
 
-/* out[i] = clamp(requant(acc[i] + bias[i]) + out_zp) for i < n, int8 output. The results go
+/* Channels per accumulator chunk in the fast paths (bounds their int32 scratch). */
+#define QK__ACC_CHUNK 64
+
+/* out[i] = clamp(requant(acc[i] + bias[i]) + out_zp) for i < n, int8 output; lm, rm, hf are
+ * the three rq rows (offset to the chunk). The results go
  * back into acc first, so the requant loop runs on 32-bit lanes only (4 per vector, which also
  * covers rows of 8 channels); a second loop narrows them. */
 static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
-                          const int32_t *restrict mult, const uint32_t *restrict rq, int32_t n,
+                          const int32_t *restrict mult, const uint32_t *restrict lm,
+                          const uint32_t *restrict rm, const uint32_t *restrict hf, int32_t n,
                           int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *restrict out) {
-    const uint32_t *restrict lm = rq, *restrict rm = rq + n, *restrict hf = rq + 2 * n;
     for (int32_t i = 0; i < n; ++i) {
         const uint32_t a = (uint32_t)acc[i] + (bias != NULL ? (uint32_t)bias[i] : 0u);
         const uint32_t xs = a * lm[i];
@@ -292,26 +298,26 @@ static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b
 /* Receptive fields of at most this many values use the transposed-filter kernel below. */
 #define QK__CONV_SMALL_K 15
 
-/* Small-K int8 kernel: acc[oc] = sum_k row[k] * wt[k][oc], vectorized over output channels
+/* Small-K int8 kernel: acc[j] = sum_k row[k] * wt[k][j] for j < n (row stride `stride`),
+ * vectorized over output channels
  * (wt is the filter transposed to [k][out_c] and widened to int16, so 8 lanes fill a vector). |row| <= 255, |w| <= 128: each product fits
  * int16; |acc| <= 65536 * 32640 < 2^31 (k <= 65536 checked). */
-static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t k, int32_t oc_n,
-                        int32_t *restrict acc) {
-    for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0;
+static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t k, int32_t stride,
+                        int32_t n, int32_t *restrict acc) {
+    for (int32_t oc = 0; oc < n; ++oc) acc[oc] = 0;
     for (int32_t i = 0; i < k; ++i) {
         const int16_t xv = row[i];
         if (xv == 0) continue; /* padded taps (and zero inputs) add nothing */
-        const int16_t *restrict w = wt + (int64_t)i * oc_n;
-        for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] += (int16_t)(xv * w[oc]);
+        const int16_t *restrict w = wt + (int64_t)i * stride;
+        for (int32_t oc = 0; oc < n; ++oc) acc[oc] += (int16_t)(xv * w[oc]);
     }
 }
 
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
-                          int32_t *accs, uint32_t *rq, int16_t *wt) {
+                          int32_t *accs, const uint32_t *rq, int16_t *wt) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
-    if (es == 1) qk__rq_prepare(shift, oc_n, rq);
     if (wt != NULL) /* transpose the filter once: [out_c][k] -> [k][out_c] */
         for (int32_t oc = 0; oc < oc_n; ++oc)
             for (int32_t i = 0; i < k; ++i) wt[(int64_t)i * oc_n + oc] = filter[(int64_t)oc * k + i];
@@ -320,16 +326,21 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
                 const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
                 qk__im2row(g, in, es, b, oy, ox, row);
-                if (es == 1 && wt != NULL) {
-                    qk__small_k(row, wt, k, oc_n, accs);
-                    qk__rq_row_i8(accs, bias32, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
-                                  (int8_t *)out + obase);
-                } else if (es == 1) {
-                    int32_t oc = 0;
-                    for (; oc + 4 <= oc_n; oc += 4) qk__dot4(row, filter + (int64_t)oc * k, k, k, accs + oc);
-                    for (; oc < oc_n; ++oc) accs[oc] = qk__dot1(row, filter + (int64_t)oc * k, k);
-                    qk__rq_row_i8(accs, bias32, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
-                                  (int8_t *)out + obase);
+                if (es == 1) {
+                    for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
+                        const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
+                        if (wt != NULL) {
+                            qk__small_k(row, wt + c0, k, oc_n, cn, accs);
+                        } else {
+                            const int8_t *w = filter + (int64_t)c0 * k;
+                            int32_t j = 0;
+                            for (; j + 4 <= cn; j += 4) qk__dot4(row, w + (int64_t)j * k, k, k, accs + j);
+                            for (; j < cn; ++j) accs[j] = qk__dot1(row, w + (int64_t)j * k, k);
+                        }
+                        qk__rq_row_i8(accs, bias32 != NULL ? bias32 + c0 : NULL, mult + c0, rq + c0,
+                                      rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
+                                      g->act_min, g->act_max, (int8_t *)out + obase + c0);
+                    }
                 } else {
                     int16_t *o = (int16_t *)out + obase;
                     for (int32_t oc = 0; oc < oc_n; oc += 4) {
@@ -356,19 +367,20 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
 /*
  * CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 or int32 bias), NHWC, per-channel
  * (or broadcast per-tensor) requant; filter [out_c, kh, kw, fic], groups = in_c / fic.
- * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1),
+ * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1),
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 | QK_I64; ignored without bias),
  *       batches, in_h, in_w, in_c, kh, kw, fic, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; scratch (-1: reference loop nest) for the fast path (groups == 1):
- *   int16 row [kh * kw * in_c] padded to 16 bytes, int32 acc [out_c], uint32 rq [3 * out_c],
- *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int16 [kh * kw * in_c][out_c].
+ *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the fast path
+ *   (groups == 1): int16 row [kh * kw * in_c] padded to 16 bytes, int32 acc [min(out_c, 64)],
+ *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int16 [kh * kw * in_c][out_c];
+ *   rq uint32 [3 * out_c] (int8 fast path, see qk__rq_ok).
  */
 QK__EXEC(conv2d) {
-    if (n_args != 29) return QK_ERR_ARG;
+    if (n_args != 30) return QK_ERR_ARG;
     qk__conv_geom g;
-    qk__geom_read(&g, args + 9);
-    const int32_t in_dtype = args[7], bias_dtype = args[8];
+    qk__geom_read(&g, args + 10);
+    const int32_t in_dtype = args[8], bias_dtype = args[9];
     if (!qk__geom_ok(&g)) return QK_ERR_ARG;
     if (g.in_c % g.fic != 0 || g.out_c % (g.in_c / g.fic) != 0) return QK_ERR_ARG;
     const int32_t es = in_dtype == QK_I8 ? 1 : (in_dtype == QK_I16 ? 2 : 0);
@@ -387,19 +399,23 @@ QK__EXEC(conv2d) {
     if (!in || !filter || !mult || !shift || !out) return QK_ERR_ARG;
     int16_t *row = NULL;
     int32_t *accs = NULL;
-    uint32_t *rq = NULL;
+    const uint32_t *rq = NULL;
     int16_t *wt = NULL;
     if (args[6] >= 0) {
         if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
         const int64_t k = (int64_t)g.kh * g.kw * g.in_c;
         const int64_t row_bytes = (2 * k + 15) / 16 * 16;
+        const int64_t acc_bytes = 4 * (int64_t)(g.out_c < QK__ACC_CHUNK ? g.out_c : QK__ACC_CHUNK);
         const int64_t wt_bytes = in_dtype == QK_I8 && k <= QK__CONV_SMALL_K ? 2 * k * g.out_c : 0;
-        uint8_t *scratch = qk__out(ctx, args[6], row_bytes + 16 * (int64_t)g.out_c + wt_bytes);
+        uint8_t *scratch = qk__out(ctx, args[6], row_bytes + acc_bytes + wt_bytes);
         if (!scratch) return QK_ERR_ARG;
         row = (int16_t *)(void *)scratch;
         accs = (int32_t *)(void *)(scratch + row_bytes);
-        rq = (uint32_t *)(void *)(scratch + row_bytes + 4 * (int64_t)g.out_c);
-        if (wt_bytes > 0) wt = (int16_t *)(void *)(scratch + row_bytes + 16 * (int64_t)g.out_c);
+        if (wt_bytes > 0) wt = (int16_t *)(void *)(scratch + row_bytes + acc_bytes);
+        if (in_dtype == QK_I8) {
+            rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+            if (!rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+        }
     }
     if (g.out_c == 0) return QK_OK;
 
@@ -533,13 +549,13 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
 
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
-                           const int32_t *shift, int8_t *out, int32_t *restrict acc,
-                           uint32_t *rq, int16_t *row) {
+                           const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
+                           int16_t *row) {
     const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
-    qk__rq_prepare(shift, oc_n, rq);
+    const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
     if (row != NULL) {
-        /* one input channel: a conv with k = kh * kw whose [1, kh, kw, dm] filter already is
-         * the transposed [k][out_c] layout qk__small_k wants (widened to int16 after the row) */
+        /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw whose [1, kh, kw, dm]
+         * filter already is the [k][out_c] layout qk__small_k wants (widened after the row) */
         const int32_t k = g->kh * g->kw;
         int16_t *wt = row + k;
         for (int32_t i = 0; i < k * oc_n; ++i) wt[i] = filter[i];
@@ -547,71 +563,78 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
             for (int32_t oy = 0; oy < g->out_h; ++oy)
                 for (int32_t ox = 0; ox < g->out_w; ++ox) {
                     qk__im2row(g, in, 1, b, oy, ox, row);
-                    qk__small_k(row, wt, k, oc_n, acc);
-                    qk__rq_row_i8(acc, bias, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
-                                  out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
+                    qk__small_k(row, wt, k, oc_n, oc_n, acc);
+                    qk__rq_row_i8(acc, bias, mult, lm, rm, hf, oc_n, g->out_zp, g->act_min,
+                                  g->act_max, out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
                 }
         return;
     }
+    const int32_t cin = acc_n / dm; /* input channels per accumulator chunk, >= 1 */
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                const int8_t *xs[4], *ws[4];
-                int32_t n = 0, init = 1;
-                for (int32_t ky = 0; ky < g->kh; ++ky) {
-                    const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
-                    if (iy < 0 || iy >= g->in_h) continue;
-                    for (int32_t kx = 0; kx < g->kw; ++kx) {
-                        const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
-                        if (ix < 0 || ix >= g->in_w) continue;
-                        const int8_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
-                        const int8_t *w = filter + ((int64_t)ky * g->kw + kx) * oc_n;
-                        if (dm != 1) {
-                            for (int32_t c = 0; c < c_n; ++c) {
-                                const int32_t xv = (int32_t)x[c] - zp;
-                                for (int32_t m = 0; m < dm; ++m) {
-                                    const int32_t v = xv * (int32_t)w[c * dm + m];
-                                    acc[c * dm + m] = init ? v : acc[c * dm + m] + v;
+                const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
+                for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
+                    const int32_t cc = c_n - ci0 < cin ? c_n - ci0 : cin, on = cc * dm;
+                    const int32_t oc0 = ci0 * dm;
+                    const int8_t *xs[4], *ws[4];
+                    int32_t n = 0, init = 1;
+                    for (int32_t ky = 0; ky < g->kh; ++ky) {
+                        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                        if (iy < 0 || iy >= g->in_h) continue;
+                        for (int32_t kx = 0; kx < g->kw; ++kx) {
+                            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+                            if (ix < 0 || ix >= g->in_w) continue;
+                            const int8_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n + ci0;
+                            const int8_t *w = filter + ((int64_t)ky * g->kw + kx) * oc_n + oc0;
+                            if (dm != 1) {
+                                for (int32_t c = 0; c < cc; ++c) {
+                                    const int32_t xv = (int32_t)x[c] - zp;
+                                    for (int32_t m = 0; m < dm; ++m) {
+                                        const int32_t v = xv * (int32_t)w[c * dm + m];
+                                        acc[c * dm + m] = init ? v : acc[c * dm + m] + v;
+                                    }
                                 }
+                                init = 0;
+                                continue;
                             }
-                            init = 0;
-                            continue;
-                        }
-                        xs[n] = x;
-                        ws[n] = w;
-                        if (++n == 4) {
-                            qk__dw_taps(acc, xs, ws, n, c_n, zp, init);
-                            n = init = 0;
+                            xs[n] = x;
+                            ws[n] = w;
+                            if (++n == 4) {
+                                qk__dw_taps(acc, xs, ws, n, cc, zp, init);
+                                n = init = 0;
+                            }
                         }
                     }
+                    if (n > 0) {
+                        qk__dw_taps(acc, xs, ws, n, cc, zp, init);
+                        init = 0;
+                    }
+                    if (init)
+                        for (int32_t j = 0; j < on; ++j) acc[j] = 0; /* no tap in the image */
+                    qk__rq_row_i8(acc, bias != NULL ? bias + oc0 : NULL, mult + oc0, lm + oc0,
+                                  rm + oc0, hf + oc0, on, g->out_zp, g->act_min, g->act_max,
+                                  out + obase + oc0);
                 }
-                if (n > 0) {
-                    qk__dw_taps(acc, xs, ws, n, c_n, zp, init);
-                    init = 0;
-                }
-                if (init)
-                    for (int32_t oc = 0; oc < oc_n; ++oc) acc[oc] = 0; /* no tap in the image */
-                qk__rq_row_i8(acc, bias, mult, rq, oc_n, g->out_zp, g->act_min, g->act_max,
-                              out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
             }
 }
 
 /*
  * DEPTHWISE_CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 bias), NHWC;
  * filter [1, kh, kw, out_c], out_c = in_c * depth_multiplier, channel oc = c * dm + m.
- * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1),
+ * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1),
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 for int8 | QK_I64 for int16),
  *       batches, in_h, in_w, in_c, kh, kw, depth_multiplier, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; scratch (-1: reference loop nest) for the int8 fast path:
- *   int32 acc [out_c], uint32 rq [3 * out_c], and with in_c == 1 an int16 row [kh * kw] and
- *   the filter widened to int16 [kh * kw * out_c].
+ *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
+ *   int32 acc [acc_n], acc_n = min(out_c, max(64, dm)), and with in_c == 1 an int16 row
+ *   [kh * kw] and the filter widened to int16 [kh * kw * out_c]; rq uint32 [3 * out_c].
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 29) return QK_ERR_ARG;
+    if (n_args != 30) return QK_ERR_ARG;
     qk__conv_geom g;
-    qk__geom_read(&g, args + 9);
-    const int32_t in_dtype = args[7], bias_dtype = args[8];
+    qk__geom_read(&g, args + 10);
+    const int32_t in_dtype = args[8], bias_dtype = args[9];
     const int32_t dm = g.fic; /* the "fic" slot carries the depth multiplier */
     g.fic = 1;
     if (dm < 1 || !qk__geom_ok(&g)) return QK_ERR_ARG;
@@ -649,12 +672,15 @@ QK__EXEC(depthwise_conv2d) {
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
     if (es == 1 && args[6] >= 0) {
+        const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
+                                  ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
         const int64_t row_bytes = g.in_c == 1 ? 2 * (int64_t)g.kh * g.kw * (1 + g.out_c) : 0;
-        uint8_t *scratch = qk__out(ctx, args[6], 16 * (int64_t)g.out_c + row_bytes);
-        if (!scratch) return QK_ERR_ARG;
-        qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, shift, out, (int32_t *)(void *)scratch,
-                       (uint32_t *)(void *)(scratch + 4 * (int64_t)g.out_c),
-                       row_bytes ? (int16_t *)(void *)(scratch + 16 * (int64_t)g.out_c) : NULL);
+        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_n + row_bytes);
+        const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+        if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+        if (g.out_c == 0) return QK_OK;
+        qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
+                       acc_n, row_bytes ? (int16_t *)(void *)(scratch + 4 * (int64_t)acc_n) : NULL);
         return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);

@@ -16,6 +16,7 @@ PADDING_SAME, PADDING_VALID = 0, 1
 MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
 BIAS64_MAX = 1 << 40
 SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
+ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
@@ -104,6 +105,15 @@ def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tup
     return DTYPE_CODES[b.dtype]
 
 
+def rq_words(shift: np.ndarray) -> np.ndarray:
+    """The fast paths' requant words per channel (see qk__rq_ok in qk_conv.c): rows 2^left,
+    2^(31 - right) and the rounding half 2^(right - 1), with left/right the shift's two sides."""
+    s = shift.astype(np.int64)
+    left, right = np.maximum(s, 0), np.maximum(-s, 0)
+    half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
+    return np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half]).astype(np.uint32)
+
+
 def _requant(op: Operator, x: Tensor, scales: tuple[float, ...], y: Tensor, channels: int,
              wide: bool) -> tuple[np.ndarray, np.ndarray, int, int]:
     mult, shift = quant.per_channel_multipliers(x.scale, scales, y.scale, channels)
@@ -139,15 +149,18 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         wide = b is None or b.dtype == I64  # TFLM: int64 accumulators unless the bias is int32
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
-    # fast path: one int16 receptive-field row (groups == 1); else TFLM's plain loop nest
-    # (int16 row padded to 16 bytes, int32 accumulators, 3 requant words per channel)
-    # and, for int8 receptive fields of <= 15 values, the filter as int16 [k][out_c])
+    # fast path (groups == 1; else TFLM's plain loop nest): scratch for one int16 receptive-field
+    # row padded to 16 bytes, a chunk of int32 accumulators and, for int8 receptive fields of
+    # <= 15 values, the filter as int16 [k][out_c]; requant words as a constant
     k = kh * kw * ic
-    small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
-    nbytes = (2 * k + 15) // 16 * 16 + 16 * out_c + small
-    scratch = pb.scratch(nbytes, "conv_row") if FAST and groups == 1 else -1
+    scratch = rq = -1
+    if FAST and groups == 1:
+        small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
+        scratch = pb.scratch((2 * k + 15) // 16 * 16 + 4 * min(out_c, ACC_CHUNK) + small, "conv_row")
+        if x.dtype == I8:
+            rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_CONV2D, args + [
-        scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
+        scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
 
 
@@ -176,10 +189,13 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = DTYPE_CODES[I64]
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
-    # int8 fast path: per output channel an int32 accumulator and 3 requant words (and with one
-    # input channel an int16 receptive-field row)
-    nbytes = 16 * out_c + (2 * kh * kw * (1 + out_c) if ic == 1 else 0)
-    scratch = pb.scratch(nbytes, "dw_acc") if FAST and x.dtype == I8 else -1
+    # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
+    # int16 receptive-field row and the filter widened to int16); requant words as a constant
+    scratch = rq = -1
+    if FAST and x.dtype == I8:
+        acc_n = min(out_c, max(ACC_CHUNK, dm))
+        scratch = pb.scratch(4 * acc_n + (2 * kh * kw * (1 + out_c) if ic == 1 else 0), "dw_acc")
+        rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
-        scratch, DTYPE_CODES[x.dtype], bias_code, *geom,
+        scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
