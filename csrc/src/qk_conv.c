@@ -6,9 +6,12 @@
  *   acc = sum over in-image taps of w * (x - in_zp)   (padded taps contribute nothing)
  *   acc += bias; out = clamp(requant(acc) + out_zp, act_min, act_max)
  * int8 x int8: int32 accumulator, int32 bias, double-rounding requant (qk__requant).
- * int16 x int8 ("16x8"): zero points are 0; with an int64 bias the accumulator is int64 and
- * requant is the int64 MultiplyByQuantizedMultiplier (qk__requant64); so it is without a bias;
- * CONV_2D with an int32 bias accumulates in int32 (wrapping) and requantizes with qk__requant.
+ * int16 x int8 ("16x8"), zero points 0: the accumulator is int64 and requant is the int64
+ * MultiplyByQuantizedMultiplier (qk__requant64) with an int64 bias or no bias; CONV_2D with an
+ * int32 bias instead accumulates in int32 (wrapping) and requantizes with qk__requant, as
+ * TFLM's ConvPerChannel<int32_t> does. DEPTHWISE_CONV_2D 16x8 takes int64 bias only.
+ * Each op has a plain path (TFLM's loop nest, used when the plan gives no scratch buffer) and
+ * a fast path computing the same integer sums (bit-exact) with vectorizable loops.
  */
 
 /* Geometry shared by both ops, read from args and checked once. */
