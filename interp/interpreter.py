@@ -7,10 +7,13 @@ from typing import Any
 import numpy as np
 
 from . import kernels
+from .budget import check_budget, memory_report, parse_size
 from .errors import InputError
 from .graph import Graph, Tensor
 from .loader import load
 from .plan import ALIGN, Plan, lower
+
+GUARD_BYTES = 16
 
 
 def _aligned_zeros(nbytes: int) -> np.ndarray:
@@ -29,16 +32,35 @@ class Interpreter:
     """
 
     def __init__(self, model_path: str | Path | bytes | None = None, *,
-                 model_content: bytes | None = None) -> None:
+                 model_content: bytes | None = None, ram_budget: int | str | None = None,
+                 flash_budget: int | str | None = None, board: str | None = None,
+                 debug: bool = False) -> None:
+        """Load, verify, lower and plan a model; check budgets before anything runs.
+
+        Args:
+            model_path: .tflite path, or the model bytes.
+            model_content: the model bytes (TFLite's keyword).
+            ram_budget / flash_budget: bytes (or "64k", "1m") the board has for this model.
+            board: a preset from interp.budget.BOARDS (e.g. "cortex-m4-256k").
+            debug: put guard bytes around every arena buffer and check them after every op.
+        Raises:
+            ModelError / UnsupportedOperatorError: bad or unsupported model.
+            BudgetError: the plan needs more RAM or flash than allowed (with the peak op and
+                the buffers live there).
+        """
         source = model_content if model_content is not None else model_path
         if source is None:
             raise InputError("give a model path or model_content bytes")
         self._graph: Graph = load(source)
-        self._plan: Plan = lower(self._graph)
+        self._plan: Plan = lower(self._graph, guard=GUARD_BYTES if debug else 0)
+        check_budget(self._graph, self._plan,
+                     None if ram_budget is None else parse_size(ram_budget),
+                     None if flash_budget is None else parse_size(flash_budget), board)
         self._consts = _aligned_zeros(self._plan.consts.nbytes)
         self._consts[:] = self._plan.consts
         self._arena = _aligned_zeros(self._plan.arena_bytes)
-        self._op_names = [op.name for op in self._plan.ops]
+        self._runner = kernels.PlanRunner(self._plan.words, self._consts, self._arena,
+                                          [op.name for op in self._plan.ops], self._plan.guards)
         self._tensors = {t.index: t for t in self._graph.tensors}
         self.reset_all_variables()
 
@@ -79,16 +101,24 @@ class Interpreter:
         return self._view(self._io_tensor(tensor_index, inputs_only=False)).copy()
 
     def invoke(self) -> None:
-        kernels.run_plan(self._plan.words, self._consts, self._arena, self._op_names)
+        self._runner.run()
+
+    def memory_report(self) -> str:
+        """Per-op live arena bytes, the peak op and the lower bound, as text."""
+        return memory_report(self._plan)
+
+    @property
+    def arena_lower_bound(self) -> int:
+        """The most bytes live at any one op step: no plan can use less."""
+        return self._plan.lower_bound
 
     def reset_all_variables(self) -> None:
         """Reset state tensors (LSTM/SVDF) as TFLM does: int8 to its zero point, others to 0."""
-        for t in self._graph.variables:
-            view = self._view(t)
-            if t.data is not None:
-                view[...] = t.data
-            else:
-                view[...] = t.zero_point if t.dtype == np.int8 else 0
+        for t in self._graph.variables:  # TFLM ignores a variable's initial buffer data too
+            self._view(t)[...] = t.zero_point if t.dtype == np.int8 else 0
+        for bid in self._plan.states:  # op-internal state (e.g. a noise estimate): TFLM zeroes it
+            b = self._plan.buffers[bid]
+            self._arena[b.offset:b.offset + b.nbytes] = 0
 
     def run(self, inputs: dict[str, np.ndarray] | list[np.ndarray]) -> dict[str, np.ndarray]:
         """Set inputs (by name or in order), invoke, and return the outputs by name."""

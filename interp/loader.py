@@ -125,8 +125,10 @@ def _tensor(t: schema.CheckedTable, index: int, buffers: list[np.ndarray | None]
             raise ModelError(f"{where}: buffer has {raw.size} bytes, shape and type need {nbytes}")
         data = raw.view(dtype.newbyteorder("<")).reshape(shape)
     q = t.table(4, where + " quantization")
-    return Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=_quant(q, shape, where),
-                  data=data, is_variable=bool(t.scalar(5, "Bool", False)))
+    tensor = Tensor(index=index, name=name, shape=shape, dtype=dtype, quant=_quant(q, shape, where),
+                    data=data, is_variable=bool(t.scalar(5, "Bool", False)))
+    _check_zero_points(tensor)
+    return tensor
 
 
 def _quant(q: schema.CheckedTable | None, shape: tuple[int, ...], where: str) -> Quant | None:
@@ -147,6 +149,17 @@ def _quant(q: schema.CheckedTable | None, shape: tuple[int, ...], where: str) ->
     if scale.size > 1 and not (0 <= axis < len(shape) and shape[axis] == scale.size):
         raise ModelError(f"{where}: {scale.size} per-channel scales do not match axis {axis} of {list(shape)}")
     return Quant(tuple(float(s) for s in scale), tuple(int(z) for z in zp), int(axis))
+
+
+_ZP_RANGES = {np.dtype(np.int8): (-128, 127), np.dtype(np.uint8): (0, 255),
+              np.dtype(np.int16): (-32768, 32767)}
+
+
+def _check_zero_points(t: Tensor) -> None:
+    lo_hi = _ZP_RANGES.get(t.dtype)
+    if t.quant is not None and lo_hi is not None:
+        if any(not lo_hi[0] <= z <= lo_hi[1] for z in t.quant.zero_point):
+            raise ModelError(f"{t.describe()}: zero point outside the {t.dtype.name} range")
 
 
 def _check_dataflow(g: Graph) -> None:

@@ -13,8 +13,7 @@ import numpy as np
 
 from .errors import ModelError, UnsupportedOperatorError
 from .graph import Graph, Operator, Tensor
-
-ALIGN = 16
+from .planner import ALIGN, ArenaLayout, align, place
 QK_PLAN_MAGIC = 0x31504B51
 QK_ARENA, QK_CONST = 0, 1
 
@@ -36,10 +35,6 @@ def register(*names: str) -> Callable[[Lowering], Lowering]:
     return deco
 
 
-def align(n: int, a: int = ALIGN) -> int:
-    return (n + a - 1) // a * a
-
-
 @dataclass(eq=False)
 class Buffer:
     """One plan tensor: a constant blob slice or an arena buffer with a lifetime in op steps."""
@@ -50,6 +45,7 @@ class Buffer:
     first: int = -1  # first and last op step using it (arena buffers)
     last: int = -1
     offset: int = -1
+    share: Buffer | None = None  # computed in place: this buffer reuses `share`'s bytes
 
     @property
     def in_arena(self) -> bool:
@@ -71,7 +67,11 @@ class Plan:
     arena_bytes: int
     buffers: list[Buffer]
     tensor_buffer: dict[int, int]  # graph tensor index -> buffer id
-    ops: list[PlannedOp] = field(default_factory=list)
+    ops: list[PlannedOp]
+    lower_bound: int  # largest total of bytes live at one op step
+    peak_step: int  # op step where that happens
+    guards: np.ndarray  # debug mode: int32 [n, 4] {offset, bytes, first op, last op} guard regions
+    states: list[int] = field(default_factory=list)  # op-state buffer ids, zeroed on reset
 
 
 class PlanBuilder:
@@ -81,6 +81,8 @@ class PlanBuilder:
         self.tensor_buffer: dict[int, int] = {}
         self.ops: list[PlannedOp] = []
         self.current: Operator | None = None
+        self._in_place: list[tuple[int, int, int]] = []  # (out buffer, src buffer, op step)
+        self.states: list[int] = []  # op-internal state buffers (pb.state)
 
     # -- tensors -------------------------------------------------------------------------
     def tensor(self, t: Tensor | None) -> int:
@@ -107,6 +109,14 @@ class PlanBuilder:
         self._use(bid)
         return bid
 
+    def state(self, nbytes: int, name: str = "state") -> int:
+        """An arena buffer for op-internal state (TFLM's persistent buffers): live for the whole
+        invoke, kept between invokes, zeroed by Interpreter.reset_all_variables()."""
+        bid = self._add(Buffer(nbytes, name))
+        self.states.append(bid)
+        self._use(bid)
+        return bid
+
     def alias(self, out: Tensor, src: Tensor) -> None:
         """Let `out` share `src`'s storage (reshape-like ops: same bytes, new shape)."""
         if out.nbytes != src.nbytes:
@@ -114,6 +124,12 @@ class PlanBuilder:
         if out.index in self.tensor_buffer:
             raise ModelError(f"{out.describe()} is produced twice")
         self.tensor_buffer[out.index] = self.tensor(src)
+
+    def in_place(self, out: Tensor, src: Tensor) -> None:
+        """The current op may write `out` over `src` (elementwise: out[i] depends only on
+        src[i], read before out[i] is written). Applied when this op is src's last use."""
+        if out.nbytes == src.nbytes and src.index in self.tensor_buffer:
+            self._in_place.append((self.tensor(out), self.tensor_buffer[src.index], len(self.ops)))
 
     def emit(self, opcode: int, args: list[int]) -> None:
         assert self.current is not None
@@ -139,8 +155,11 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
 
 
-def lower(graph: Graph) -> Plan:
-    """Lower every op; collect every unsupported op into one UnsupportedOperatorError."""
+def lower(graph: Graph, guard: int = 0) -> Plan:
+    """Lower every op; collect every unsupported op into one UnsupportedOperatorError.
+
+    guard > 0 (debug) leaves that many guard bytes on each side of every arena buffer.
+    """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
 
@@ -164,31 +183,48 @@ def lower(graph: Graph) -> Plan:
     end = max(len(pb.ops) - 1, 0)
     for t in graph.outputs:
         pb.tensor(t)
-    for t in graph.inputs + graph.outputs + graph.variables:  # live for the whole invoke
+    # As in TFLM, inputs live from the start to their last use (set them before every invoke),
+    # outputs from their producer to the end, and state for the whole invoke.
+    for t in graph.inputs + graph.variables:
         b = pb.buffers[pb.tensor_buffer[t.index]]
-        if b.in_arena:
-            b.first, b.last = 0, max(b.last, end)
-    arena_bytes = place(pb.buffers)
-    return _assemble(pb, arena_bytes)
+        b.first = 0
+    for t in graph.outputs + graph.variables:
+        b = pb.buffers[pb.tensor_buffer[t.index]]
+        b.last = end
+    for bid in pb.states:  # op-internal state: live for the whole invoke, never shared
+        pb.buffers[bid].first, pb.buffers[bid].last = 0, end
+    for b in pb.buffers:
+        b.first, b.last = min(b.first, end), min(b.last, end)
+    pinned = {pb.tensor_buffer[t.index] for t in graph.outputs + graph.variables} | set(pb.states)
+    _share_in_place(pb, pinned)
+    layout = place([b for b in pb.buffers if b.in_arena and b.share is None], guard)
+    for b in pb.buffers:
+        if b.share is not None:
+            b.offset = b.share.offset
+    return _assemble(pb, layout, guard)
 
 
-def place(buffers: list[Buffer]) -> int:
-    """Greedy by size, lowest offset that fits among buffers with overlapping lifetimes."""
-    arena = [b for b in buffers if b.in_arena]
-    placed: list[Buffer] = []
-    for b in sorted(arena, key=lambda b: (-b.nbytes, b.first)):
-        offset = 0
-        for other in sorted((o for o in placed if o.first <= b.last and b.first <= o.last),
-                            key=lambda o: o.offset):
-            if offset + b.nbytes <= other.offset:
-                break
-            offset = max(offset, align(other.offset + other.nbytes))
-        b.offset = offset
-        placed.append(b)
-    return max((align(b.offset + b.nbytes) for b in arena), default=0)
+def _share_in_place(pb: PlanBuilder, pinned: set[int]) -> None:
+    """Merge in-place outputs into their sources where the op is the source's last use.
+
+    A merged group occupies one slot whose lifetime is the union of its members'. Graph outputs
+    and state are never overwritten (pinned); inputs may be, as TFLM reuses them too.
+    """
+    for out_id, src_id, step in pb._in_place:
+        out, src = pb.buffers[out_id], pb.buffers[src_id]
+        root = src.share or src
+        members = [b for b in pb.buffers if b is root or b.share is root]
+        if (not src.in_arena or out.share is not None or out is root or src_id in pinned
+                or any(pb.buffers.index(m) in pinned for m in members if m is not root)
+                or pb.buffers.index(root) in pinned or max(m.last for m in members) != step):
+            continue
+        out.share = root
+        root.last = max(root.last, out.last)
+        root.first = min(root.first, out.first)
 
 
-def _assemble(pb: PlanBuilder, arena_bytes: int) -> Plan:
+def _assemble(pb: PlanBuilder, layout: ArenaLayout, guard: int) -> Plan:
+    arena_bytes = layout.arena_bytes
     blob = bytearray()
     table = []
     for b in pb.buffers:
@@ -203,5 +239,9 @@ def _assemble(pb: PlanBuilder, arena_bytes: int) -> Plan:
     words = [QK_PLAN_MAGIC, len(pb.buffers), len(pb.ops), arena_bytes] + table
     for op in pb.ops:
         words += [op.opcode, len(op.args)] + op.args
+    guards = [g for b in pb.buffers if b.in_arena and guard
+              for g in ((b.offset - guard, guard, b.first, b.last),
+                        (b.offset + b.nbytes, guard, b.first, b.last))]
     return Plan(np.array(words, np.int32), np.frombuffer(bytes(blob), np.uint8), arena_bytes,
-                pb.buffers, pb.tensor_buffer, pb.ops)
+                pb.buffers, pb.tensor_buffer, pb.ops, layout.lower_bound, layout.peak_step,
+                np.array(guards, np.int32).reshape(-1, 4), pb.states)

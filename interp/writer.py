@@ -90,7 +90,7 @@ class ModelWriter:
                 b.StartVector(1, len(raw), 16)
                 b.head = b.head - len(raw)
                 b.Bytes[b.head:b.head + len(raw)] = raw
-                vec = b.EndVector(len(raw))
+                vec = b.EndVector()
             b.StartObject(3)
             if vec is not None:
                 b.PrependUOffsetTRelativeSlot(0, vec, 0)
@@ -182,7 +182,7 @@ def _vector(b: flatbuffers.Builder, values: Sequence[Any], kind: str) -> int:
     raw = arr.tobytes()
     b.head = b.head - len(raw)
     b.Bytes[b.head:b.head + len(raw)] = raw
-    return b.EndVector(len(arr))
+    return b.EndVector()
 
 
 def _int_vector(b: flatbuffers.Builder, values: Sequence[int]) -> int:
@@ -193,7 +193,7 @@ def _table_vector(b: flatbuffers.Builder, offsets: list[int]) -> int:
     b.StartVector(4, len(offsets), 4)
     for off in reversed(offsets):
         b.PrependUOffsetTRelative(off)
-    return b.EndVector(len(offsets))
+    return b.EndVector()
 
 
 def _options(b: flatbuffers.Builder, o: _Op) -> tuple[int, int | None]:

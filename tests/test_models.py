@@ -11,7 +11,6 @@ from oracles import MODELS, models_dir
 
 NAMES = sorted(p.stem for p in (MODELS / "golden").glob("*.json")) if MODELS.is_dir() else ["<none>"]
 
-
 @pytest.mark.parametrize("name", NAMES)
 def test_model_matches_tflm_golden(name: str) -> None:
     root = models_dir()

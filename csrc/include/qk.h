@@ -103,6 +103,16 @@ qk_status qk_plan_check(const int32_t *plan, int32_t plan_words, size_t const_by
 qk_status qk_plan_run(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
                       size_t const_bytes, uint8_t *arena, size_t arena_bytes, int32_t *failed_op);
 
+/*
+ * Debug run: like qk_plan_run, with n_guards arena regions {offset, bytes, first_op, last_op}
+ * around the buffers. Before op first_op a region is filled with QK_GUARD_BYTE; after every op
+ * in [first_op, last_op] it is checked, and a changed byte stops the run with QK_ERR_GUARD.
+ */
+#define QK_GUARD_BYTE 0xA5
+qk_status qk_plan_run_guarded(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
+                              size_t const_bytes, uint8_t *arena, size_t arena_bytes,
+                              const int32_t *guards, int32_t n_guards, int32_t *failed_op);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,56 +1,574 @@
-/* Elementwise: ADD, SUB, MUL, DIV, MINIMUM, MAXIMUM, QUANTIZE, DEQUANTIZE, CAST. */
+/* Elementwise: ADD, SUB, MUL, DIV, MINIMUM, MAXIMUM, QUANTIZE, DEQUANTIZE, CAST.
+ *
+ * Semantics follow TFLM's reference kernels (add.cc, sub.cc, mul.cc, div.cc, maximum_minimum.cc,
+ * quantize.cc, dequantize.cc, cast.cc). Every multiplier and shift is precomputed by the Python
+ * lowering (interp/ops/eltwise.py) exactly as TFLM computes it at Prepare time.
+ */
 #include "qk_internal.h"
 
-/* TODO(stub): not implemented yet. */
-QK__EXEC(add) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+/* TensorType codes for unsigned types qk.h does not name (same numbering as qk.h's enum). */
+#define QK__U32 15
+#define QK__U16 16
+
+#define QK__MAX_DIMS 6
+
+/* ---------------------------------------------------------------------------------------------
+ * Binary ops with NumPy-style broadcasting.
+ *
+ * Common header of every binary op's args (QK__BIN_HDR words):
+ *   [0] in1  [1] in2  [2] out  [3] dtype (inputs and output share it)
+ *   [4..9]   output dims, 6-D, left-padded with 1s
+ *   [10..15] in1 element strides per output dim (0 where in1 broadcasts)
+ *   [16..21] in2 element strides per output dim (0 where in2 broadcasts)
+ * followed by the op's own parameters (documented at each exec function).
+ * ------------------------------------------------------------------------------------------- */
+#define QK__BIN_HDR 22
+
+typedef struct {
+    int32_t in1_off, in2_off, out_off; /* -zero points of the inputs, zero point of the output */
+    int32_t left_shift;                /* ADD/SUB: 20 (int8) or 15 (int16) */
+    int32_t m1, s1, m2, s2;            /* ADD/SUB input multipliers (shift <= 0) */
+    int32_t mo, so;                    /* output multiplier and shift */
+    int32_t act_min, act_max;          /* integer activation range */
+    float f_min, f_max;                /* float activation range */
+    int32_t sub;                       /* ADD/SUB: 1 = subtract */
+} qk__binp;
+
+typedef void (*qk__row_fn)(const void *a, int32_t sa, const void *b, int32_t sb, void *o,
+                           int32_t n, const qk__binp *p);
+
+static float qk__f32_from_bits(int32_t bits) {
+    float f;
+    uint32_t u = (uint32_t)bits;
+    memcpy(&f, &u, sizeof f);
+    return f;
 }
 
-/* TODO(stub): not implemented yet. */
-QK__EXEC(sub) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+static double qk__f64_from_words(int32_t lo, int32_t hi) {
+    const uint64_t u = (uint64_t)(uint32_t)lo | ((uint64_t)(uint32_t)hi << 32);
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
 }
 
-/* TODO(stub): not implemented yet. */
+/* Elements spanned by a strided view of `dims`: 1 + sum (d-1)*stride, or -1 if a param is bad. */
+static int64_t qk__extent(const int32_t *dims, const int32_t *strides, int64_t count) {
+    if (count == 0) return 0;
+    int64_t last = 0;
+    for (int32_t k = 0; k < QK__MAX_DIMS; ++k) {
+        if (strides[k] < 0) return -1;
+        last += (int64_t)(dims[k] - 1) * strides[k];
+    }
+    return last + 1;
+}
+
+/* Walk the 6-D output row by row (innermost dim), handing each row to `row`. */
+static qk_status qk__binary(const qk_ctx *ctx, const int32_t *args, int32_t esize, qk__row_fn row,
+                            const qk__binp *p) {
+    const int32_t *dims = args + 4, *st1 = args + 10, *st2 = args + 16;
+    const int64_t count = qk__count(dims, QK__MAX_DIMS);
+    if (count < 0) return QK_ERR_ARG;
+    const int64_t ext1 = qk__extent(dims, st1, count), ext2 = qk__extent(dims, st2, count);
+    if (ext1 < 0 || ext2 < 0 || ext1 > INT32_MAX || ext2 > INT32_MAX) return QK_ERR_ARG;
+    const uint8_t *in1 = qk__in(ctx, args[0], ext1 * esize);
+    const uint8_t *in2 = qk__in(ctx, args[1], ext2 * esize);
+    uint8_t *out = qk__out(ctx, args[2], count * esize);
+    if (!in1 || !in2 || !out) return QK_ERR_ARG;
+    if (count == 0) return QK_OK;
+    const int32_t inner = dims[QK__MAX_DIMS - 1];
+    const int64_t rows = count / inner;
+    int32_t idx[QK__MAX_DIMS - 1] = {0, 0, 0, 0, 0};
+    for (int64_t r = 0; r < rows; ++r) {
+        int64_t o1 = 0, o2 = 0;
+        for (int32_t k = 0; k < QK__MAX_DIMS - 1; ++k) {
+            o1 += (int64_t)idx[k] * st1[k];
+            o2 += (int64_t)idx[k] * st2[k];
+        }
+        row(in1 + o1 * esize, st1[QK__MAX_DIMS - 1], in2 + o2 * esize, st2[QK__MAX_DIMS - 1],
+            out + r * inner * esize, inner, p);
+        for (int32_t k = QK__MAX_DIMS - 2; k >= 0; --k) {
+            if (++idx[k] < dims[k]) break;
+            idx[k] = 0;
+        }
+    }
+    return QK_OK;
+}
+
+/* A row loop over element type T computing `o[i] = EXPR(x, y)`. */
+#define QK__ROW(name, T, EXPR)                                                                  \
+    static void name(const void *a_, int32_t sa, const void *b_, int32_t sb, void *o_,        \
+                     int32_t n, const qk__binp *p) {                                          \
+        const T *a = (const T *)a_;                                                           \
+        const T *b = (const T *)b_;                                                           \
+        T *o = (T *)o_;                                                                       \
+        (void)p;                                                                              \
+        for (int32_t i = 0; i < n; ++i) {                                                     \
+            const T x = a[(int64_t)i * sa];                                                   \
+            const T y = b[(int64_t)i * sb];                                                   \
+            o[i] = (T)(EXPR);                                                                 \
+        }                                                                                     \
+    }
+
+/* TFLM's ActivationFunctionWithMinMax for floats: std::min(std::max(x, lo), hi) (NaN passes). */
+static float qk__fact(float x, const qk__binp *p) {
+    x = (x < p->f_min) ? p->f_min : x;
+    return (p->f_max < x) ? p->f_max : x;
+}
+
+static int32_t qk__iact(int32_t x, const qk__binp *p) { return qk__clamp(x, p->act_min, p->act_max); }
+
+/* int32 arithmetic wraps, as TFLM's does in practice (no UB here: done in uint32). */
+static int32_t qk__wrap_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
+static int32_t qk__wrap_sub(int32_t a, int32_t b) { return (int32_t)((uint32_t)a - (uint32_t)b); }
+static int32_t qk__wrap_mul(int32_t a, int32_t b) {
+    return (int32_t)(uint32_t)((uint64_t)(int64_t)a * (uint64_t)(int64_t)b);
+}
+
+/* ADD/SUB quantized element (TFLM AddElementwise / SubElementwise): inputs rescaled to a common
+ * scale with `left_shift` bits of headroom. |input + offset| <= 65535, so the shifted value is
+ * < 2^31 for left_shift 15 (int16) and < 2^29 for left_shift 20 (int8 offsets <= 256). */
+static int32_t qk__addsub_q(int32_t a, int32_t b, const qk__binp *p) {
+    const int32_t x1 = (int32_t)((uint32_t)(a + p->in1_off) << p->left_shift);
+    const int32_t x2 = (int32_t)((uint32_t)(b + p->in2_off) << p->left_shift);
+    const int32_t y1 = qk__requant(x1, p->m1, p->s1); /* multipliers <= 0.5: |y| < 2^30 */
+    const int32_t y2 = qk__requant(x2, p->m2, p->s2);
+    const int32_t raw = p->sub ? y1 - y2 : y1 + y2;
+    return qk__iact(qk__requant(raw, p->mo, p->so) + p->out_off, p);
+}
+
+QK__ROW(qk__row_addsub_i8, int8_t, qk__addsub_q(x, y, p))
+QK__ROW(qk__row_addsub_i16, int16_t, qk__addsub_q(x, y, p))
+QK__ROW(qk__row_addsub_i32, int32_t,
+        qk__iact(p->sub ? qk__wrap_sub(x, y) : qk__wrap_add(x, y), p))
+QK__ROW(qk__row_addsub_f32, float, qk__fact(p->sub ? x - y : x + y, p))
+
+/* MUL quantized element: |(a+off1)*(b+off2)| <= 256*256 (int8) or 2^30 (int16, offsets 0). */
+static int32_t qk__mul_q(int32_t a, int32_t b, const qk__binp *p) {
+    const int32_t prod = (a + p->in1_off) * (b + p->in2_off);
+    return qk__iact(qk__requant(prod, p->mo, p->so) + p->out_off, p);
+}
+
+QK__ROW(qk__row_mul_i8, int8_t, qk__mul_q(x, y, p))
+QK__ROW(qk__row_mul_i16, int16_t, qk__mul_q(x, y, p))
+QK__ROW(qk__row_mul_i32, int32_t, qk__iact(qk__wrap_mul(x, y), p))
+QK__ROW(qk__row_mul_f32, float, qk__fact(x * y, p))
+
+/* ---- DIV helpers: gemmlowp fixed point as TFLM's GetReciprocal uses it. ---- */
+
+static int32_t qk__clz32(uint32_t x) {
+    int32_t n = 0;
+    if (x == 0) return 32;
+    while (!(x & 0x80000000u)) {
+        x <<= 1;
+        ++n;
+    }
+    return n;
+}
+
+/* CountLeadingSignBits for int32 (0 -> 31). */
+static int32_t qk__clsb32(int32_t x) {
+    if (x >= 0) return qk__clz32((uint32_t)x) - 1;
+    if (x == INT32_MIN) return 0;
+    return qk__clz32(2u * (uint32_t)(-x) - 1u);
+}
+
+/* SaturatingRoundingMultiplyByPOT<exponent> for a positive exponent: saturating left shift. */
+static int32_t qk__sat_shl(int32_t x, int32_t exponent) {
+    const int32_t threshold = (int32_t)((1u << (31 - exponent)) - 1u);
+    if (x > threshold) return INT32_MAX;
+    if (x < -threshold) return INT32_MIN;
+    return (int32_t)((uint32_t)x << exponent);
+}
+
+/* gemmlowp one_over_one_plus_x_for_x_in_0_1 on raw Q0.31 input; returns raw Q0.31. */
+static int32_t qk__one_over_one_plus_x(int32_t a) {
+    /* RoundingHalfSum(a, One): One is INT32_MAX in Q0.31 */
+    const int64_t sum = (int64_t)a + INT32_MAX;
+    const int32_t half_den = (int32_t)((sum + (sum >= 0 ? 1 : -1)) / 2);
+    const int32_t c48_17 = 1515870810, cneg32_17 = -1010580540; /* Q2.29 constants */
+    const int32_t one_q2 = 1 << 29;
+    int32_t x = (int32_t)((uint32_t)c48_17 + (uint32_t)qk__srdhm(half_den, cneg32_17));
+    for (int32_t i = 0; i < 3; ++i) {
+        const int32_t hdx = qk__srdhm(half_den, x);                     /* Q2.29 */
+        const int32_t one_minus = (int32_t)((uint32_t)one_q2 - (uint32_t)hdx); /* Q2.29 */
+        const int32_t prod = qk__srdhm(x, one_minus);                   /* Q4.27 */
+        x = (int32_t)((uint32_t)x + (uint32_t)qk__sat_shl(prod, 2));    /* Rescale<2> */
+    }
+    return qk__sat_shl(x, 1); /* ExactMulByPot<-1> then Rescale<0>: Q1 -> Q0 */
+}
+
+/* GetReciprocal(x, 31, &shift) for x > 0. */
+static int32_t qk__reciprocal(int32_t x, int32_t *num_bits_over_unit) {
+    const int32_t headroom_plus_one = qk__clz32((uint32_t)x);
+    *num_bits_over_unit = 31 - headroom_plus_one;
+    const int32_t shifted_minus_one =
+        (int32_t)(((uint32_t)x << headroom_plus_one) - (1u << 31));
+    return qk__one_over_one_plus_x(shifted_minus_one);
+}
+
+/* RoundingDivideByPOT for exponents past 31 as the x86 build of TFLM computes it: the mask is
+ * the low 32 bits of (1 << e) - 1 (all ones) and the hardware shift count is e mod 32. */
+static int32_t qk__rdbpot_any(int32_t x, int32_t exponent) {
+    if (exponent <= 31) return qk__rdbpot(x, exponent);
+    const int32_t mask = -1;
+    const int32_t remainder = x & mask;
+    const int32_t threshold = (mask >> 1) + (x < 0 ? 1 : 0);
+    return (x >> (exponent & 31)) + (remainder > threshold ? 1 : 0);
+}
+
+/* DIV quantized element (TFLM DivElementwise). */
+static int32_t qk__div_q(int32_t a, int32_t b, const qk__binp *p) {
+    int32_t v1 = a + p->in1_off;
+    int32_t v2 = b + p->in2_off;
+    if (v2 == 0) return qk__iact(p->out_off, p); /* TFLM: DCHECK; undefined. We return zero. */
+    if (v2 < 0) {
+        v1 = -v1;
+        v2 = -v2;
+    }
+    int32_t recip_shift;
+    const int32_t inv = qk__reciprocal(v2, &recip_shift);
+    const int32_t headroom = qk__clsb32(v1);
+    const int32_t q = qk__srdhm((int32_t)((uint32_t)v1 << headroom), inv);
+    const int32_t total_shift = p->so - recip_shift - headroom;
+    int32_t r;
+    if (total_shift > 0) {
+        r = qk__requant(q, p->mo, total_shift > 30 ? 30 : total_shift);
+    } else {
+        r = qk__rdbpot_any(qk__srdhm(q, p->mo), -total_shift);
+    }
+    return qk__iact(r + p->out_off, p);
+}
+
+/* int32 DIV truncates toward zero (C++ '/'); x/0 is UB in TFLM: we return 0. INT_MIN/-1 wraps. */
+static int32_t qk__div_i32(int32_t x, int32_t y) {
+    if (y == 0) return 0;
+    if (y == -1) return qk__wrap_sub(0, x);
+    return x / y;
+}
+
+QK__ROW(qk__row_div_i8, int8_t, qk__div_q(x, y, p))
+QK__ROW(qk__row_div_i32, int32_t, qk__iact(qk__div_i32(x, y), p))
+QK__ROW(qk__row_div_f32, float, qk__fact(x / y, p))
+
+/* TFLM MaximumOp / MinimumOp: el1 > el2 ? el1 : el2, el1 < el2 ? el1 : el2. */
+QK__ROW(qk__row_max_i8, int8_t, x > y ? x : y)
+QK__ROW(qk__row_max_u8, uint8_t, x > y ? x : y)
+QK__ROW(qk__row_max_i16, int16_t, x > y ? x : y)
+QK__ROW(qk__row_max_i32, int32_t, x > y ? x : y)
+QK__ROW(qk__row_max_i64, int64_t, x > y ? x : y)
+QK__ROW(qk__row_max_f32, float, x > y ? x : y)
+QK__ROW(qk__row_min_i8, int8_t, x < y ? x : y)
+QK__ROW(qk__row_min_u8, uint8_t, x < y ? x : y)
+QK__ROW(qk__row_min_i16, int16_t, x < y ? x : y)
+QK__ROW(qk__row_min_i32, int32_t, x < y ? x : y)
+QK__ROW(qk__row_min_i64, int64_t, x < y ? x : y)
+QK__ROW(qk__row_min_f32, float, x < y ? x : y)
+
+/* Params shared by ADD/SUB/MUL/DIV after the header: integer act range or float act bits. */
+static int qk__act_params(int32_t dtype, const int32_t *a, qk__binp *p) {
+    if (dtype == QK_F32) {
+        p->f_min = qk__f32_from_bits(a[0]);
+        p->f_max = qk__f32_from_bits(a[1]);
+        return !(p->f_min <= p->f_max);
+    }
+    p->act_min = a[0];
+    p->act_max = a[1];
+    return p->act_min > p->act_max;
+}
+
+static qk_status qk__addsub(const qk_ctx *ctx, const int32_t *args, int32_t n_args, int32_t sub) {
+    if (n_args != QK__BIN_HDR + 12) return QK_ERR_ARG;
+    const int32_t dtype = args[3];
+    const int32_t *a = args + QK__BIN_HDR;
+    qk__binp p;
+    memset(&p, 0, sizeof p);
+    p.sub = sub;
+    if (qk__act_params(dtype, a, &p)) return QK_ERR_ARG;
+    p.in1_off = a[2];
+    p.in2_off = a[3];
+    p.out_off = a[4];
+    p.left_shift = a[5];
+    p.m1 = a[6];
+    p.s1 = a[7];
+    p.m2 = a[8];
+    p.s2 = a[9];
+    p.mo = a[10];
+    p.so = a[11];
+    switch (dtype) {
+    case QK_I8:
+    case QK_I16: {
+        const int32_t lim = dtype == QK_I8 ? 256 : 65536;
+        if (p.left_shift < 0 || p.left_shift > 20 || p.s1 > 0 || p.s2 > 0 || p.so > 0 ||
+            p.s1 < -31 || p.s2 < -31 || p.so < -31 || p.m1 < 0 || p.m2 < 0 || p.mo < 0)
+            return QK_ERR_ARG;
+        if (p.in1_off <= -lim || p.in1_off >= lim || p.in2_off <= -lim || p.in2_off >= lim)
+            return QK_ERR_ARG;
+        /* (max |value + offset|) << left_shift must stay below 2^31 */
+        if (((int64_t)lim << p.left_shift) > ((int64_t)1 << 31) + ((int64_t)1 << p.left_shift))
+            return QK_ERR_ARG;
+        return qk__binary(ctx, args, dtype == QK_I8 ? 1 : 2,
+                          dtype == QK_I8 ? qk__row_addsub_i8 : qk__row_addsub_i16, &p);
+    }
+    case QK_I32: return qk__binary(ctx, args, 4, qk__row_addsub_i32, &p);
+    case QK_F32: return qk__binary(ctx, args, 4, qk__row_addsub_f32, &p);
+    default: return QK_ERR_UNSUPPORTED;
+    }
+}
+
+/*
+ * ADD. args: binary header (see QK__BIN_HDR), then
+ *   act_min, act_max (int32; for F32 the float bit patterns),
+ *   in1_offset, in2_offset, out_offset, left_shift, m1, s1, m2, s2, out_mult, out_shift
+ *   (quantized int8/int16 only; 0 otherwise). Shifts are <= 0 (QuantizeMultiplierSmallerThanOneExp).
+ */
+QK__EXEC(add) { return qk__addsub(ctx, args, n_args, 0); }
+
+/* SUB. args: as ADD. */
+QK__EXEC(sub) { return qk__addsub(ctx, args, n_args, 1); }
+
+/* Params of MUL and DIV after the header:
+ *   act_min, act_max, in1_offset, in2_offset, out_offset, out_mult, out_shift */
+static qk_status qk__muldiv_params(const int32_t *args, int32_t n_args, qk__binp *p) {
+    if (n_args != QK__BIN_HDR + 7) return QK_ERR_ARG;
+    const int32_t *a = args + QK__BIN_HDR;
+    memset(p, 0, sizeof *p);
+    if (qk__act_params(args[3], a, p)) return QK_ERR_ARG;
+    p->in1_off = a[2];
+    p->in2_off = a[3];
+    p->out_off = a[4];
+    p->mo = a[5];
+    p->so = a[6];
+    if (p->mo < 0 || p->so < -31 || p->so > 30) return QK_ERR_ARG;
+    return QK_OK;
+}
+
+/*
+ * MUL. args: binary header, act_min, act_max, in1_offset, in2_offset, out_offset, out_mult,
+ * out_shift. int8 offsets in [-256, 256]; int16 offsets must be 0 (as TFLM requires).
+ */
 QK__EXEC(mul) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+    qk__binp p;
+    const qk_status st = qk__muldiv_params(args, n_args, &p);
+    if (st != QK_OK) return st;
+    switch (args[3]) {
+    case QK_I8:
+        if (p.in1_off < -256 || p.in1_off > 256 || p.in2_off < -256 || p.in2_off > 256)
+            return QK_ERR_ARG;
+        return qk__binary(ctx, args, 1, qk__row_mul_i8, &p);
+    case QK_I16:
+        if (p.in1_off != 0 || p.in2_off != 0) return QK_ERR_ARG;
+        return qk__binary(ctx, args, 2, qk__row_mul_i16, &p);
+    case QK_I32: return qk__binary(ctx, args, 4, qk__row_mul_i32, &p);
+    case QK_F32: return qk__binary(ctx, args, 4, qk__row_mul_f32, &p);
+    default: return QK_ERR_UNSUPPORTED;
+    }
 }
 
-/* TODO(stub): not implemented yet. */
+/*
+ * DIV. args: as MUL. int8 offsets in [-256, 256]; a zero divisor gives out_offset (TFLM leaves
+ * it undefined), int32 x/0 gives 0.
+ */
 QK__EXEC(div) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+    qk__binp p;
+    const qk_status st = qk__muldiv_params(args, n_args, &p);
+    if (st != QK_OK) return st;
+    switch (args[3]) {
+    case QK_I8:
+        if (p.in1_off < -256 || p.in1_off > 256 || p.in2_off < -256 || p.in2_off > 256)
+            return QK_ERR_ARG;
+        return qk__binary(ctx, args, 1, qk__row_div_i8, &p);
+    case QK_I32: return qk__binary(ctx, args, 4, qk__row_div_i32, &p);
+    case QK_F32: return qk__binary(ctx, args, 4, qk__row_div_f32, &p);
+    default: return QK_ERR_UNSUPPORTED;
+    }
 }
 
-/* TODO(stub): not implemented yet. */
-QK__EXEC(minimum) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+static qk_status qk__minmax(const qk_ctx *ctx, const int32_t *args, int32_t n_args, int is_max) {
+    if (n_args != QK__BIN_HDR) return QK_ERR_ARG;
+    qk__binp p;
+    memset(&p, 0, sizeof p);
+    switch (args[3]) {
+    case QK_I8: return qk__binary(ctx, args, 1, is_max ? qk__row_max_i8 : qk__row_min_i8, &p);
+    case QK_U8: return qk__binary(ctx, args, 1, is_max ? qk__row_max_u8 : qk__row_min_u8, &p);
+    case QK_I16: return qk__binary(ctx, args, 2, is_max ? qk__row_max_i16 : qk__row_min_i16, &p);
+    case QK_I32: return qk__binary(ctx, args, 4, is_max ? qk__row_max_i32 : qk__row_min_i32, &p);
+    case QK_I64: return qk__binary(ctx, args, 8, is_max ? qk__row_max_i64 : qk__row_min_i64, &p);
+    case QK_F32: return qk__binary(ctx, args, 4, is_max ? qk__row_max_f32 : qk__row_min_f32, &p);
+    default: return QK_ERR_UNSUPPORTED;
+    }
 }
 
-/* TODO(stub): not implemented yet. */
-QK__EXEC(maximum) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+/* MINIMUM. args: binary header only (raw values compared, as TFLM does). */
+QK__EXEC(minimum) { return qk__minmax(ctx, args, n_args, 0); }
+
+/* MAXIMUM. args: binary header only. */
+QK__EXEC(maximum) { return qk__minmax(ctx, args, n_args, 1); }
+
+/* ---------------------------------------------------------------------------------------------
+ * Unary conversions.
+ * ------------------------------------------------------------------------------------------- */
+
+static int32_t qk__size_of(int32_t dtype) {
+    if (dtype == QK__U32) return 4;
+    if (dtype == QK__U16) return 2;
+    return qk__dtype_size(dtype);
 }
 
-/* TODO(stub): not implemented yet. */
+/* Load element i of an integer tensor as int64 (0 for non-integer types). */
+static int64_t qk__load_int(const void *base, int32_t dtype, int64_t i) {
+    switch (dtype) {
+    case QK_I8: return ((const int8_t *)base)[i];
+    case QK_U8: return ((const uint8_t *)base)[i];
+    case QK_BOOL: return ((const uint8_t *)base)[i] != 0;
+    case QK_I16: return ((const int16_t *)base)[i];
+    case QK__U16: return ((const uint16_t *)base)[i];
+    case QK_I32: return ((const int32_t *)base)[i];
+    case QK__U32: return ((const uint32_t *)base)[i];
+    case QK_I64: return ((const int64_t *)base)[i];
+    default: return 0;
+    }
+}
+
+/* Store the low bits of v (static_cast to an integer type; bool is v != 0). */
+static void qk__store_int(void *base, int32_t dtype, int64_t i, int64_t v) {
+    const uint64_t u = (uint64_t)v;
+    switch (dtype) {
+    case QK_I8: ((int8_t *)base)[i] = (int8_t)(uint8_t)u; break;
+    case QK_U8: ((uint8_t *)base)[i] = (uint8_t)u; break;
+    case QK_BOOL: ((uint8_t *)base)[i] = v != 0; break;
+    case QK_I16: ((int16_t *)base)[i] = (int16_t)(uint16_t)u; break;
+    case QK__U16: ((uint16_t *)base)[i] = (uint16_t)u; break;
+    case QK_I32: ((int32_t *)base)[i] = (int32_t)(uint32_t)u; break;
+    case QK__U32: ((uint32_t *)base)[i] = (uint32_t)u; break;
+    case QK_I64: ((int64_t *)base)[i] = (int64_t)u; break;
+    default: break;
+    }
+}
+
+/* TfLiteRound (half away from zero) then static_cast<int32_t>, with the x86 result for values
+ * out of range or NaN (INT32_MIN), so no UB here. */
+static int32_t qk__round_to_i32(double d) {
+    if (!(d > -4503599627370496.0 && d < 4503599627370496.0)) return INT32_MIN; /* NaN, |d|>=2^52 */
+    int64_t t = (int64_t)d; /* truncation; exact below 2^52 */
+    const double frac = d - (double)t;
+    if (frac >= 0.5) ++t;
+    else if (frac <= -0.5) --t;
+    if (t < INT32_MIN || t > INT32_MAX) return INT32_MIN;
+    return (int32_t)t;
+}
+
+/* static_cast of a float to int64 with the x86 result for out-of-range values. */
+static int64_t qk__trunc_to_i64(float f) {
+    if (!(f > -9223372036854775808.0f && f < 9223372036854775808.0f)) return INT64_MIN;
+    return (int64_t)f;
+}
+
+static int32_t qk__is_int_type(int32_t dtype) {
+    return dtype == QK_I8 || dtype == QK_U8 || dtype == QK_I16 || dtype == QK__U16 ||
+           dtype == QK_I32 || dtype == QK__U32 || dtype == QK_I64;
+}
+
+/*
+ * QUANTIZE. args: in, out, count, in_dtype, out_dtype, in_zp, out_zp, mult, shift, scale_lo,
+ * scale_hi
+ *   integer input (I8, U8, I16, I32): Requantize: out = clamp(MBQM(in - in_zp, mult, shift) + out_zp)
+ *   F32 input: AffineQuantize: out = clamp(round(in / scale) + out_zp), scale the output scale as
+ *   a double given by its two 32-bit halves (TFLM divides in double at run time).
+ *   out_dtype I8, U8, I16 or I32.
+ */
 QK__EXEC(quantize) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+    if (n_args != 11) return QK_ERR_ARG;
+    const int32_t count = args[2], in_dt = args[3], out_dt = args[4];
+    const int32_t in_zp = args[5], out_zp = args[6], mult = args[7], shift = args[8];
+    const int32_t in_size = qk__size_of(in_dt), out_size = qk__size_of(out_dt);
+    if (count < 0 || in_size == 0 || out_size == 0) return QK_ERR_ARG;
+    if (out_dt != QK_I8 && out_dt != QK_U8 && out_dt != QK_I16 && out_dt != QK_I32)
+        return QK_ERR_UNSUPPORTED;
+    if (in_dt != QK_F32 && in_dt != QK_I8 && in_dt != QK_U8 && in_dt != QK_I16 && in_dt != QK_I32)
+        return QK_ERR_UNSUPPORTED;
+    const void *in = qk__in(ctx, args[0], (int64_t)count * in_size);
+    void *out = qk__out(ctx, args[1], (int64_t)count * out_size);
+    if (!in || !out) return QK_ERR_ARG;
+    int32_t lo, hi;
+    switch (out_dt) {
+    case QK_I8: lo = -128; hi = 127; break;
+    case QK_U8: lo = 0; hi = 255; break;
+    case QK_I16: lo = -32768; hi = 32767; break;
+    default: lo = INT32_MIN; hi = INT32_MAX; break;
+    }
+    if (in_dt == QK_F32) {
+        const double scale = qk__f64_from_words(args[9], args[10]);
+        if (!(scale > 0.0) || out_dt == QK_I32) return QK_ERR_ARG;
+        const float *x = (const float *)in;
+        for (int32_t i = 0; i < count; ++i) {
+            const int32_t q = qk__round_to_i32((double)x[i] / scale);
+            const int32_t v = (int32_t)((uint32_t)q + (uint32_t)out_zp); /* wraps as on x86 */
+            qk__store_int(out, out_dt, i, qk__clamp(v, lo, hi));
+        }
+        return QK_OK;
+    }
+    if (mult < 0 || shift < -31 || shift > 30) return QK_ERR_ARG;
+    for (int32_t i = 0; i < count; ++i) {
+        const int32_t v = (int32_t)qk__load_int(in, in_dt, i);
+        const int32_t x = (int32_t)((uint32_t)v - (uint32_t)in_zp); /* int32 inputs may wrap */
+        const int32_t y = (int32_t)((uint32_t)qk__requant(x, mult, shift) + (uint32_t)out_zp);
+        qk__store_int(out, out_dt, i, qk__clamp(y, lo, hi));
+    }
+    return QK_OK;
 }
 
-/* TODO(stub): not implemented yet. */
+/*
+ * DEQUANTIZE. args: in, out, count, in_dtype (I8, U8, I16), zp, scale_lo, scale_hi
+ *   out (F32) = (float)(scale * (in - zp)), scale the input scale widened to double (as TFLM).
+ */
 QK__EXEC(dequantize) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+    if (n_args != 7) return QK_ERR_ARG;
+    const int32_t count = args[2], in_dt = args[3], zp = args[4];
+    const double scale = qk__f64_from_words(args[5], args[6]);
+    if (in_dt != QK_I8 && in_dt != QK_U8 && in_dt != QK_I16) return QK_ERR_UNSUPPORTED;
+    if (count < 0) return QK_ERR_ARG;
+    const void *in = qk__in(ctx, args[0], (int64_t)count * qk__dtype_size(in_dt));
+    float *out = qk__out(ctx, args[1], (int64_t)count * 4);
+    if (!in || !out) return QK_ERR_ARG;
+    for (int32_t i = 0; i < count; ++i) {
+        const int32_t v = (int32_t)qk__load_int(in, in_dt, i) - zp;
+        out[i] = (float)(scale * (double)v);
+    }
+    return QK_OK;
 }
 
-/* TODO(stub): not implemented yet. */
+/*
+ * CAST. args: in, out, count, in_dtype, out_dtype
+ *   static_cast between I8, U8, I16, U16, I32, U32, I64, F32 and BOOL. Integer targets keep the
+ *   low bits; float -> integer truncates toward zero (out-of-range: the x86 result).
+ */
 QK__EXEC(cast) {
-    (void)ctx; (void)args; (void)n_args;
-    return QK_ERR_UNSUPPORTED;
+    if (n_args != 5) return QK_ERR_ARG;
+    const int32_t count = args[2], in_dt = args[3], out_dt = args[4];
+    const int32_t in_size = qk__size_of(in_dt), out_size = qk__size_of(out_dt);
+    if (count < 0) return QK_ERR_ARG;
+    if ((!qk__is_int_type(in_dt) && in_dt != QK_F32 && in_dt != QK_BOOL) ||
+        (!qk__is_int_type(out_dt) && out_dt != QK_F32 && out_dt != QK_BOOL))
+        return QK_ERR_UNSUPPORTED;
+    const void *in = qk__in(ctx, args[0], (int64_t)count * in_size);
+    void *out = qk__out(ctx, args[1], (int64_t)count * out_size);
+    if (!in || !out) return QK_ERR_ARG;
+    for (int32_t i = 0; i < count; ++i) {
+        if (in_dt == QK_F32) {
+            const float f = ((const float *)in)[i];
+            if (out_dt == QK_F32) ((float *)out)[i] = f;
+            else if (out_dt == QK_BOOL) ((uint8_t *)out)[i] = f != 0.0f;
+            else if (out_dt == QK_I64 || out_dt == QK__U32) qk__store_int(out, out_dt, i, qk__trunc_to_i64(f));
+            else qk__store_int(out, out_dt, i,
+                               (f >= -2147483648.0f && f < 2147483648.0f) ? (int32_t)f : INT32_MIN);
+        } else {
+            const int64_t v = qk__load_int(in, in_dt, i);
+            if (out_dt == QK_F32) {
+                ((float *)out)[i] = in_dt == QK__U32 ? (float)(uint32_t)v : (float)v;
+            } else {
+                qk__store_int(out, out_dt, i, v);
+            }
+        }
+    }
+    return QK_OK;
 }

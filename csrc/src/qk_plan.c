@@ -94,16 +94,41 @@ qk_status qk_plan_check(const int32_t *plan, int32_t plan_words, size_t const_by
     return pos == plan_words ? QK_OK : QK_ERR_PLAN;
 }
 
-qk_status qk_plan_run(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
-                      size_t const_bytes, uint8_t *arena, size_t arena_bytes, int32_t *failed_op) {
+/* guards: n_guards x {offset, bytes, first_op, last_op}; a guard matters only while its buffer
+ * is live, because other buffers legitimately reuse the same bytes at other times. */
+static void guards_fill(uint8_t *arena, const int32_t *guards, int32_t n_guards, int32_t op) {
+    for (int32_t g = 0; g < n_guards; ++g, guards += 4)
+        if (guards[2] == op) memset(arena + guards[0], QK_GUARD_BYTE, (size_t)guards[1]);
+}
+
+static int guards_intact(const uint8_t *arena, const int32_t *guards, int32_t n_guards, int32_t op) {
+    for (int32_t g = 0; g < n_guards; ++g, guards += 4) {
+        if (op < guards[2] || op > guards[3]) continue;
+        for (int32_t k = 0; k < guards[1]; ++k)
+            if (arena[guards[0] + k] != QK_GUARD_BYTE) return 0;
+    }
+    return 1;
+}
+
+static qk_status run(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
+                     size_t const_bytes, uint8_t *arena, size_t arena_bytes,
+                     const int32_t *guards, int32_t n_guards, int32_t *failed_op) {
     if (failed_op != NULL) *failed_op = -1;
     if (arena == NULL || (consts == NULL && const_bytes != 0)) return QK_ERR_ARG;
+    if (n_guards < 0 || (n_guards > 0 && guards == NULL)) return QK_ERR_ARG;
     qk_status status = qk_plan_check(plan, plan_words, const_bytes, arena_bytes);
     if (status != QK_OK) return status;
+    for (int32_t g = 0; g < n_guards; ++g) {
+        const int32_t off = guards[4 * g], len = guards[4 * g + 1];
+        if (off < 0 || len < 0 || (size_t)off > arena_bytes || (size_t)len > arena_bytes - (size_t)off)
+            return QK_ERR_ARENA;
+    }
     const qk_ctx ctx = {plan + QK_PLAN_HEADER_WORDS, plan[1], consts, arena};
     const int32_t *rec = plan + QK_PLAN_HEADER_WORDS + 3 * plan[1];
     for (int32_t i = 0; i < plan[2]; ++i) {
+        guards_fill(arena, guards, n_guards, i);
         status = exec_for(rec[0])(&ctx, rec + 2, rec[1]);
+        if (status == QK_OK && !guards_intact(arena, guards, n_guards, i)) status = QK_ERR_GUARD;
         if (status != QK_OK) {
             if (failed_op != NULL) *failed_op = i;
             return status;
@@ -111,4 +136,16 @@ qk_status qk_plan_run(const int32_t *plan, int32_t plan_words, const uint8_t *co
         rec += 2 + rec[1];
     }
     return QK_OK;
+}
+
+qk_status qk_plan_run(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
+                      size_t const_bytes, uint8_t *arena, size_t arena_bytes, int32_t *failed_op) {
+    return run(plan, plan_words, consts, const_bytes, arena, arena_bytes, NULL, 0, failed_op);
+}
+
+qk_status qk_plan_run_guarded(const int32_t *plan, int32_t plan_words, const uint8_t *consts,
+                              size_t const_bytes, uint8_t *arena, size_t arena_bytes,
+                              const int32_t *guards, int32_t n_guards, int32_t *failed_op) {
+    return run(plan, plan_words, consts, const_bytes, arena, arena_bytes, guards, n_guards,
+               failed_op);
 }

@@ -1,0 +1,107 @@
+"""Arena planning, budgets and the guarded debug mode."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import interp
+import interp.kernels
+from interp import default_model
+from interp.planner import align, live_bytes_per_step, place
+
+
+@dataclass
+class Buf:
+    nbytes: int
+    first: int
+    last: int
+    offset: int = -1
+
+
+lifetimes = st.lists(
+    st.tuples(st.integers(1, 5000), st.integers(0, 30), st.integers(0, 10)).map(
+        lambda t: Buf(t[0], t[1], t[1] + t[2])),
+    min_size=1, max_size=40)
+
+
+@given(lifetimes, st.sampled_from([0, 16]))
+def test_plan_never_overlaps_live_buffers_and_respects_bounds(bufs: list[Buf], guard: int) -> None:
+    layout = place(bufs, guard)
+    bound = max(live_bytes_per_step(bufs, 2 * guard))
+    assert layout.lower_bound == bound <= layout.arena_bytes
+    for b in bufs:
+        assert b.offset >= guard and b.offset % 16 == guard % 16
+        assert b.offset + b.nbytes + guard <= layout.arena_bytes
+    for i, a in enumerate(bufs):
+        for b in bufs[i + 1:]:
+            if a.first <= b.last and b.first <= a.last:  # live at the same time: disjoint slots
+                a_lo, a_hi = a.offset - guard, a.offset + a.nbytes + guard
+                b_lo, b_hi = b.offset - guard, b.offset + b.nbytes + guard
+                assert a_hi <= b_lo or b_hi <= a_lo
+
+
+def test_plan_reaches_the_bound_on_a_chain() -> None:
+    bufs = [Buf(1000, 0, 1), Buf(500, 1, 2), Buf(1000, 2, 3), Buf(16, 3, 4)]
+    layout = place(bufs)
+    assert layout.arena_bytes == layout.lower_bound == align(1000) + align(500)
+
+
+def test_budget_one_byte_short_raises_with_the_peak() -> None:
+    model = default_model.build()
+    need = interp.Interpreter(model_content=model).arena_bytes
+    interp.Interpreter(model_content=model, ram_budget=need)  # exactly enough is enough
+    with pytest.raises(interp.BudgetError) as e:
+        interp.Interpreter(model_content=model, ram_budget=need - 1)
+    err = e.value
+    assert (err.resource, err.required, err.available) == ("ram", need, need - 1)
+    assert "FULLY_CONNECTED" in str(err) and "Peak at op" in str(err)
+
+
+def test_flash_budget_and_board_presets() -> None:
+    model = default_model.build()
+    with pytest.raises(interp.BudgetError) as e:
+        interp.Interpreter(model_content=model, flash_budget="16k")
+    assert e.value.resource == "flash" and "constants" in str(e.value)
+    interp.Interpreter(model_content=model, board="cortex-m4-256k")
+    with pytest.raises(interp.InputError):
+        interp.Interpreter(model_content=model, board="no-such-board")
+
+
+def test_debug_mode_matches_normal_mode() -> None:
+    model = default_model.build()
+    x = np.arange(128, dtype=np.int8).reshape(1, 128)
+    a = interp.Interpreter(model_content=model).run([x])
+    b = interp.Interpreter(model_content=model, debug=True).run([x])
+    np.testing.assert_array_equal(a["reconstruction"], b["reconstruction"])
+
+
+def test_debug_mode_catches_a_broken_plan() -> None:
+    it = interp.Interpreter(model_content=default_model.build(), debug=True)
+    plan = it._plan
+    out_buf = plan.tensor_buffer[it.get_output_details()[0]["index"]]
+    words = plan.words.copy()
+    words[4 + 3 * out_buf + 1] -= 8  # shift the output 8 bytes into its leading guard
+    it._runner = interp.kernels.PlanRunner(words, it._consts, it._arena, ["op"] * len(plan.ops),
+                                           plan.guards)
+    it.set_tensor(0, np.zeros((1, 128), np.int8))
+    with pytest.raises(interp.KernelError) as e:
+        it.invoke()
+    assert e.value.status == -5 and e.value.op_index == len(plan.ops) - 1
+
+
+def test_executor_rejects_a_plan_larger_than_its_arena() -> None:
+    it = interp.Interpreter(model_content=default_model.build())
+    it._runner = interp.kernels.PlanRunner(it._plan.words, it._consts, it._arena[:-1], [])
+    with pytest.raises(interp.KernelError) as e:
+        it.invoke()
+    assert e.value.status == -4
+
+
+def test_memory_report_names_the_peak() -> None:
+    it = interp.Interpreter(model_content=default_model.build())
+    report = it.memory_report()
+    assert "<- peak" in report and f"arena {it.arena_bytes} B" in report
