@@ -14,10 +14,10 @@ QK_OP_DEPTHWISE_CONV2D = 11
 
 PADDING_SAME, PADDING_VALID = 0, 1
 MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
-BIAS64_MAX = 1 << 40
+BIAS64_MAX = 1 << 40  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
 SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
-FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
+FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
 I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
@@ -73,12 +73,15 @@ def _check_common(op: Operator) -> tuple[Tensor, Tensor, Tensor | None, Tensor, 
     return x, w, b, y, o
 
 
-def _filter_scales(op: Operator, w: Tensor, channels: int, axis: int) -> tuple[float, ...]:
+def _filter_scales(op: Operator, w: Tensor, channels: int) -> tuple[float, ...]:
     q = w.quant
     if len(q.scale) not in (1, channels):
         raise ModelError(f"{op.describe()}: {len(q.scale)} filter scales for {channels} channels")
-    if q.per_channel and (q.axis != axis or w.shape[axis] != channels):
-        raise ModelError(f"{op.describe()}: filter quantized along axis {q.axis}, expected {axis}")
+    # TFLM only checks that the quantized dimension has `channels` entries, then applies scale i
+    # to output channel i whatever that dimension is
+    if q.per_channel and not (0 <= q.axis < len(w.shape) and w.shape[q.axis] == channels):
+        raise ModelError(f"{op.describe()}: filter quantized along axis {q.axis}, which does not "
+                         f"have {channels} entries")
     return q.scale
 
 
@@ -100,7 +103,7 @@ def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tup
         raise unsupported(op, f"bias type {b.dtype.name} with {x.dtype.name} input")
     if b.size != channels:
         raise ModelError(f"{op.describe()}: bias has {b.size} values for {channels} channels")
-    if b.dtype == I64 and b.is_const and np.abs(b.data.astype(np.int64)).max(initial=0) > BIAS64_MAX:
+    if b.dtype == I64 and b.is_const and np.abs(b.data).max(initial=0) > BIAS64_MAX:
         raise unsupported(op, "int64 bias magnitude above 2^40")
     return DTYPE_CODES[b.dtype]
 
@@ -111,7 +114,8 @@ def rq_words(shift: np.ndarray) -> np.ndarray:
     s = shift.astype(np.int64)
     left, right = np.maximum(s, 0), np.maximum(-s, 0)
     half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
-    return np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half]).astype(np.uint32)
+    words = np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half])
+    return words.astype(np.uint32)
 
 
 def _requant(op: Operator, x: Tensor, scales: tuple[float, ...], y: Tensor, channels: int,
@@ -140,7 +144,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         raise unsupported(op, f"filter depth {kh * kw * fic} above {MAX_DEPTH}")
     geom = _geometry(op, x, y, kh, kw, o)
     geom[6] = fic
-    scales = _filter_scales(op, w, out_c, 0)
+    scales = _filter_scales(op, w, out_c)
     if x.dtype == I8:
         bias_code = _bias(op, x, b, out_c, (I32,))
         wide = False
@@ -156,7 +160,8 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     scratch = rq = -1
     if FAST and groups == 1:
         small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
-        scratch = pb.scratch((2 * k + 15) // 16 * 16 + 4 * min(out_c, ACC_CHUNK) + small, "conv_row")
+        row = (2 * k + 15) // 16 * 16
+        scratch = pb.scratch(row + 4 * min(out_c, ACC_CHUNK) + small, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_CONV2D, args + [
@@ -181,12 +186,11 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         raise unsupported(op, f"filter size {kh * kw} above {MAX_DEPTH}")
     geom = _geometry(op, x, y, kh, kw, o)
     geom[6] = dm
-    scales = _filter_scales(op, w, out_c, 3)
+    scales = _filter_scales(op, w, out_c)
     if x.dtype == I8:
         bias_code = _bias(op, x, b, out_c, (I32,))
     else:  # TFLM's int16 depthwise reads the bias as int64 only
         bias_code = _bias(op, x, b, out_c, (I64,))
-        bias_code = DTYPE_CODES[I64]
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
