@@ -298,6 +298,16 @@ static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b
     }
 }
 
+/* The fast path pads receptive-field rows to a multiple of this many values: the int8 vector
+ * width, so the dot loops run whole vectors (the lowering sizes the row for 32). */
+#if defined(__AVX2__)
+#define QK__KPAD 32
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_FEATURE_MVE)
+#define QK__KPAD 16
+#else
+#define QK__KPAD 1
+#endif
+
 /* Receptive fields of at most this many values use the transposed-filter kernel below. */
 #define QK__CONV_SMALL_K 15
 
@@ -321,6 +331,13 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
                           int32_t *accs, const uint32_t *rq, int16_t *wt) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
+    /* The row is zero-padded to kp, a multiple of QK__KPAD, so the dot loops run whole vectors.
+     * A padded dot reads kp - k bytes past its 4th filter row, i.e. into the next filter, which
+     * the zero padding multiplies away; only the last group, whose over-read would leave the
+     * filter, uses the exact length. */
+    const int32_t kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
+    const int32_t last4 = oc_n - 4 - (kp - k + k - 1) / k; /* groups starting <= last4 may pad */
+    for (int32_t i = k; i < kp; ++i) row[i] = 0;
     if (wt != NULL) /* transpose the filter once: [out_c][k] -> [k][out_c] */
         for (int32_t oc = 0; oc < oc_n; ++oc)
             for (int32_t i = 0; i < k; ++i) wt[(int64_t)i * oc_n + oc] = filter[(int64_t)oc * k + i];
@@ -337,7 +354,8 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
                         } else {
                             const int8_t *w = filter + (int64_t)c0 * k;
                             int32_t j = 0;
-                            for (; j + 4 <= cn; j += 4) qk__dot4(row, w + (int64_t)j * k, k, k, accs + j);
+                            for (; j + 4 <= cn; j += 4)
+                                qk__dot4(row, w + (int64_t)j * k, c0 + j <= last4 ? kp : k, k, accs + j);
                             for (; j < cn; ++j) accs[j] = qk__dot1(row, w + (int64_t)j * k, k);
                         }
                         qk__rq_row_i8(accs, bias32 != NULL ? bias32 + c0 : NULL, mult + c0, rq + c0,
@@ -375,7 +393,8 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *       batches, in_h, in_w, in_c, kh, kw, fic, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the fast path
- *   (groups == 1): int16 row [kh * kw * in_c] padded to 16 bytes, int32 acc [min(out_c, 64)],
+ *   (groups == 1): int16 row [kh * kw * in_c rounded up to QK__KPAD <= 32] (bytes rounded up to
+ *   16), int32 acc [min(out_c, 64)],
  *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int16 [kh * kw * in_c][out_c];
  *   rq uint32 [3 * out_c] (int8 fast path, see qk__rq_ok).
  */
@@ -407,7 +426,7 @@ QK__EXEC(conv2d) {
     if (args[6] >= 0) {
         if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
         const int64_t k = (int64_t)g.kh * g.kw * g.in_c;
-        const int64_t row_bytes = (2 * k + 15) / 16 * 16;
+        const int64_t row_bytes = (2 * ((k + QK__KPAD - 1) / QK__KPAD * QK__KPAD) + 15) / 16 * 16;
         const int64_t acc_bytes = 4 * (int64_t)(g.out_c < QK__ACC_CHUNK ? g.out_c : QK__ACC_CHUNK);
         const int64_t wt_bytes = in_dtype == QK_I8 && k <= QK__CONV_SMALL_K ? 2 * k * g.out_c : 0;
         uint8_t *scratch = qk__out(ctx, args[6], row_bytes + acc_bytes + wt_bytes);

@@ -16,6 +16,7 @@ PADDING_SAME, PADDING_VALID = 0, 1
 MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
 BIAS64_MAX = 1 << 40  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
 SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
+KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
@@ -154,13 +155,13 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # fast path (groups == 1; else TFLM's plain loop nest): scratch for one int16 receptive-field
-    # row padded to 16 bytes, a chunk of int32 accumulators and, for int8 receptive fields of
+    # row (length rounded up to KPAD), a chunk of int32 accumulators and, for int8 receptive fields of
     # <= 15 values, the filter as int16 [k][out_c]; requant words as a constant
     k = kh * kw * ic
     scratch = rq = -1
     if FAST and groups == 1:
         small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
-        row = (2 * k + 15) // 16 * 16
+        row = 2 * (-(-k // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
         scratch = pb.scratch(row + 4 * min(out_c, ACC_CHUNK) + small, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift), "rq")
