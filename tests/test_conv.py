@@ -188,6 +188,10 @@ def _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=-5, act=
     (True, 5, 6, 40, 80, 3, 2, 0),
     (True, 5, 6, 2, 140, 3, 1, 0),
     (True, 5, 6, 1, 96, 3, 1, 0),
+    # few channels: runs of pixels with a tiled filter, several runs per row
+    (True, 4, 40, 32, 32, 3, 1, 0),
+    (True, 3, 37, 24, 24, 3, 1, 1),
+    (True, 3, 70, 5, 5, 4, 1, 0),
 ])
 def test_larger_shapes(fast, depthwise, ih, iw, ic, oc, k, stride, padding):
     rng = np.random.default_rng(ih * 1000 + ic * 10 + oc + k)

@@ -569,15 +569,114 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
 }
 #undef QK__DW_P
 
+/* One output pixel of the general int8 fast path, in accumulator chunks of acc_n channels. */
+static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, const int8_t *filter,
+                         const int32_t *bias, const int32_t *mult, const uint32_t *rq,
+                         int8_t *out, int32_t *restrict acc, int32_t acc_n, int32_t b, int32_t oy,
+                         int32_t ox) {
+    const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
+    const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
+    const int32_t cin = acc_n / dm; /* input channels per accumulator chunk, >= 1 */
+    const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
+    for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
+        const int32_t cc = c_n - ci0 < cin ? c_n - ci0 : cin, on = cc * dm;
+        const int32_t oc0 = ci0 * dm;
+        const int8_t *xs[4], *ws[4];
+        int32_t n = 0, init = 1;
+        for (int32_t ky = 0; ky < g->kh; ++ky) {
+            const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+            if (iy < 0 || iy >= g->in_h) continue;
+            for (int32_t kx = 0; kx < g->kw; ++kx) {
+                const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+                if (ix < 0 || ix >= g->in_w) continue;
+                const int8_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n + ci0;
+                const int8_t *w = filter + ((int64_t)ky * g->kw + kx) * oc_n + oc0;
+                if (dm != 1) {
+                    for (int32_t c = 0; c < cc; ++c) {
+                        const int32_t xv = (int32_t)x[c] - zp;
+                        for (int32_t m = 0; m < dm; ++m) {
+                            const int32_t v = xv * (int32_t)w[c * dm + m];
+                            acc[c * dm + m] = init ? v : acc[c * dm + m] + v;
+                        }
+                    }
+                    init = 0;
+                    continue;
+                }
+                xs[n] = x;
+                ws[n] = w;
+                if (++n == 4) {
+                    qk__dw_taps(acc, xs, ws, n, cc, zp, init);
+                    n = init = 0;
+                }
+            }
+        }
+        if (n > 0) {
+            qk__dw_taps(acc, xs, ws, n, cc, zp, init);
+            init = 0;
+        }
+        if (init)
+            for (int32_t j = 0; j < on; ++j) acc[j] = 0; /* no tap in the image */
+        qk__rq_row_i8(acc, bias != NULL ? bias + oc0 : NULL, mult + oc0, lm + oc0, rm + oc0,
+                      hf + oc0, on, g->out_zp, g->act_min, g->act_max, out + obase + oc0);
+    }
+}
+
+/*
+ * Few channels (depth multiplier 1, stride_w 1): consecutive output pixels of a row read
+ * consecutive input pixels, so a run of r pixels is one contiguous span of r * in_c values per
+ * tap. With the filter tiled r times along a tap (wtile), the tap loops run over r * in_c
+ * values instead of in_c, long enough to fill vectors. Used on the pixels whose taps are all
+ * inside the row; the others take qk__dw_pixel.
+ */
+#define QK__DW_TILE 256 /* values per tiled run: r = QK__DW_TILE / in_c pixels */
+#define QK__DW_TILE_MAX_C 63 /* tile when in_c <= this */
+#define QK__DW_TILE_MAX_TAPS 16 /* and kh * kw <= this (bounds the wtile scratch) */
+
+static int qk__dw_tiled(const qk__conv_geom *g, int32_t dm) {
+    return dm == 1 && g->sw == 1 && g->in_c > 1 && g->in_c <= QK__DW_TILE_MAX_C &&
+           g->kh * g->kw <= QK__DW_TILE_MAX_TAPS;
+}
+
+static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *wtile, int32_t tile,
+                       const int32_t *bias, const int32_t *mult, const uint32_t *rq, int8_t *out,
+                       int32_t *restrict acc, int32_t b, int32_t oy, int32_t x0, int32_t n_px) {
+    const int32_t c_n = g->in_c, zp = g->in_zp, len = n_px * c_n;
+    const int8_t *xs[4], *ws[4];
+    int32_t n = 0, init = 1;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) continue;
+        for (int32_t kx = 0; kx < g->kw; ++kx) {
+            const int32_t ix = x0 - g->pw + kx * g->dw; /* stride_w 1; inside the row */
+            xs[n] = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
+            ws[n] = wtile + (int64_t)(ky * g->kw + kx) * tile;
+            if (++n == 4) {
+                qk__dw_taps(acc, xs, ws, n, len, zp, init);
+                n = init = 0;
+            }
+        }
+    }
+    if (n > 0) {
+        qk__dw_taps(acc, xs, ws, n, len, zp, init);
+        init = 0;
+    }
+    if (init)
+        for (int32_t j = 0; j < len; ++j) acc[j] = 0; /* no tap row in the image */
+    const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + x0) * c_n;
+    for (int32_t p = 0; p < n_px; ++p)
+        qk__rq_row_i8(acc + (int64_t)p * c_n, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, c_n,
+                      g->out_zp, g->act_min, g->act_max, out + obase + (int64_t)p * c_n);
+}
+
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
-                           int16_t *row) {
-    const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
-    const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
+                           int16_t *row, int8_t *wtile) {
+    const int32_t oc_n = g->out_c;
     if (row != NULL) {
         /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw whose [1, kh, kw, dm]
          * filter already is the [k][out_c] layout qk__small_k wants (widened after the row) */
+        const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
         const int32_t k = g->kh * g->kw;
         int16_t *wt = row + k;
         for (int32_t i = 0; i < k * oc_n; ++i) wt[i] = filter[i];
@@ -591,54 +690,28 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                 }
         return;
     }
-    const int32_t cin = acc_n / dm; /* input channels per accumulator chunk, >= 1 */
+    int32_t xa = g->out_w, xb = g->out_w, r = 1, tile = 0;
+    if (wtile != NULL) {
+        /* pixels [xa, xb) have every tap inside the row: ox - pw >= 0, ox - pw + (kw-1) dw < in_w */
+        r = QK__DW_TILE / g->in_c;
+        tile = r * g->in_c;
+        for (int32_t t = 0; t < g->kh * g->kw; ++t)
+            for (int32_t j = 0; j < tile; ++j)
+                wtile[(int64_t)t * tile + j] = filter[(int64_t)t * g->in_c + j % g->in_c];
+        xa = g->pw < g->out_w ? g->pw : g->out_w;
+        const int64_t hi = (int64_t)g->in_w - (int64_t)(g->kw - 1) * g->dw + g->pw;
+        xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : (int32_t)hi);
+    }
     for (int32_t b = 0; b < g->batches; ++b)
-        for (int32_t oy = 0; oy < g->out_h; ++oy)
-            for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
-                for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
-                    const int32_t cc = c_n - ci0 < cin ? c_n - ci0 : cin, on = cc * dm;
-                    const int32_t oc0 = ci0 * dm;
-                    const int8_t *xs[4], *ws[4];
-                    int32_t n = 0, init = 1;
-                    for (int32_t ky = 0; ky < g->kh; ++ky) {
-                        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
-                        if (iy < 0 || iy >= g->in_h) continue;
-                        for (int32_t kx = 0; kx < g->kw; ++kx) {
-                            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
-                            if (ix < 0 || ix >= g->in_w) continue;
-                            const int8_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n + ci0;
-                            const int8_t *w = filter + ((int64_t)ky * g->kw + kx) * oc_n + oc0;
-                            if (dm != 1) {
-                                for (int32_t c = 0; c < cc; ++c) {
-                                    const int32_t xv = (int32_t)x[c] - zp;
-                                    for (int32_t m = 0; m < dm; ++m) {
-                                        const int32_t v = xv * (int32_t)w[c * dm + m];
-                                        acc[c * dm + m] = init ? v : acc[c * dm + m] + v;
-                                    }
-                                }
-                                init = 0;
-                                continue;
-                            }
-                            xs[n] = x;
-                            ws[n] = w;
-                            if (++n == 4) {
-                                qk__dw_taps(acc, xs, ws, n, cc, zp, init);
-                                n = init = 0;
-                            }
-                        }
-                    }
-                    if (n > 0) {
-                        qk__dw_taps(acc, xs, ws, n, cc, zp, init);
-                        init = 0;
-                    }
-                    if (init)
-                        for (int32_t j = 0; j < on; ++j) acc[j] = 0; /* no tap in the image */
-                    qk__rq_row_i8(acc, bias != NULL ? bias + oc0 : NULL, mult + oc0, lm + oc0,
-                                  rm + oc0, hf + oc0, on, g->out_zp, g->act_min, g->act_max,
-                                  out + obase + oc0);
-                }
-            }
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            for (int32_t ox = 0; ox < xa; ++ox)
+                qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
+            for (int32_t x0 = xa; x0 < xb; x0 += r)
+                qk__dw_run(g, in, wtile, tile, bias, mult, rq, out, acc, b, oy, x0,
+                           xb - x0 < r ? xb - x0 : r);
+            for (int32_t ox = xb; ox < g->out_w; ++ox)
+                qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
+        }
 }
 
 /*
@@ -649,8 +722,9 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *       batches, in_h, in_w, in_c, kh, kw, depth_multiplier, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
- *   int32 acc [acc_n], acc_n = min(out_c, max(64, dm)), and with in_c == 1 an int16 row
- *   [kh * kw] and the filter widened to int16 [kh * kw * out_c]; rq uint32 [3 * out_c].
+ *   int32 acc [max(acc_n, tile)], acc_n = min(out_c, max(64, dm)), then with in_c == 1 an int16
+ *   row [kh * kw] and the filter widened to int16 [kh * kw * out_c], or when qk__dw_tiled the
+ *   tiled filter int8 [kh * kw * tile], tile = 256 / in_c * in_c; rq uint32 [3 * out_c].
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args != 30) return QK_ERR_ARG;
@@ -696,13 +770,18 @@ QK__EXEC(depthwise_conv2d) {
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
+        const int tiled = qk__dw_tiled(&g, dm);
+        const int32_t tile = tiled ? QK__DW_TILE / g.in_c * g.in_c : 0;
+        const int32_t acc_words = tile > acc_n ? tile : acc_n;
         const int64_t row_bytes = g.in_c == 1 ? 2 * (int64_t)g.kh * g.kw * (1 + g.out_c) : 0;
-        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_n + row_bytes);
+        const int64_t wtile_bytes = (int64_t)g.kh * g.kw * tile;
+        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
         if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
-        if (g.out_c == 0) return QK_OK;
+        uint8_t *extra = scratch + 4 * (int64_t)acc_words;
         qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
-                       acc_n, row_bytes ? (int16_t *)(void *)(scratch + 4 * (int64_t)acc_n) : NULL);
+                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
+                       tiled ? (int8_t *)extra : NULL);
         return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);

@@ -18,6 +18,7 @@ BIAS64_MAX = 1 << 40  # |int64 bias| bound the C kernel checks (keeps acc * mult
 SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
 KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
+DW_TILE, DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 256, 63, 16  # QK__DW_TILE* in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
@@ -195,11 +196,17 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
-    # int16 receptive-field row and the filter widened to int16); requant words as a constant
+    # int16 receptive-field row and the filter widened to int16, or the tiled filter below);
+    # requant words as a constant
     scratch = rq = -1
     if FAST and x.dtype == I8:
         acc_n = min(out_c, max(ACC_CHUNK, dm))
-        scratch = pb.scratch(4 * acc_n + (2 * kh * kw * (1 + out_c) if ic == 1 else 0), "dw_acc")
+        extra = 2 * kh * kw * (1 + out_c) if ic == 1 else 0
+        # few channels, stride_w 1: runs of pixels with the filter tiled (qk__dw_tiled in C)
+        if dm == 1 and o["stride_w"] == 1 and 1 < ic <= DW_TILE_MAX_C and kh * kw <= DW_TILE_MAX_TAPS:
+            tile = DW_TILE // ic * ic
+            acc_n, extra = max(acc_n, tile), kh * kw * tile
+        scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
         rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
