@@ -674,17 +674,23 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            int16_t *row, int8_t *wtile) {
     const int32_t oc_n = g->out_c;
     if (row != NULL) {
-        /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw whose [1, kh, kw, dm]
-         * filter already is the [k][out_c] layout qk__small_k wants (widened after the row) */
+        /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw taps and dm filters.
+         * The filter goes to [dm][kp] after the row (kp = k rounded up to QK__KPAD, zero padded
+         * like the row) so qk__dot4 runs whole vectors; |acc| <= 65536 * 255 * 128 < 2^31. */
         const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
-        const int32_t k = g->kh * g->kw;
-        int16_t *wt = row + k;
-        for (int32_t i = 0; i < k * oc_n; ++i) wt[i] = filter[i];
+        const int32_t k = g->kh * g->kw, kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
+        int8_t *ft = (int8_t *)(row + kp);
+        for (int32_t m = 0; m < oc_n; ++m)
+            for (int32_t i = 0; i < kp; ++i)
+                ft[(int64_t)m * kp + i] = i < k ? filter[(int64_t)i * oc_n + m] : 0;
+        for (int32_t i = k; i < kp; ++i) row[i] = 0;
         for (int32_t b = 0; b < g->batches; ++b)
             for (int32_t oy = 0; oy < g->out_h; ++oy)
                 for (int32_t ox = 0; ox < g->out_w; ++ox) {
                     qk__im2row(g, in, 1, b, oy, ox, row);
-                    qk__small_k(row, wt, k, oc_n, oc_n, acc);
+                    int32_t m = 0;
+                    for (; m + 4 <= oc_n; m += 4) qk__dot4(row, ft + (int64_t)m * kp, kp, kp, acc + m);
+                    for (; m < oc_n; ++m) acc[m] = qk__dot1(row, ft + (int64_t)m * kp, kp);
                     qk__rq_row_i8(acc, bias, mult, lm, rm, hf, oc_n, g->out_zp, g->act_min,
                                   g->act_max, out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
                 }
@@ -723,7 +729,8 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
  *   int32 acc [max(acc_n, tile)], acc_n = min(out_c, max(64, dm)), then with in_c == 1 an int16
- *   row [kh * kw] and the filter widened to int16 [kh * kw * out_c], or when qk__dw_tiled the
+ *   row [kp] and the filter as int8 [out_c][kp] (kp = kh * kw rounded up to QK__KPAD <= 32),
+ *   or when qk__dw_tiled the
  *   tiled filter int8 [kh * kw * tile], tile = 256 / in_c * in_c; rq uint32 [3 * out_c].
  */
 QK__EXEC(depthwise_conv2d) {
@@ -773,7 +780,8 @@ QK__EXEC(depthwise_conv2d) {
         const int tiled = qk__dw_tiled(&g, dm);
         const int32_t tile = tiled ? QK__DW_TILE / g.in_c * g.in_c : 0;
         const int32_t acc_words = tile > acc_n ? tile : acc_n;
-        const int64_t row_bytes = g.in_c == 1 ? 2 * (int64_t)g.kh * g.kw * (1 + g.out_c) : 0;
+        const int64_t kp = ((int64_t)g.kh * g.kw + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
+        const int64_t row_bytes = g.in_c == 1 ? kp * (2 + g.out_c) : 0;
         const int64_t wtile_bytes = (int64_t)g.kh * g.kw * tile;
         uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);

@@ -196,12 +196,13 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
-    # int16 receptive-field row and the filter widened to int16, or the tiled filter below);
+    # int16 receptive-field row and the filter as [out_c][kp], or the tiled filter below);
     # requant words as a constant
     scratch = rq = -1
     if FAST and x.dtype == I8:
         acc_n = min(out_c, max(ACC_CHUNK, dm))
-        extra = 2 * kh * kw * (1 + out_c) if ic == 1 else 0
+        kp = -(-kh * kw // KPAD) * KPAD
+        extra = kp * (2 + out_c) if ic == 1 else 0  # int16 row [kp], int8 filter [out_c][kp]
         # few channels, stride_w 1: runs of pixels with the filter tiled (qk__dw_tiled in C)
         if dm == 1 and o["stride_w"] == 1 and 1 < ic <= DW_TILE_MAX_C and kh * kw <= DW_TILE_MAX_TAPS:
             tile = DW_TILE // ic * ic
