@@ -192,6 +192,10 @@ def _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=-5, act=
     (True, 4, 40, 32, 32, 3, 1, 0),
     (True, 3, 37, 24, 24, 3, 1, 1),
     (True, 3, 70, 5, 5, 4, 1, 0),
+    # ... and with stride_w > 1 (input rows split into phases)
+    (True, 5, 40, 8, 8, 3, 2, 0),
+    (True, 6, 33, 16, 16, 3, 2, 1),
+    (True, 4, 30, 5, 5, 5, 3, 0),
 ])
 def test_larger_shapes(fast, depthwise, ih, iw, ic, oc, k, stride, padding):
     rng = np.random.default_rng(ih * 1000 + ic * 10 + oc + k)

@@ -622,33 +622,73 @@ static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, c
 }
 
 /*
- * Few channels (depth multiplier 1, stride_w 1): consecutive output pixels of a row read
+ * Few channels (depth multiplier 1): with stride_w 1, consecutive output pixels of a row read
  * consecutive input pixels, so a run of r pixels is one contiguous span of r * in_c values per
  * tap. With the filter tiled r times along a tap (wtile), the tap loops run over r * in_c
- * values instead of in_c, long enough to fill vectors. Used on the pixels whose taps are all
- * inside the row; the others take qk__dw_pixel.
+ * values instead of in_c, long enough to fill vectors. With stride_w s > 1 the kh input rows
+ * are first split into s phases (pixels q, q + s, q + 2s, ... contiguous), which restores the
+ * contiguous spans. Used on the pixels whose taps are all inside the row; the others take
+ * qk__dw_pixel.
  */
 #define QK__DW_TILE 256 /* values per tiled run: r = QK__DW_TILE / in_c pixels */
 #define QK__DW_TILE_MAX_C 63 /* tile when in_c <= this */
 #define QK__DW_TILE_MAX_TAPS 16 /* and kh * kw <= this (bounds the wtile scratch) */
+#define QK__DW_PHASE_MAX 8192 /* and with stride_w > 1, phase rows of at most this many bytes */
 
-static int qk__dw_tiled(const qk__conv_geom *g, int32_t dm) {
-    return dm == 1 && g->sw == 1 && g->in_c > 1 && g->in_c <= QK__DW_TILE_MAX_C &&
-           g->kh * g->kw <= QK__DW_TILE_MAX_TAPS;
+/* Bytes of the phase-split input rows (0 with stride_w 1): kh rows of sw * ceil(in_w / sw)
+ * pixels; -1 when the depthwise op does not take the tiled path. */
+static int64_t qk__dw_phase_bytes(const qk__conv_geom *g, int32_t dm) {
+    if (!(dm == 1 && g->in_c > 1 && g->in_c <= QK__DW_TILE_MAX_C &&
+          g->kh * g->kw <= QK__DW_TILE_MAX_TAPS))
+        return -1;
+    if (g->sw == 1) return 0;
+    if (g->in_c >= 32) return -1; /* the per-pixel loops already fill vectors */
+    const int64_t n = (int64_t)g->kh * g->sw * ((g->in_w + g->sw - 1) / g->sw) * g->in_c;
+    return n <= QK__DW_PHASE_MAX ? n : -1;
 }
 
-static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *wtile, int32_t tile,
-                       const int32_t *bias, const int32_t *mult, const uint32_t *rq, int8_t *out,
-                       int32_t *restrict acc, int32_t b, int32_t oy, int32_t x0, int32_t n_px) {
-    const int32_t c_n = g->in_c, zp = g->in_zp, len = n_px * c_n;
+/* Split the kh input rows of output row (b, oy) into stride_w phases: phase[ky][q][j] is input
+ * pixel j * sw + q of row iy(ky), j < ceil(in_w / sw) (rows outside the image are skipped). */
+static void qk__dw_split(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                         int8_t *restrict phase) {
+    const int32_t c_n = g->in_c, sw = g->sw, nq = (g->in_w + sw - 1) / sw;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) continue;
+        const int8_t *x = in + ((int64_t)b * g->in_h + iy) * g->in_w * c_n;
+        int8_t *p = phase + (int64_t)ky * sw * nq * c_n;
+        for (int32_t q = 0; q < sw; ++q) {
+            int8_t *d = p + (int64_t)q * nq * c_n;
+            for (int32_t ix = q; ix < g->in_w; ix += sw, d += c_n) {
+                const int8_t *src = x + (int64_t)ix * c_n;
+                int32_t c = 0;
+                for (; c + 8 <= c_n; c += 8) memcpy(d + c, src + c, 8); /* fixed size: inlined */
+                for (; c < c_n; ++c) d[c] = src[c];
+            }
+        }
+    }
+}
+
+static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *phase,
+                       const int8_t *wtile, int32_t tile, const int32_t *bias, const int32_t *mult,
+                       const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t b,
+                       int32_t oy, int32_t x0, int32_t n_px) {
+    const int32_t c_n = g->in_c, zp = g->in_zp, len = n_px * c_n, sw = g->sw;
+    const int32_t nq = (g->in_w + sw - 1) / sw;
     const int8_t *xs[4], *ws[4];
     int32_t n = 0, init = 1;
     for (int32_t ky = 0; ky < g->kh; ++ky) {
         const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
         if (iy < 0 || iy >= g->in_h) continue;
         for (int32_t kx = 0; kx < g->kw; ++kx) {
-            const int32_t ix = x0 - g->pw + kx * g->dw; /* stride_w 1; inside the row */
-            xs[n] = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n;
+            /* input pixel of output ox: ox * sw + off, all inside the row for this run */
+            const int32_t off = kx * g->dw - g->pw;
+            if (sw == 1) {
+                xs[n] = in + (((int64_t)b * g->in_h + iy) * g->in_w + x0 + off) * c_n;
+            } else { /* ox * sw + off == (ox + fl) * sw + q, 0 <= q < sw */
+                const int32_t q = ((off % sw) + sw) % sw, fl = (off - q) / sw;
+                xs[n] = phase + (((int64_t)ky * sw + q) * nq + x0 + fl) * c_n;
+            }
             ws[n] = wtile + (int64_t)(ky * g->kw + kx) * tile;
             if (++n == 4) {
                 qk__dw_taps(acc, xs, ws, n, len, zp, init);
@@ -671,7 +711,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *w
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
-                           int16_t *row, int8_t *wtile) {
+                           int16_t *row, int8_t *wtile, int8_t *phase) {
     const int32_t oc_n = g->out_c;
     if (row != NULL) {
         /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw taps and dm filters.
@@ -704,16 +744,20 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
         for (int32_t t = 0; t < g->kh * g->kw; ++t)
             for (int32_t j = 0; j < tile; ++j)
                 wtile[(int64_t)t * tile + j] = filter[(int64_t)t * g->in_c + j % g->in_c];
-        xa = g->pw < g->out_w ? g->pw : g->out_w;
-        const int64_t hi = (int64_t)g->in_w - (int64_t)(g->kw - 1) * g->dw + g->pw;
+        /* ox * sw - pw >= 0 and ox * sw - pw + (kw - 1) * dw <= in_w - 1 */
+        const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
+        const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
+        const int64_t hi = top < 0 ? 0 : top / g->sw + 1;
+        xa = (int32_t)(lo < g->out_w ? lo : g->out_w);
         xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : (int32_t)hi);
     }
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
             for (int32_t ox = 0; ox < xa; ++ox)
                 qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
+            if (xb > xa && g->sw > 1) qk__dw_split(g, in, b, oy, phase);
             for (int32_t x0 = xa; x0 < xb; x0 += r)
-                qk__dw_run(g, in, wtile, tile, bias, mult, rq, out, acc, b, oy, x0,
+                qk__dw_run(g, in, phase, wtile, tile, bias, mult, rq, out, acc, b, oy, x0,
                            xb - x0 < r ? xb - x0 : r);
             for (int32_t ox = xb; ox < g->out_w; ++ox)
                 qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
@@ -730,8 +774,8 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
  *   int32 acc [max(acc_n, tile)], acc_n = min(out_c, max(64, dm)), then with in_c == 1 an int16
  *   row [kp] and the filter as int8 [out_c][kp] (kp = kh * kw rounded up to QK__KPAD <= 32),
- *   or when qk__dw_tiled the
- *   tiled filter int8 [kh * kw * tile], tile = 256 / in_c * in_c; rq uint32 [3 * out_c].
+ *   or on the tiled path (qk__dw_phase_bytes >= 0) the tiled filter int8 [kh * kw * tile],
+ *   tile = 256 / in_c * in_c, then the phase rows; rq uint32 [3 * out_c].
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args != 30) return QK_ERR_ARG;
@@ -777,19 +821,22 @@ QK__EXEC(depthwise_conv2d) {
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
-        const int tiled = qk__dw_tiled(&g, dm);
+        const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
+        const int tiled = phase_bytes >= 0;
         const int32_t tile = tiled ? QK__DW_TILE / g.in_c * g.in_c : 0;
         const int32_t acc_words = tile > acc_n ? tile : acc_n;
         const int64_t kp = ((int64_t)g.kh * g.kw + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
         const int64_t row_bytes = g.in_c == 1 ? kp * (2 + g.out_c) : 0;
         const int64_t wtile_bytes = (int64_t)g.kh * g.kw * tile;
-        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes);
+        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes
+                                                     + (tiled ? phase_bytes : 0));
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
         if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
         uint8_t *extra = scratch + 4 * (int64_t)acc_words;
         qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
                        acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
-                       tiled ? (int8_t *)extra : NULL);
+                       tiled ? (int8_t *)extra : NULL,
+                       tiled ? (int8_t *)extra + wtile_bytes : NULL);
         return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);

@@ -19,6 +19,7 @@ SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
 KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE, DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 256, 63, 16  # QK__DW_TILE* in qk_conv.c
+DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
@@ -203,10 +204,14 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         acc_n = min(out_c, max(ACC_CHUNK, dm))
         kp = -(-kh * kw // KPAD) * KPAD
         extra = kp * (2 + out_c) if ic == 1 else 0  # int16 row [kp], int8 filter [out_c][kp]
-        # few channels, stride_w 1: runs of pixels with the filter tiled (qk__dw_tiled in C)
-        if dm == 1 and o["stride_w"] == 1 and 1 < ic <= DW_TILE_MAX_C and kh * kw <= DW_TILE_MAX_TAPS:
-            tile = DW_TILE // ic * ic
-            acc_n, extra = max(acc_n, tile), kh * kw * tile
+        # few channels: runs of pixels with the filter tiled and, with stride_w > 1, the input
+        # rows split into phases (qk__dw_phase_bytes in C)
+        if dm == 1 and 1 < ic <= DW_TILE_MAX_C and kh * kw <= DW_TILE_MAX_TAPS:
+            sw = o["stride_w"]
+            phase = 0 if sw == 1 else kh * sw * -(-x.shape[2] // sw) * ic
+            if sw == 1 or (ic < 32 and phase <= DW_PHASE_MAX):
+                tile = DW_TILE // ic * ic
+                acc_n, extra = max(acc_n, tile), kh * kw * tile + phase
         scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
         rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
