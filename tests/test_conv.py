@@ -7,8 +7,24 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import interp
+from interp.ops import conv as conv_lowering
 from interp.writer import ModelWriter
 from oracles import MODELS, assert_matches_tflm, run_interp, run_tflm
+
+
+
+PATHS = pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+
+
+def check(model, inputs, fast: bool, litert: bool = True) -> None:
+    """assert_matches_tflm through the C fast paths (scratch buffers) or the plain loop nests."""
+    old = conv_lowering.FAST
+    conv_lowering.FAST = fast
+    try:
+        assert_matches_tflm(model, inputs, litert=litert)
+    finally:
+        conv_lowering.FAST = old
+
 
 ACTS = [0, 1, 2, 3]  # NONE, RELU, RELU_N1_TO_1, RELU6
 INFO = {np.int8: np.iinfo(np.int8), np.int16: np.iinfo(np.int16)}
@@ -98,30 +114,34 @@ def conv_case(draw, depthwise: bool, dtype):
     return w.to_bytes(), [data], bias_kind != "none" and not grouped
 
 
+@PATHS
 @given(conv_case(False, np.int8))
-def test_conv2d_int8(case):
+def test_conv2d_int8(fast, case):
     model, inputs, litert_ok = case
-    assert_matches_tflm(model, inputs, litert=litert_ok)
+    check(model, inputs, fast, litert=litert_ok)
 
 
+@PATHS
 @given(conv_case(False, np.int16))
-def test_conv2d_int16(case):
+def test_conv2d_int16(fast, case):
     model, inputs, _ = case
     # LiteRT's int16 reference conv always uses int64 accumulators; TFLM accumulates in int32
     # for an int32 (or absent) bias, so only TFLM is the oracle here.
-    assert_matches_tflm(model, inputs, litert=False)
+    check(model, inputs, fast, litert=False)
 
 
+@PATHS
 @given(conv_case(True, np.int8))
-def test_depthwise_int8(case):
+def test_depthwise_int8(fast, case):
     model, inputs, litert_ok = case
-    assert_matches_tflm(model, inputs, litert=litert_ok)
+    check(model, inputs, fast, litert=litert_ok)
 
 
+@PATHS
 @given(conv_case(True, np.int16))
-def test_depthwise_int16(case):
+def test_depthwise_int16(fast, case):
     model, inputs, _ = case
-    assert_matches_tflm(model, inputs, litert=False)
+    check(model, inputs, fast, litert=False)
 
 
 def _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=-5, act=3):
@@ -149,6 +169,7 @@ def _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=-5, act=
     return w.to_bytes(), [_rand(rng, (1, ih, iw, ic), np.int8)]
 
 
+@PATHS
 @pytest.mark.parametrize("depthwise,ih,iw,ic,oc,k,stride,padding", [
     (False, 12, 11, 16, 24, 1, 1, 0),
     (False, 12, 11, 17, 9, 1, 2, 1),
@@ -160,15 +181,31 @@ def _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=-5, act=
     (True, 9, 10, 16, 16, 5, 1, 0),
     (True, 9, 10, 8, 16, 3, 1, 1),
     (True, 9, 10, 1, 8, 3, 2, 1),
+    # more than one 64-channel accumulator chunk, depth multipliers across chunk edges
+    (False, 5, 6, 20, 70, 1, 1, 0),
+    (False, 5, 6, 3, 130, 3, 2, 0),
+    (True, 5, 6, 70, 70, 3, 1, 0),
+    (True, 5, 6, 40, 80, 3, 2, 0),
+    (True, 5, 6, 2, 140, 3, 1, 0),
+    (True, 5, 6, 1, 96, 3, 1, 0),
+    # few channels: runs of pixels with a tiled filter, several runs per row
+    (True, 4, 40, 32, 32, 3, 1, 0),
+    (True, 3, 37, 24, 24, 3, 1, 1),
+    (True, 3, 70, 5, 5, 4, 1, 0),
+    # ... and with stride_w > 1 (input rows split into phases)
+    (True, 5, 40, 8, 8, 3, 2, 0),
+    (True, 6, 33, 16, 16, 3, 2, 1),
+    (True, 4, 30, 5, 5, 5, 3, 0),
 ])
-def test_larger_shapes(depthwise, ih, iw, ic, oc, k, stride, padding):
+def test_larger_shapes(fast, depthwise, ih, iw, ic, oc, k, stride, padding):
     rng = np.random.default_rng(ih * 1000 + ic * 10 + oc + k)
     for zp in (-128, 0, 127):
         model, inputs = _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=zp)
-        assert_matches_tflm(model, inputs)
+        check(model, inputs, fast)
 
 
-def test_multi_op_chain():
+@PATHS
+def test_multi_op_chain(fast):
     """conv -> depthwise -> 1x1 conv in one plan (the arena reuses buffers between ops)."""
     rng = np.random.default_rng(7)
     w = ModelWriter()
@@ -191,8 +228,49 @@ def test_multi_op_chain():
     w.inputs, w.outputs = [x], [y]
     model = w.to_bytes()
     for s in range(3):  # LiteRT-REF refuses the bias-less quantized conv: TFLM only
-        assert_matches_tflm(model, [_rand(np.random.default_rng(s), (1, 10, 10, 3), np.int8)],
-                            litert=False)
+        check(model, [_rand(np.random.default_rng(s), (1, 10, 10, 3), np.int8)], fast,
+              litert=False)
+
+
+@PATHS
+def test_int16_int32_bias_accumulator_wraps(fast):
+    """16x8 CONV_2D with an int32 bias: TFLM accumulates in int32, which wraps for deep filters."""
+    rng = np.random.default_rng(3)
+    c = 1024
+    w = ModelWriter()
+    x = w.tensor((1, 2, 2, c), np.int16, scale=1e-3, zero_point=0)
+    f = w.tensor((3, 1, 1, c), np.int8, data=np.full((3, 1, 1, c), 127, np.int8), scale=1e-3)
+    b = w.tensor((3,), np.int32, data=np.array([0, 2**30, -(2**30)], np.int32), scale=1e-6)
+    y = w.tensor((1, 2, 2, 3), np.int16, scale=0.01, zero_point=0)
+    w.op("CONV_2D", [x, f, b], [y], dict(padding=1, stride_h=1, stride_w=1), version=4)
+    w.inputs, w.outputs = [x], [y]
+    data = np.full((1, 2, 2, c), 32767, np.int16)
+    data[0, 1] = rng.integers(-32768, 32767, (2, c))
+    data[0, 0, 1] = -32768
+    check(w.to_bytes(), [data], fast, litert=False)
+
+
+@PATHS
+@pytest.mark.parametrize("depthwise", [False, True])
+def test_filter_and_bias_as_inputs(fast, depthwise):
+    """Filter and bias fed at run time (TFLM reads them at Eval like any tensor)."""
+    rng = np.random.default_rng(11)
+    w = ModelWriter()
+    x = w.tensor((1, 6, 5, 4), np.int8, scale=0.03, zero_point=7)
+    fshape = (1, 3, 3, 4) if depthwise else (5, 3, 3, 4)
+    oc = fshape[3] if depthwise else fshape[0]
+    f = w.tensor(fshape, np.int8, scale=list(rng.uniform(0.01, 0.02, oc).astype(np.float32)),
+                 zero_point=0, axis=3 if depthwise else 0)
+    b = w.tensor((oc,), np.int32, scale=[1.0])
+    y = w.tensor((1, 6, 5, oc), np.int8, scale=0.2, zero_point=-3)
+    opts = dict(padding=0, stride_h=1, stride_w=1, fused_activation_function=1)
+    if depthwise:
+        opts["depth_multiplier"] = 1
+    w.op("DEPTHWISE_CONV_2D" if depthwise else "CONV_2D", [x, f, b], [y], opts)
+    w.inputs, w.outputs = [x, f, b], [y]
+    data = [_rand(rng, (1, 6, 5, 4), np.int8), _rand(rng, fshape, np.int8),
+            rng.integers(-3000, 3000, oc).astype(np.int32)]
+    check(w.to_bytes(), data, fast, litert=False)  # LiteRT-REF wants constant filters
 
 
 # -- every conv/depthwise op of the real models, sliced into a single-op model -------------

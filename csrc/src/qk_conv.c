@@ -6,9 +6,12 @@
  *   acc = sum over in-image taps of w * (x - in_zp)   (padded taps contribute nothing)
  *   acc += bias; out = clamp(requant(acc) + out_zp, act_min, act_max)
  * int8 x int8: int32 accumulator, int32 bias, double-rounding requant (qk__requant).
- * int16 x int8 ("16x8"): zero points are 0; with an int64 bias the accumulator is int64 and
- * requant is the int64 MultiplyByQuantizedMultiplier (qk__requant64); so it is without a bias;
- * CONV_2D with an int32 bias accumulates in int32 (wrapping) and requantizes with qk__requant.
+ * int16 x int8 ("16x8"), zero points 0: the accumulator is int64 and requant is the int64
+ * MultiplyByQuantizedMultiplier (qk__requant64) with an int64 bias or no bias; CONV_2D with an
+ * int32 bias instead accumulates in int32 (wrapping) and requantizes with qk__requant, as
+ * TFLM's ConvPerChannel<int32_t> does. DEPTHWISE_CONV_2D 16x8 takes int64 bias only.
+ * Each op has a plain path (TFLM's loop nest, used when the plan gives no scratch buffer) and
+ * a fast path computing the same integer sums (bit-exact) with vectorizable loops.
  */
 
 /* Geometry shared by both ops, read from args and checked once. */
@@ -43,10 +46,11 @@ static void qk__geom_read(qk__conv_geom *g, const int32_t *a) {
     g->in_zp = a[16]; g->out_zp = a[17]; g->act_min = a[18]; g->act_max = a[19];
 }
 
-/* Check per-channel shifts: [-31, 30] for qk__requant, [-31, 14] for qk__requant64. */
-static int qk__shifts_ok(const int32_t *shift, int32_t n, int32_t max_shift) {
+/* Check per-channel requant params: multipliers >= 0 (as QuantizeMultiplier makes them),
+ * shifts in [-31, 30] for qk__requant, [-31, 14] for qk__requant64. */
+static int qk__shifts_ok(const int32_t *mult, const int32_t *shift, int32_t n, int32_t max_shift) {
     for (int32_t i = 0; i < n; ++i)
-        if (shift[i] < -31 || shift[i] > max_shift) return 0;
+        if (mult[i] < 0 || shift[i] < -31 || shift[i] > max_shift) return 0;
     return 1;
 }
 
@@ -63,6 +67,66 @@ static int qk__bias64_ok(const int64_t *bias, int32_t n) {
 /* int32 wrapping add (TFLM's int32 accumulators wrap in practice; keep it defined here). */
 static inline int32_t qk__wrap_add(int32_t a, int32_t b) {
     return (int32_t)((uint32_t)a + (uint32_t)b);
+}
+
+/*
+ * qk__requant computed on the magnitude: same result for every x and every mult >= 0 (the exec
+ * functions check that), since both rounding steps round half away from zero, which commutes
+ * with negation. Branch-free and about twice as fast as the gemmlowp-shaped form.
+ *   srdhm: |hi| = (|x'| * mult + 2^30 - [x' < 0]) >> 31, x' = x << left (wrapping, as TFLite)
+ *   rdbpot: |r| = (|hi| + 2^(right-1)) >> right
+ */
+static inline int32_t qk__requant_fast(int32_t x, int32_t mult, int32_t shift) {
+    const int32_t left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
+    const uint32_t xs = (uint32_t)x << left;
+    const uint32_t neg = xs >> 31;
+    const uint32_t mag = neg ? 0u - xs : xs;
+    const uint32_t hi = (uint32_t)(((uint64_t)mag * (uint32_t)mult + ((1u << 30) - neg)) >> 31);
+    const uint32_t half = right > 0 ? 1u << (right - 1) : 0u;
+    const int32_t r = (int32_t)((hi + half) >> right); /* hi < 2^31, half <= 2^30: no wrap */
+    return neg ? -r : r;
+}
+
+/*
+ * Vectorizable form of qk__requant_fast for a row of channels: the per-channel shifts become
+ * multipliers (x << left == x * 2^left mod 2^32; v >> right == (v * 2^(31-right)) >> 31 for
+ * v < 2^32), so every lane does the same unsigned 32x32->64 multiplies (pmuludq on SSE2).
+ * The lowering precomputes rq, 3 x n words: 2^left, 2^(31 - right), and the rounding half
+ * 2^(right - 1) (0 if right == 0); the exec functions check it against the shifts.
+ */
+static int qk__rq_ok(const int32_t *shift, const uint32_t *rq, int32_t n) {
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t left = shift[i] > 0 ? shift[i] : 0, right = shift[i] > 0 ? 0 : -shift[i];
+        if (left > 30 || right > 31) return 0;
+        if (rq[i] != 1u << left || rq[n + i] != 1u << (31 - right)) return 0;
+        if (rq[2 * n + i] != (right > 0 ? 1u << (right - 1) : 0u)) return 0;
+    }
+    return 1;
+}
+
+/* Channels per accumulator chunk in the fast paths (bounds their int32 scratch). */
+#define QK__ACC_CHUNK 64
+
+/* out[i] = clamp(requant(acc[i] + bias[i]) + out_zp) for i < n, int8 output; lm, rm, hf are
+ * the three rq rows (offset to the chunk). The results go
+ * back into acc first, so the requant loop runs on 32-bit lanes only (4 per vector, which also
+ * covers rows of 8 channels); a second loop narrows them. */
+static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
+                          const int32_t *restrict mult, const uint32_t *restrict lm,
+                          const uint32_t *restrict rm, const uint32_t *restrict hf, int32_t n,
+                          int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *restrict out) {
+    for (int32_t i = 0; i < n; ++i) {
+        const uint32_t a = (uint32_t)acc[i] + (bias != NULL ? (uint32_t)bias[i] : 0u);
+        const uint32_t xs = a * lm[i];
+        const uint32_t neg = xs >> 31;
+        const uint32_t mag = (xs ^ (0u - neg)) + neg;
+        const uint32_t hi = (uint32_t)(((uint64_t)mag * (uint32_t)mult[i] + ((1u << 30) - neg)) >> 31);
+        const uint32_t r = (uint32_t)(((uint64_t)(hi + hf[i]) * rm[i]) >> 31);
+        int32_t v = (int32_t)((r ^ (0u - neg)) + neg) + out_zp;
+        v = v < act_min ? act_min : v;
+        acc[i] = v > act_max ? act_max : v;
+    }
+    for (int32_t i = 0; i < n; ++i) out[i] = (int8_t)acc[i];
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -142,14 +206,197 @@ static void qk__conv_ref_i16(const qk__conv_geom *g, const int16_t *in, const in
 }
 
 /*
+ * Fast CONV_2D path (groups == 1): per output pixel, gather the receptive field into an int16
+ * row (x - in_zp for int8 inputs, x for int16; 0 for padded taps, which then add nothing, as
+ * TFLM skips them), then dot the row with 4 filters at a time. The integer sums equal the
+ * reference's, so the result is bit-exact; the inner loops are contiguous and vectorize.
+ */
+
+/* Four dot products of x[0..n) with rows w, w + ks, w + 2ks, w + 3ks. Caller bounds the sums:
+ * int8 path |x| <= 255, |w| <= 128, n <= 65536: |sum| < 2^31; int16 path: n <= 256. */
+static void qk__dot4(const int16_t *restrict x, const int8_t *restrict w, int32_t n, int64_t ks,
+                     int32_t *restrict s) {
+    const int8_t *restrict w0 = w;
+    const int8_t *restrict w1 = w + ks;
+    const int8_t *restrict w2 = w + 2 * ks;
+    const int8_t *restrict w3 = w + 3 * ks;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t xi = x[i];
+        a0 += xi * w0[i];
+        a1 += xi * w1[i];
+        a2 += xi * w2[i];
+        a3 += xi * w3[i];
+    }
+    s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
+}
+
+static int32_t qk__dot1(const int16_t *restrict x, const int8_t *restrict w, int32_t n) {
+    int32_t a = 0; /* same bounds as qk__dot4 */
+    for (int32_t i = 0; i < n; ++i) a += (int32_t)x[i] * w[i];
+    return a;
+}
+
+/* int16 inputs: 256 products of |x| <= 2^15, |w| <= 2^7 stay below 2^30 in an int32 block. */
+#define QK__I16_BLOCK 256
+
+/* Sums of `cnt` (1..4) filters starting at w (row stride k) with row x, as int64. */
+static void qk__dots_wide(const int16_t *x, const int8_t *w, int32_t k, int32_t cnt, int64_t *s) {
+    for (int32_t j = 0; j < cnt; ++j) s[j] = 0;
+    for (int32_t i0 = 0; i0 < k; i0 += QK__I16_BLOCK) {
+        const int32_t n = k - i0 < QK__I16_BLOCK ? k - i0 : QK__I16_BLOCK;
+        if (cnt == 4) {
+            int32_t p[4];
+            qk__dot4(x + i0, w + i0, n, k, p);
+            for (int32_t j = 0; j < 4; ++j) s[j] += p[j];
+        } else {
+            for (int32_t j = 0; j < cnt; ++j) s[j] += qk__dot1(x + i0, w + (int64_t)j * k + i0, n);
+        }
+    }
+}
+
+/* Fill row with the receptive field of output pixel (b, oy, ox): kh * kw * in_c int16 values. */
+static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b, int32_t oy,
+                       int32_t ox, int16_t *restrict row) {
+    const int32_t c_n = g->in_c, zp = g->in_zp;
+    const int32_t ix0 = ox * g->sw - g->pw;
+    /* with dilation 1 and the window inside the row, a filter row is kw * in_c contiguous values */
+    const int whole = g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) {
+            const int32_t n = g->kw * c_n;
+            for (int32_t c = 0; c < n; ++c) row[c] = 0;
+            row += n;
+            continue;
+        }
+        const int64_t line = ((int64_t)b * g->in_h + iy) * g->in_w;
+        if (whole) {
+            const int32_t n = g->kw * c_n;
+            if (es == 1) {
+                const int8_t *restrict x = (const int8_t *)in + (line + ix0) * c_n;
+                for (int32_t c = 0; c < n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+            } else {
+                memcpy(row, (const int16_t *)in + (line + ix0) * c_n, (size_t)n * sizeof(int16_t));
+            }
+            row += n;
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->kw; ++kx, row += c_n) {
+            const int32_t ix = ix0 + kx * g->dw;
+            if (ix < 0 || ix >= g->in_w) {
+                for (int32_t c = 0; c < c_n; ++c) row[c] = 0;
+                continue;
+            }
+            if (es == 1) {
+                const int8_t *restrict x = (const int8_t *)in + (line + ix) * c_n;
+                for (int32_t c = 0; c < c_n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+            } else {
+                memcpy(row, (const int16_t *)in + (line + ix) * c_n, (size_t)c_n * sizeof(int16_t));
+            }
+        }
+    }
+}
+
+/* The fast path pads receptive-field rows to a multiple of this many values: the int8 vector
+ * width, so the dot loops run whole vectors (the lowering sizes the row for 32). */
+#if defined(__AVX2__)
+#define QK__KPAD 32
+#elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_FEATURE_MVE)
+#define QK__KPAD 16
+#else
+#define QK__KPAD 1
+#endif
+
+/* Receptive fields of at most this many values use the transposed-filter kernel below. */
+#define QK__CONV_SMALL_K 15
+
+/* Small-K int8 kernel: acc[j] = sum_k row[k] * wt[k][j] for j < n (row stride `stride`),
+ * vectorized over output channels
+ * (wt is the filter transposed to [k][out_c] and widened to int16, so 8 lanes fill a vector). |row| <= 255, |w| <= 128: each product fits
+ * int16; |acc| <= 65536 * 32640 < 2^31 (k <= 65536 checked). */
+static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t k, int32_t stride,
+                        int32_t n, int32_t *restrict acc) {
+    for (int32_t oc = 0; oc < n; ++oc) acc[oc] = 0;
+    for (int32_t i = 0; i < k; ++i) {
+        const int16_t xv = row[i];
+        if (xv == 0) continue; /* padded taps (and zero inputs) add nothing */
+        const int16_t *restrict w = wt + (int64_t)i * stride;
+        for (int32_t oc = 0; oc < n; ++oc) acc[oc] += (int16_t)(xv * w[oc]);
+    }
+}
+
+static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
+                          const int32_t *bias32, const int64_t *bias64, int wide,
+                          const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
+                          int32_t *accs, const uint32_t *rq, int16_t *wt) {
+    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
+    /* The row is zero-padded to kp, a multiple of QK__KPAD, so the dot loops run whole vectors.
+     * A padded dot reads kp - k bytes past its 4th filter row, i.e. into the next filter, which
+     * the zero padding multiplies away; only the last group, whose over-read would leave the
+     * filter, uses the exact length. */
+    const int32_t kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
+    const int32_t last4 = oc_n - 4 - (kp - k + k - 1) / k; /* groups starting <= last4 may pad */
+    for (int32_t i = k; i < kp; ++i) row[i] = 0;
+    if (wt != NULL) /* transpose the filter once: [out_c][k] -> [k][out_c] */
+        for (int32_t oc = 0; oc < oc_n; ++oc)
+            for (int32_t i = 0; i < k; ++i) wt[(int64_t)i * oc_n + oc] = filter[(int64_t)oc * k + i];
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t oy = 0; oy < g->out_h; ++oy)
+            for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
+                qk__im2row(g, in, es, b, oy, ox, row);
+                if (es == 1) {
+                    for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
+                        const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
+                        if (wt != NULL) {
+                            qk__small_k(row, wt + c0, k, oc_n, cn, accs);
+                        } else {
+                            const int8_t *w = filter + (int64_t)c0 * k;
+                            int32_t j = 0;
+                            for (; j + 4 <= cn; j += 4)
+                                qk__dot4(row, w + (int64_t)j * k, c0 + j <= last4 ? kp : k, k, accs + j);
+                            for (; j < cn; ++j) accs[j] = qk__dot1(row, w + (int64_t)j * k, k);
+                        }
+                        qk__rq_row_i8(accs, bias32 != NULL ? bias32 + c0 : NULL, mult + c0, rq + c0,
+                                      rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
+                                      g->act_min, g->act_max, (int8_t *)out + obase + c0);
+                    }
+                } else {
+                    int16_t *o = (int16_t *)out + obase;
+                    for (int32_t oc = 0; oc < oc_n; oc += 4) {
+                        int64_t acc[4];
+                        const int32_t cnt = oc_n - oc < 4 ? oc_n - oc : 4;
+                        qk__dots_wide(row, filter + (int64_t)oc * k, k, cnt, acc);
+                        for (int32_t j = 0; j < cnt; ++j) {
+                            int32_t r;
+                            if (wide) {
+                                const int64_t a = acc[j] + (bias64 != NULL ? bias64[oc + j] : 0);
+                                r = qk__requant64(a, mult[oc + j], shift[oc + j]);
+                            } else {
+                                int32_t a = (int32_t)(uint32_t)(uint64_t)acc[j]; /* TFLM's int32 acc */
+                                if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc + j]);
+                                r = qk__requant_fast(a, mult[oc + j], shift[oc + j]);
+                            }
+                            o[oc + j] = (int16_t)qk__clamp(r, g->act_min, g->act_max);
+                        }
+                    }
+                }
+            }
+}
+
+/*
  * CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 or int32 bias), NHWC, per-channel
  * (or broadcast per-tensor) requant; filter [out_c, kh, kw, fic], groups = in_c / fic.
- * args: in, filter, bias (-1: none), mult, shift, out, wsum (-1), scratch (-1),
+ * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1),
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 | QK_I64; ignored without bias),
  *       batches, in_h, in_w, in_c, kh, kw, fic, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; wsum int32 [out_c] = sum of each output channel's weights
- *   (int8 fast path only); scratch: int8 fast-path workspace (see qk__conv_scratch_bytes).
+ *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the fast path
+ *   (groups == 1): int16 row [kh * kw * in_c rounded up to QK__KPAD <= 32] (bytes rounded up to
+ *   16), int32 acc [min(out_c, 64)],
+ *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int16 [kh * kw * in_c][out_c];
+ *   rq uint32 [3 * out_c] (int8 fast path, see qk__rq_ok).
  */
 QK__EXEC(conv2d) {
     if (n_args != 30) return QK_ERR_ARG;
@@ -172,6 +419,26 @@ QK__EXEC(conv2d) {
     const int32_t *shift = qk__in(ctx, args[4], 4 * (int64_t)g.out_c);
     void *out = qk__out(ctx, args[5], n_out * es);
     if (!in || !filter || !mult || !shift || !out) return QK_ERR_ARG;
+    int16_t *row = NULL;
+    int32_t *accs = NULL;
+    const uint32_t *rq = NULL;
+    int16_t *wt = NULL;
+    if (args[6] >= 0) {
+        if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
+        const int64_t k = (int64_t)g.kh * g.kw * g.in_c;
+        const int64_t row_bytes = (2 * ((k + QK__KPAD - 1) / QK__KPAD * QK__KPAD) + 15) / 16 * 16;
+        const int64_t acc_bytes = 4 * (int64_t)(g.out_c < QK__ACC_CHUNK ? g.out_c : QK__ACC_CHUNK);
+        const int64_t wt_bytes = in_dtype == QK_I8 && k <= QK__CONV_SMALL_K ? 2 * k * g.out_c : 0;
+        uint8_t *scratch = qk__out(ctx, args[6], row_bytes + acc_bytes + wt_bytes);
+        if (!scratch) return QK_ERR_ARG;
+        row = (int16_t *)(void *)scratch;
+        accs = (int32_t *)(void *)(scratch + row_bytes);
+        if (wt_bytes > 0) wt = (int16_t *)(void *)(scratch + row_bytes + acc_bytes);
+        if (in_dtype == QK_I8) {
+            rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+            if (!rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+        }
+    }
     if (g.out_c == 0) return QK_OK;
 
     if (in_dtype == QK_I8) {
@@ -181,8 +448,9 @@ QK__EXEC(conv2d) {
             bias = qk__in(ctx, args[2], 4 * (int64_t)g.out_c);
             if (!bias) return QK_ERR_ARG;
         }
-        if (!qk__shifts_ok(shift, g.out_c, 30)) return QK_ERR_ARG;
-        qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
+        if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
+        if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, rq, wt);
+        else qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
         return QK_OK;
     }
     /* int16 x int8: zero points are 0 (the lowering rejects others) */
@@ -202,8 +470,9 @@ QK__EXEC(conv2d) {
             return QK_ERR_ARG;
         }
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
-    if (!qk__shifts_ok(shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
-    qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
+    if (!qk__shifts_ok(mult, shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
+    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, rq, wt);
+    else qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
 }
 
@@ -252,19 +521,267 @@ static void qk__dw_ref(const qk__conv_geom *g, int32_t dm, const void *in_v, int
 }
 
 /*
+ * Fast int8 DEPTHWISE_CONV_2D path: per output pixel, collect the in-image taps and add them
+ * into one int32 accumulator per output channel, up to 4 taps per pass over the channels
+ * (contiguous loops that vectorize), then requantize. The integer sums equal the reference's,
+ * so the result is bit-exact. |acc| <= kh * kw * 255 * 128 < 2^31 (kh * kw <= 65536, checked).
+ */
+
+/* One tap's product as int16: |x - zp| <= 255 and |w| <= 128 give |product| <= 32640, so the
+ * multiply fits 16-bit lanes (pmullw) instead of emulated 32-bit ones. */
+#define QK__DW_P(xp, wp) ((int32_t)(int16_t)((int16_t)((int16_t)(xp)[c] - zp16) * (int16_t)(wp)[c]))
+
+/* acc[c] (+)= sum over the n (1..4) taps t of (x_t[c] - zp) * w_t[c]; init: store, not add. */
+static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int8_t *const *w,
+                        int32_t n, int32_t c_n, int32_t zp, int init) {
+    const int16_t zp16 = (int16_t)zp; /* int8 zero point */
+    const int8_t *restrict x0 = x[0], *restrict w0 = w[0];
+    if (n == 4) {
+        const int8_t *restrict x1 = x[1], *restrict x2 = x[2], *restrict x3 = x[3];
+        const int8_t *restrict w1 = w[1], *restrict w2 = w[2], *restrict w3 = w[3];
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2) + QK__DW_P(x3, w3);
+        else
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2) + QK__DW_P(x3, w3);
+    } else if (n == 3) {
+        const int8_t *restrict x1 = x[1], *restrict x2 = x[2];
+        const int8_t *restrict w1 = w[1], *restrict w2 = w[2];
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2);
+        else
+            for (int32_t c = 0; c < c_n; ++c)
+                acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2);
+    } else if (n == 2) {
+        const int8_t *restrict x1 = x[1], *restrict w1 = w[1];
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c) acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1);
+        else
+            for (int32_t c = 0; c < c_n; ++c) acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1);
+    } else {
+        if (init)
+            for (int32_t c = 0; c < c_n; ++c) acc[c] = QK__DW_P(x0, w0);
+        else
+            for (int32_t c = 0; c < c_n; ++c) acc[c] += QK__DW_P(x0, w0);
+    }
+}
+#undef QK__DW_P
+
+/* One output pixel of the general int8 fast path, in accumulator chunks of acc_n channels. */
+static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, const int8_t *filter,
+                         const int32_t *bias, const int32_t *mult, const uint32_t *rq,
+                         int8_t *out, int32_t *restrict acc, int32_t acc_n, int32_t b, int32_t oy,
+                         int32_t ox) {
+    const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
+    const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
+    const int32_t cin = acc_n / dm; /* input channels per accumulator chunk, >= 1 */
+    const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
+    for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
+        const int32_t cc = c_n - ci0 < cin ? c_n - ci0 : cin, on = cc * dm;
+        const int32_t oc0 = ci0 * dm;
+        const int8_t *xs[4], *ws[4];
+        int32_t n = 0, init = 1;
+        for (int32_t ky = 0; ky < g->kh; ++ky) {
+            const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+            if (iy < 0 || iy >= g->in_h) continue;
+            for (int32_t kx = 0; kx < g->kw; ++kx) {
+                const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+                if (ix < 0 || ix >= g->in_w) continue;
+                const int8_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * c_n + ci0;
+                const int8_t *w = filter + ((int64_t)ky * g->kw + kx) * oc_n + oc0;
+                if (dm != 1) {
+                    for (int32_t c = 0; c < cc; ++c) {
+                        const int32_t xv = (int32_t)x[c] - zp;
+                        for (int32_t m = 0; m < dm; ++m) {
+                            const int32_t v = xv * (int32_t)w[c * dm + m];
+                            acc[c * dm + m] = init ? v : acc[c * dm + m] + v;
+                        }
+                    }
+                    init = 0;
+                    continue;
+                }
+                xs[n] = x;
+                ws[n] = w;
+                if (++n == 4) {
+                    qk__dw_taps(acc, xs, ws, n, cc, zp, init);
+                    n = init = 0;
+                }
+            }
+        }
+        if (n > 0) {
+            qk__dw_taps(acc, xs, ws, n, cc, zp, init);
+            init = 0;
+        }
+        if (init)
+            for (int32_t j = 0; j < on; ++j) acc[j] = 0; /* no tap in the image */
+        qk__rq_row_i8(acc, bias != NULL ? bias + oc0 : NULL, mult + oc0, lm + oc0, rm + oc0,
+                      hf + oc0, on, g->out_zp, g->act_min, g->act_max, out + obase + oc0);
+    }
+}
+
+/*
+ * Few channels (depth multiplier 1): with stride_w 1, consecutive output pixels of a row read
+ * consecutive input pixels, so a run of r pixels is one contiguous span of r * in_c values per
+ * tap. With the filter tiled r times along a tap (wtile), the tap loops run over r * in_c
+ * values instead of in_c, long enough to fill vectors. With stride_w s > 1 the kh input rows
+ * are first split into s phases (pixels q, q + s, q + 2s, ... contiguous), which restores the
+ * contiguous spans. Used on the pixels whose taps are all inside the row; the others take
+ * qk__dw_pixel.
+ */
+#define QK__DW_TILE 256 /* values per tiled run: r = QK__DW_TILE / in_c pixels */
+#define QK__DW_TILE_MAX_C 63 /* tile when in_c <= this */
+#define QK__DW_TILE_MAX_TAPS 16 /* and kh * kw <= this (bounds the wtile scratch) */
+#define QK__DW_PHASE_MAX 8192 /* and with stride_w > 1, phase rows of at most this many bytes */
+
+/* Bytes of the phase-split input rows (0 with stride_w 1): kh rows of sw * ceil(in_w / sw)
+ * pixels; -1 when the depthwise op does not take the tiled path. */
+static int64_t qk__dw_phase_bytes(const qk__conv_geom *g, int32_t dm) {
+    if (!(dm == 1 && g->in_c > 1 && g->in_c <= QK__DW_TILE_MAX_C &&
+          g->kh * g->kw <= QK__DW_TILE_MAX_TAPS))
+        return -1;
+    if (g->sw == 1) return 0;
+    if (g->in_c >= 32) return -1; /* the per-pixel loops already fill vectors */
+    const int64_t n = (int64_t)g->kh * g->sw * ((g->in_w + g->sw - 1) / g->sw) * g->in_c;
+    return n <= QK__DW_PHASE_MAX ? n : -1;
+}
+
+/* Split the kh input rows of output row (b, oy) into stride_w phases: phase[ky][q][j] is input
+ * pixel j * sw + q of row iy(ky), j < ceil(in_w / sw) (rows outside the image are skipped). */
+static void qk__dw_split(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                         int8_t *restrict phase) {
+    const int32_t c_n = g->in_c, sw = g->sw, nq = (g->in_w + sw - 1) / sw;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) continue;
+        const int8_t *x = in + ((int64_t)b * g->in_h + iy) * g->in_w * c_n;
+        int8_t *p = phase + (int64_t)ky * sw * nq * c_n;
+        for (int32_t q = 0; q < sw; ++q) {
+            int8_t *d = p + (int64_t)q * nq * c_n;
+            for (int32_t ix = q; ix < g->in_w; ix += sw, d += c_n) {
+                const int8_t *src = x + (int64_t)ix * c_n;
+                int32_t c = 0;
+                for (; c + 8 <= c_n; c += 8) memcpy(d + c, src + c, 8); /* fixed size: inlined */
+                for (; c < c_n; ++c) d[c] = src[c];
+            }
+        }
+    }
+}
+
+static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *phase,
+                       const int8_t *wtile, int32_t tile, const int32_t *bias, const int32_t *mult,
+                       const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t b,
+                       int32_t oy, int32_t x0, int32_t n_px) {
+    const int32_t c_n = g->in_c, zp = g->in_zp, len = n_px * c_n, sw = g->sw;
+    const int32_t nq = (g->in_w + sw - 1) / sw;
+    const int8_t *xs[4], *ws[4];
+    int32_t n = 0, init = 1;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) continue;
+        for (int32_t kx = 0; kx < g->kw; ++kx) {
+            /* input pixel of output ox: ox * sw + off, all inside the row for this run */
+            const int32_t off = kx * g->dw - g->pw;
+            if (sw == 1) {
+                xs[n] = in + (((int64_t)b * g->in_h + iy) * g->in_w + x0 + off) * c_n;
+            } else { /* ox * sw + off == (ox + fl) * sw + q, 0 <= q < sw */
+                const int32_t q = ((off % sw) + sw) % sw, fl = (off - q) / sw;
+                xs[n] = phase + (((int64_t)ky * sw + q) * nq + x0 + fl) * c_n;
+            }
+            ws[n] = wtile + (int64_t)(ky * g->kw + kx) * tile;
+            if (++n == 4) {
+                qk__dw_taps(acc, xs, ws, n, len, zp, init);
+                n = init = 0;
+            }
+        }
+    }
+    if (n > 0) {
+        qk__dw_taps(acc, xs, ws, n, len, zp, init);
+        init = 0;
+    }
+    if (init)
+        for (int32_t j = 0; j < len; ++j) acc[j] = 0; /* no tap row in the image */
+    const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + x0) * c_n;
+    for (int32_t p = 0; p < n_px; ++p)
+        qk__rq_row_i8(acc + (int64_t)p * c_n, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, c_n,
+                      g->out_zp, g->act_min, g->act_max, out + obase + (int64_t)p * c_n);
+}
+
+static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
+                           const int8_t *filter, const int32_t *bias, const int32_t *mult,
+                           const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
+                           int16_t *row, int8_t *wtile, int8_t *phase) {
+    const int32_t oc_n = g->out_c;
+    if (row != NULL) {
+        /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw taps and dm filters.
+         * The filter goes to [dm][kp] after the row (kp = k rounded up to QK__KPAD, zero padded
+         * like the row) so qk__dot4 runs whole vectors; |acc| <= 65536 * 255 * 128 < 2^31. */
+        const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
+        const int32_t k = g->kh * g->kw, kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
+        int8_t *ft = (int8_t *)(row + kp);
+        for (int32_t m = 0; m < oc_n; ++m)
+            for (int32_t i = 0; i < kp; ++i)
+                ft[(int64_t)m * kp + i] = i < k ? filter[(int64_t)i * oc_n + m] : 0;
+        for (int32_t i = k; i < kp; ++i) row[i] = 0;
+        for (int32_t b = 0; b < g->batches; ++b)
+            for (int32_t oy = 0; oy < g->out_h; ++oy)
+                for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                    qk__im2row(g, in, 1, b, oy, ox, row);
+                    int32_t m = 0;
+                    for (; m + 4 <= oc_n; m += 4) qk__dot4(row, ft + (int64_t)m * kp, kp, kp, acc + m);
+                    for (; m < oc_n; ++m) acc[m] = qk__dot1(row, ft + (int64_t)m * kp, kp);
+                    qk__rq_row_i8(acc, bias, mult, lm, rm, hf, oc_n, g->out_zp, g->act_min,
+                                  g->act_max, out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
+                }
+        return;
+    }
+    int32_t xa = g->out_w, xb = g->out_w, r = 1, tile = 0;
+    if (wtile != NULL) {
+        /* pixels [xa, xb) have every tap inside the row: ox - pw >= 0, ox - pw + (kw-1) dw < in_w */
+        r = QK__DW_TILE / g->in_c;
+        tile = r * g->in_c;
+        for (int32_t t = 0; t < g->kh * g->kw; ++t)
+            for (int32_t j = 0; j < tile; ++j)
+                wtile[(int64_t)t * tile + j] = filter[(int64_t)t * g->in_c + j % g->in_c];
+        /* ox * sw - pw >= 0 and ox * sw - pw + (kw - 1) * dw <= in_w - 1 */
+        const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
+        const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
+        const int64_t hi = top < 0 ? 0 : top / g->sw + 1;
+        xa = (int32_t)(lo < g->out_w ? lo : g->out_w);
+        xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : (int32_t)hi);
+    }
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            for (int32_t ox = 0; ox < xa; ++ox)
+                qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
+            if (xb > xa && g->sw > 1) qk__dw_split(g, in, b, oy, phase);
+            for (int32_t x0 = xa; x0 < xb; x0 += r)
+                qk__dw_run(g, in, phase, wtile, tile, bias, mult, rq, out, acc, b, oy, x0,
+                           xb - x0 < r ? xb - x0 : r);
+            for (int32_t ox = xb; ox < g->out_w; ++ox)
+                qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
+        }
+}
+
+/*
  * DEPTHWISE_CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 bias), NHWC;
  * filter [1, kh, kw, out_c], out_c = in_c * depth_multiplier, channel oc = c * dm + m.
- * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1),
+ * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1),
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 for int8 | QK_I64 for int16),
  *       batches, in_h, in_w, in_c, kh, kw, depth_multiplier, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
- *   mult/shift int32 [out_c]; scratch: int32 [out_c] accumulators for the int8 fast path.
+ *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
+ *   int32 acc [max(acc_n, tile)], acc_n = min(out_c, max(64, dm)), then with in_c == 1 an int16
+ *   row [kp] and the filter as int8 [out_c][kp] (kp = kh * kw rounded up to QK__KPAD <= 32),
+ *   or on the tiled path (qk__dw_phase_bytes >= 0) the tiled filter int8 [kh * kw * tile],
+ *   tile = 256 / in_c * in_c, then the phase rows; rq uint32 [3 * out_c].
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 29) return QK_ERR_ARG;
+    if (n_args != 30) return QK_ERR_ARG;
     qk__conv_geom g;
-    qk__geom_read(&g, args + 9);
-    const int32_t in_dtype = args[7], bias_dtype = args[8];
+    qk__geom_read(&g, args + 10);
+    const int32_t in_dtype = args[8], bias_dtype = args[9];
     const int32_t dm = g.fic; /* the "fic" slot carries the depth multiplier */
     g.fic = 1;
     if (dm < 1 || !qk__geom_ok(&g)) return QK_ERR_ARG;
@@ -291,7 +808,7 @@ QK__EXEC(depthwise_conv2d) {
             bias32 = qk__in(ctx, args[2], 4 * (int64_t)g.out_c);
             if (!bias32) return QK_ERR_ARG;
         }
-        if (!qk__shifts_ok(shift, g.out_c, 30)) return QK_ERR_ARG;
+        if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
     } else {
         if (g.in_zp != 0 || g.out_zp != 0) return QK_ERR_ARG;
         if (args[2] >= 0) {
@@ -299,7 +816,28 @@ QK__EXEC(depthwise_conv2d) {
             bias64 = qk__in(ctx, args[2], 8 * (int64_t)g.out_c);
             if (!bias64 || !qk__bias64_ok(bias64, g.out_c)) return QK_ERR_ARG;
         }
-        if (!qk__shifts_ok(shift, g.out_c, 14)) return QK_ERR_ARG;
+        if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
+    }
+    if (es == 1 && args[6] >= 0) {
+        const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
+                                  ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
+        const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
+        const int tiled = phase_bytes >= 0;
+        const int32_t tile = tiled ? QK__DW_TILE / g.in_c * g.in_c : 0;
+        const int32_t acc_words = tile > acc_n ? tile : acc_n;
+        const int64_t kp = ((int64_t)g.kh * g.kw + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
+        const int64_t row_bytes = g.in_c == 1 ? kp * (2 + g.out_c) : 0;
+        const int64_t wtile_bytes = (int64_t)g.kh * g.kw * tile;
+        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes
+                                                     + (tiled ? phase_bytes : 0));
+        const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+        if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+        uint8_t *extra = scratch + 4 * (int64_t)acc_words;
+        qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
+                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
+                       tiled ? (int8_t *)extra : NULL,
+                       tiled ? (int8_t *)extra + wtile_bytes : NULL);
+        return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);
     return QK_OK;

@@ -15,6 +15,12 @@ QK_OP_DEPTHWISE_CONV2D = 11
 PADDING_SAME, PADDING_VALID = 0, 1
 MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
 BIAS64_MAX = 1 << 40  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
+SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
+KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
+ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
+DW_TILE, DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 256, 63, 16  # QK__DW_TILE* in qk_conv.c
+DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
+FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
 I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
@@ -61,10 +67,6 @@ def _check_common(op: Operator) -> tuple[Tensor, Tensor, Tensor | None, Tensor, 
         raise unsupported(op, "filter zero point must be 0")
     if x.dtype == I16 and (x.zero_point != 0 or y.zero_point != 0):
         raise unsupported(op, "int16 activations need zero points of 0")
-    if not w.is_const:
-        raise unsupported(op, "non-constant filter")
-    if b is not None and not b.is_const:
-        raise unsupported(op, "non-constant bias")
     if x.shape[0] != y.shape[0]:
         raise ModelError(f"{op.describe()}: batch sizes differ")
     o = op.options
@@ -74,12 +76,15 @@ def _check_common(op: Operator) -> tuple[Tensor, Tensor, Tensor | None, Tensor, 
     return x, w, b, y, o
 
 
-def _filter_scales(op: Operator, w: Tensor, channels: int, axis: int) -> tuple[float, ...]:
+def _filter_scales(op: Operator, w: Tensor, channels: int) -> tuple[float, ...]:
     q = w.quant
     if len(q.scale) not in (1, channels):
         raise ModelError(f"{op.describe()}: {len(q.scale)} filter scales for {channels} channels")
-    if q.per_channel and (q.axis != axis or w.shape[axis] != channels):
-        raise ModelError(f"{op.describe()}: filter quantized along axis {q.axis}, expected {axis}")
+    # TFLM only checks that the quantized dimension has `channels` entries, then applies scale i
+    # to output channel i whatever that dimension is
+    if q.per_channel and not (0 <= q.axis < len(w.shape) and w.shape[q.axis] == channels):
+        raise ModelError(f"{op.describe()}: filter quantized along axis {q.axis}, which does not "
+                         f"have {channels} entries")
     return q.scale
 
 
@@ -101,9 +106,19 @@ def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tup
         raise unsupported(op, f"bias type {b.dtype.name} with {x.dtype.name} input")
     if b.size != channels:
         raise ModelError(f"{op.describe()}: bias has {b.size} values for {channels} channels")
-    if b.dtype == I64 and np.abs(b.data.astype(np.int64)).max(initial=0) > BIAS64_MAX:
+    if b.dtype == I64 and b.is_const and np.abs(b.data).max(initial=0) > BIAS64_MAX:
         raise unsupported(op, "int64 bias magnitude above 2^40")
     return DTYPE_CODES[b.dtype]
+
+
+def rq_words(shift: np.ndarray) -> np.ndarray:
+    """The fast paths' requant words per channel (see qk__rq_ok in qk_conv.c): rows 2^left,
+    2^(31 - right) and the rounding half 2^(right - 1), with left/right the shift's two sides."""
+    s = shift.astype(np.int64)
+    left, right = np.maximum(s, 0), np.maximum(-s, 0)
+    half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
+    words = np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half])
+    return words.astype(np.uint32)
 
 
 def _requant(op: Operator, x: Tensor, scales: tuple[float, ...], y: Tensor, channels: int,
@@ -132,7 +147,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         raise unsupported(op, f"filter depth {kh * kw * fic} above {MAX_DEPTH}")
     geom = _geometry(op, x, y, kh, kw, o)
     geom[6] = fic
-    scales = _filter_scales(op, w, out_c, 0)
+    scales = _filter_scales(op, w, out_c)
     if x.dtype == I8:
         bias_code = _bias(op, x, b, out_c, (I32,))
         wide = False
@@ -140,12 +155,20 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = _bias(op, x, b, out_c, (I32, I64))
         wide = b is None or b.dtype == I64  # TFLM: int64 accumulators unless the bias is int32
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
-    wsum = -1
-    if x.dtype == I8:
-        wsum = pb.const(w.data.astype(np.int64).reshape(out_c, -1).sum(1).astype(np.int32), "wsum")
-    pb.emit(QK_OP_CONV2D, [
-        pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y),
-        wsum, -1, DTYPE_CODES[x.dtype], bias_code, *geom,
+    args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
+    # fast path (groups == 1; else TFLM's plain loop nest): scratch for one int16 receptive-field
+    # row (length rounded up to KPAD), a chunk of int32 accumulators and, for int8 receptive fields of
+    # <= 15 values, the filter as int16 [k][out_c]; requant words as a constant
+    k = kh * kw * ic
+    scratch = rq = -1
+    if FAST and groups == 1:
+        small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
+        row = 2 * (-(-k // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
+        scratch = pb.scratch(row + 4 * min(out_c, ACC_CHUNK) + small, "conv_row")
+        if x.dtype == I8:
+            rq = pb.const(rq_words(shift), "rq")
+    pb.emit(QK_OP_CONV2D, args + [
+        scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
 
 
@@ -166,14 +189,31 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         raise unsupported(op, f"filter size {kh * kw} above {MAX_DEPTH}")
     geom = _geometry(op, x, y, kh, kw, o)
     geom[6] = dm
-    scales = _filter_scales(op, w, out_c, 3)
+    scales = _filter_scales(op, w, out_c)
     if x.dtype == I8:
         bias_code = _bias(op, x, b, out_c, (I32,))
     else:  # TFLM's int16 depthwise reads the bias as int64 only
         bias_code = _bias(op, x, b, out_c, (I64,))
-        bias_code = DTYPE_CODES[I64]
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
-    pb.emit(QK_OP_DEPTHWISE_CONV2D, [
-        pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y),
-        -1, DTYPE_CODES[x.dtype], bias_code, *geom,
+    args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
+    # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
+    # int16 receptive-field row and the filter as [out_c][kp], or the tiled filter below);
+    # requant words as a constant
+    scratch = rq = -1
+    if FAST and x.dtype == I8:
+        acc_n = min(out_c, max(ACC_CHUNK, dm))
+        kp = -(-kh * kw // KPAD) * KPAD
+        extra = kp * (2 + out_c) if ic == 1 else 0  # int16 row [kp], int8 filter [out_c][kp]
+        # few channels: runs of pixels with the filter tiled and, with stride_w > 1, the input
+        # rows split into phases (qk__dw_phase_bytes in C)
+        if dm == 1 and 1 < ic <= DW_TILE_MAX_C and kh * kw <= DW_TILE_MAX_TAPS:
+            sw = o["stride_w"]
+            phase = 0 if sw == 1 else kh * sw * -(-x.shape[2] // sw) * ic
+            if sw == 1 or (ic < 32 and phase <= DW_PHASE_MAX):
+                tile = DW_TILE // ic * ic
+                acc_n, extra = max(acc_n, tile), kh * kw * tile + phase
+        scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
+        rq = pb.const(rq_words(shift), "rq")
+    pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
+        scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
