@@ -7,6 +7,7 @@ from .. import quant
 from ..errors import ModelError
 from ..graph import Operator, Tensor
 from ..plan import DTYPE_CODES, PlanBuilder, register
+from .conv_inplace import lower_depthwise_in_place
 from .common import need, quantized, unsupported
 
 QK_OP_CONV2D = 10
@@ -91,12 +92,15 @@ def _filter_scales(op: Operator, w: Tensor, channels: int) -> tuple[float, ...]:
 def _geometry(op: Operator, x: Tensor, y: Tensor, kh: int, kw: int, o: dict) -> list[int]:
     """batches, in_h, in_w, in_c, kh, kw, <slot>, out_h, out_w, out_c, strides, dils, pads."""
     n, ih, iw, ic = x.shape
-    oh, ph = out_size_and_pad(op, o["padding"], o["stride_h"], o["dilation_h_factor"], ih, kh)
-    ow, pw = out_size_and_pad(op, o["padding"], o["stride_w"], o["dilation_w_factor"], iw, kw)
+    # A PAD folded into this convolution (interp/fuse.py) widens the input it sees; taps in the
+    # pad read nothing, as taps outside the input always do.
+    top, bottom, left, right = o.get("fused_pad", (0, 0, 0, 0))
+    oh, ph = out_size_and_pad(op, o["padding"], o["stride_h"], o["dilation_h_factor"], ih + top + bottom, kh)
+    ow, pw = out_size_and_pad(op, o["padding"], o["stride_w"], o["dilation_w_factor"], iw + left + right, kw)
     if (y.shape[1], y.shape[2]) != (oh, ow):
         raise ModelError(f"{op.describe()}: output is {list(y.shape)}, expected spatial {oh}x{ow}")
-    return [n, ih, iw, ic, kh, kw, 0, oh, ow, y.shape[3],
-            o["stride_h"], o["stride_w"], o["dilation_h_factor"], o["dilation_w_factor"], ph, pw]
+    return [n, ih, iw, ic, kh, kw, 0, oh, ow, y.shape[3], o["stride_h"], o["stride_w"],
+            o["dilation_h_factor"], o["dilation_w_factor"], ph + top, pw + left]
 
 
 def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tuple) -> int:
@@ -161,7 +165,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # <= 15 values, the filter as int16 [k][out_c]; requant words as a constant
     k = kh * kw * ic
     scratch = rq = -1
-    if FAST and groups == 1:
+    if FAST and groups == 1 and not o.get("lean"):  # lean: the planner needs the bytes
         small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
         row = 2 * (-(-k // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
         scratch = pb.scratch(row + 4 * min(out_c, ACC_CHUNK) + small, "conv_row")
@@ -175,6 +179,8 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
 @register("DEPTHWISE_CONV_2D")
 def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     x, w, b, y, o = _check_common(op)
+    if o.get("in_place"):  # chosen by the planner at the arena peak (interp/plan.py)
+        return lower_depthwise_in_place(op, pb, out_size_and_pad)
     one, kh, kw, out_c = w.shape
     ic = x.shape[3]
     if one != 1:
@@ -200,7 +206,7 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # int16 receptive-field row and the filter as [out_c][kp], or the tiled filter below);
     # requant words as a constant
     scratch = rq = -1
-    if FAST and x.dtype == I8:
+    if FAST and x.dtype == I8 and not o.get("lean"):  # lean: the planner needs the bytes
         acc_n = min(out_c, max(ACC_CHUNK, dm))
         kp = -(-kh * kw // KPAD) * KPAD
         extra = kp * (2 + out_c) if ic == 1 else 0  # int16 row [kp], int8 filter [out_c][kp]
