@@ -311,10 +311,9 @@ static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b
 /* Receptive fields of at most this many values use the transposed-filter kernel below. */
 #define QK__CONV_SMALL_K 15
 
-/* Small-K int8 kernel: acc[j] = sum_k row[k] * wt[k][j] for j < n (row stride `stride`),
- * vectorized over output channels
- * (wt is the filter transposed to [k][out_c] and widened to int16, so 8 lanes fill a vector). |row| <= 255, |w| <= 128: each product fits
- * int16; |acc| <= 65536 * 32640 < 2^31 (k <= 65536 checked). */
+/* Small-K int8 kernel: acc[j] = sum_k row[k] * wt[k][j] for j < n (wt row stride `stride`),
+ * vectorized over output channels; wt is the filter transposed to [k][out_c] and widened to
+ * int16. |row| <= 255, |w| <= 128: each product fits int16; |acc| <= 15 * 32640 < 2^31. */
 static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t k, int32_t stride,
                         int32_t n, int32_t *restrict acc) {
     for (int32_t oc = 0; oc < n; ++oc) acc[oc] = 0;
@@ -394,9 +393,8 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the fast path
  *   (groups == 1): int16 row [kh * kw * in_c rounded up to QK__KPAD <= 32] (bytes rounded up to
- *   16), int32 acc [min(out_c, 64)],
- *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int16 [kh * kw * in_c][out_c];
- *   rq uint32 [3 * out_c] (int8 fast path, see qk__rq_ok).
+ *   16), int32 acc [min(out_c, 64)], then for int8 with kh * kw * in_c <= 15 the transposed
+ *   filter, int16 [kh * kw * in_c][out_c]; rq uint32 [3 * out_c] (int8 fast path, qk__rq_ok).
  */
 QK__EXEC(conv2d) {
     if (n_args != 30) return QK_ERR_ARG;
