@@ -1,4 +1,4 @@
-"""Command line: `python -m interp run [MODEL]`, `python -m interp inspect MODEL`."""
+"""Command line: `python -m interp run [MODEL] [--target BOARD]`, `inspect MODEL`, `export`, `bench`."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import default_model
+from .cortexm import add_cli as add_target_cli
 from .budget import BOARDS
 from .errors import InterpError
 from .interpreter import Interpreter
@@ -131,6 +132,7 @@ def main(argv: list[str] | None = None) -> int:
     ins.add_argument("--memory", action="store_true", help="per-op live arena bytes")
     ins.add_argument("--plot", help="draw the memory timeline to this .png (needs matplotlib)")
     ins.set_defaults(fn=cmd_inspect)
+    add_target_cli(sub)  # export, bench, run --target (Cortex-M boards under QEMU)
     a = ap.parse_args(argv)
     try:
         return int(a.fn(a))

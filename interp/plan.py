@@ -126,9 +126,10 @@ class PlanBuilder:
         self.tensor_buffer[out.index] = self.tensor(src)
 
     def in_place(self, out: Tensor, src: Tensor) -> None:
-        """The current op may write `out` over `src` (elementwise: out[i] depends only on
-        src[i], read before out[i] is written). Applied when this op is src's last use."""
-        if out.nbytes == src.nbytes and src.index in self.tensor_buffer:
+        """The current op may write `out` over `src`, starting at src's first byte (elementwise:
+        out[i] depends only on src[i], read before out[i] is written; or a kernel built for it).
+        Applied when this op is src's last use."""
+        if out.nbytes <= src.nbytes and src.index in self.tensor_buffer:
             self._in_place.append((self.tensor(out), self.tensor_buffer[src.index], len(self.ops)))
 
     def emit(self, opcode: int, args: list[int]) -> None:
@@ -158,12 +159,30 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
 def lower(graph: Graph, guard: int = 0) -> Plan:
     """Lower every op; collect every unsupported op into one UnsupportedOperatorError.
 
+    After the first plan, a depthwise convolution at the arena's peak whose input dies there is
+    switched to its in-place form and the graph replanned, as long as the arena shrinks.
     guard > 0 (debug) leaves that many guard bytes on each side of every arena buffer.
     """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
+    from .ops.conv_inplace import eligible
 
-    graph = fold_constants(graph)
+    graph = fold_constants(graph)  # PAD fusion: enabled once conv.py reads fused_pad
+    plan = _lower_once(graph, guard)
+    while plan.ops:
+        op = next(o for o in graph.operators if o.index == plan.ops[plan.peak_step].op_index)
+        if not eligible(op) or op.options.get("in_place"):
+            break
+        op.options["in_place"] = True
+        trial = _lower_once(graph, guard)
+        if trial.arena_bytes >= plan.arena_bytes:
+            op.options["in_place"] = False
+            break
+        plan = trial
+    return plan
+
+
+def _lower_once(graph: Graph, guard: int) -> Plan:
     pb = PlanBuilder(graph)
     for t in graph.inputs + graph.variables:
         pb.tensor(t)

@@ -107,3 +107,20 @@ def test_cli_reports_bad_model(tmp_path) -> None:
     bad.write_bytes(b"not a model at all")
     p = subprocess.run([sys.executable, "-m", "interp", "inspect", str(bad)], capture_output=True, text=True)
     assert p.returncode == 2 and "ModelError" in p.stderr
+
+
+def test_read_only_input_is_accepted_and_not_written() -> None:
+    it = interp.Interpreter(default_model.build())
+    x = np.full((1, 128), 7, np.int8)
+    x.setflags(write=False)
+    y = it.run([x])["reconstruction"]
+    np.testing.assert_array_equal(y, it.run([x.copy()])["reconstruction"])
+    assert (x == 7).all()
+
+
+def test_outputs_are_copies_not_views_of_the_arena() -> None:
+    it = interp.Interpreter(default_model.build())
+    y1 = it.run([np.zeros((1, 128), np.int8)])["reconstruction"]
+    keep = y1.copy()
+    it.run([np.full((1, 128), 100, np.int8)])
+    np.testing.assert_array_equal(y1, keep)

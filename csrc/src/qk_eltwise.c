@@ -17,7 +17,8 @@
  *
  * Common header of every binary op's args (QK__BIN_HDR words):
  *   [0] in1  [1] in2  [2] out  [3] dtype (inputs and output share it)
- *   [4..9]   output dims, 6-D, left-padded with 1s
+ *   [4..9]   output dims, 6-D, left-padded with 1s (the lowering may merge dims that both
+ *            inputs walk alike, so this is a view of the output, not its declared shape)
  *   [10..15] in1 element strides per output dim (0 where in1 broadcasts)
  *   [16..21] in2 element strides per output dim (0 where in2 broadcasts)
  * followed by the op's own parameters (documented at each exec function).
@@ -115,7 +116,9 @@ static float qk__fact(float x, const qk__binp *p) {
     return (p->f_max < x) ? p->f_max : x;
 }
 
-static int32_t qk__iact(int32_t x, const qk__binp *p) { return qk__clamp(x, p->act_min, p->act_max); }
+static int32_t qk__iact(int32_t x, const qk__binp *p) {
+    return qk__clamp(x, p->act_min, p->act_max);
+}
 
 /* int32 arithmetic wraps, as TFLM's does in practice (no UB here: done in uint32). */
 static int32_t qk__wrap_add(int32_t a, int32_t b) { return (int32_t)((uint32_t)a + (uint32_t)b); }
@@ -319,7 +322,8 @@ static qk_status qk__addsub(const qk_ctx *ctx, const int32_t *args, int32_t n_ar
  * ADD. args: binary header (see QK__BIN_HDR), then
  *   act_min, act_max (int32; for F32 the float bit patterns),
  *   in1_offset, in2_offset, out_offset, left_shift, m1, s1, m2, s2, out_mult, out_shift
- *   (quantized int8/int16 only; 0 otherwise). Shifts are <= 0 (QuantizeMultiplierSmallerThanOneExp).
+ *   (quantized int8/int16 only; 0 otherwise). Shifts are <= 0
+ *   (QuantizeMultiplierSmallerThanOneExp).
  */
 QK__EXEC(add) { return qk__addsub(ctx, args, n_args, 0); }
 
@@ -457,9 +461,22 @@ static int32_t qk__round_to_i32(double d) {
     return (int32_t)t;
 }
 
-/* static_cast of a float to int64 with the x86 result for out-of-range values. */
-static int64_t qk__trunc_to_i64(float f) {
-    if (!(f > -9223372036854775808.0f && f < 9223372036854775808.0f)) return INT64_MIN;
+/* float -> integer as TFLM's CAST does it: truncate toward zero, saturate at the target's
+ * range, NaN -> 0. */
+static int64_t qk__sat_cast(float f, int32_t dtype) {
+    int64_t lo, hi;
+    switch (dtype) {
+    case QK_I8: lo = INT8_MIN; hi = INT8_MAX; break;
+    case QK_U8: lo = 0; hi = UINT8_MAX; break;
+    case QK_I16: lo = INT16_MIN; hi = INT16_MAX; break;
+    case QK__U16: lo = 0; hi = UINT16_MAX; break;
+    case QK_I32: lo = INT32_MIN; hi = INT32_MAX; break;
+    case QK__U32: lo = 0; hi = UINT32_MAX; break;
+    default: return 0;
+    }
+    if (f != f) return 0;
+    if (f <= (float)lo) return lo;
+    if (f >= (float)hi) return hi; /* (float)hi rounds up to 2^k: values above hi saturate */
     return (int64_t)f;
 }
 
@@ -469,15 +486,14 @@ static int32_t qk__is_int_type(int32_t dtype) {
 }
 
 /*
- * QUANTIZE. args: in, out, count, in_dtype, out_dtype, in_zp, out_zp, mult, shift, scale_lo,
- * scale_hi
- *   integer input (I8, U8, I16, I32): Requantize: out = clamp(MBQM(in - in_zp, mult, shift) + out_zp)
- *   F32 input: AffineQuantize: out = clamp(round(in / scale) + out_zp), scale the output scale as
- *   a double given by its two 32-bit halves (TFLM divides in double at run time).
- *   out_dtype I8, U8, I16 or I32.
+ * QUANTIZE. args: in, out, count, in_dtype, out_dtype, in_zp, out_zp, mult, shift, scale_bits
+ *   integer input (I8, U8, I16, I32): Requantize:
+ *     out = clamp(MultiplyByQuantizedMultiplier(in - in_zp, mult, shift) + out_zp)
+ *   F32 input: AffineQuantize: out = clamp(roundf(in / scale) + out_zp), scale the output scale
+ *   as float bits (TFLM divides in float at run time). out_dtype I8, U8, I16 or I32.
  */
 QK__EXEC(quantize) {
-    if (n_args != 11) return QK_ERR_ARG;
+    if (n_args != 10) return QK_ERR_ARG;
     const int32_t count = args[2], in_dt = args[3], out_dt = args[4];
     const int32_t in_zp = args[5], out_zp = args[6], mult = args[7], shift = args[8];
     const int32_t in_size = qk__size_of(in_dt), out_size = qk__size_of(out_dt);
@@ -497,11 +513,12 @@ QK__EXEC(quantize) {
     default: lo = INT32_MIN; hi = INT32_MAX; break;
     }
     if (in_dt == QK_F32) {
-        const double scale = qk__f64_from_words(args[9], args[10]);
-        if (!(scale > 0.0) || out_dt == QK_I32) return QK_ERR_ARG;
+        const float scale = qk__f32_from_bits(args[9]);
+        if (!(scale > 0.0f) || out_dt == QK_I32) return QK_ERR_ARG;
         const float *x = (const float *)in;
         for (int32_t i = 0; i < count; ++i) {
-            const int32_t q = qk__round_to_i32((double)x[i] / scale);
+            const float r = x[i] / scale; /* rounding a float exactly widened to double = roundf */
+            const int32_t q = qk__round_to_i32((double)r);
             const int32_t v = (int32_t)((uint32_t)q + (uint32_t)out_zp); /* wraps as on x86 */
             qk__store_int(out, out_dt, i, qk__clamp(v, lo, hi));
         }
@@ -539,8 +556,10 @@ QK__EXEC(dequantize) {
 
 /*
  * CAST. args: in, out, count, in_dtype, out_dtype
- *   static_cast between I8, U8, I16, U16, I32, U32, I64, F32 and BOOL. Integer targets keep the
- *   low bits; float -> integer truncates toward zero (out-of-range: the x86 result).
+ *   between I8, I16, I32, U32, F32 and BOOL (TFLM's set; U8, U16 and I64 too, but
+ *   not F32 -> I64).
+ *   Integer -> integer keeps the low bits (static_cast); float -> integer truncates toward zero
+ *   and saturates, NaN -> 0 (as TFLM); -> bool is != 0.
  */
 QK__EXEC(cast) {
     if (n_args != 5) return QK_ERR_ARG;
@@ -550,6 +569,7 @@ QK__EXEC(cast) {
     if ((!qk__is_int_type(in_dt) && in_dt != QK_F32 && in_dt != QK_BOOL) ||
         (!qk__is_int_type(out_dt) && out_dt != QK_F32 && out_dt != QK_BOOL))
         return QK_ERR_UNSUPPORTED;
+    if (in_dt == QK_F32 && out_dt == QK_I64) return QK_ERR_UNSUPPORTED;
     const void *in = qk__in(ctx, args[0], (int64_t)count * in_size);
     void *out = qk__out(ctx, args[1], (int64_t)count * out_size);
     if (!in || !out) return QK_ERR_ARG;
@@ -558,9 +578,7 @@ QK__EXEC(cast) {
             const float f = ((const float *)in)[i];
             if (out_dt == QK_F32) ((float *)out)[i] = f;
             else if (out_dt == QK_BOOL) ((uint8_t *)out)[i] = f != 0.0f;
-            else if (out_dt == QK_I64 || out_dt == QK__U32) qk__store_int(out, out_dt, i, qk__trunc_to_i64(f));
-            else qk__store_int(out, out_dt, i,
-                               (f >= -2147483648.0f && f < 2147483648.0f) ? (int32_t)f : INT32_MIN);
+            else qk__store_int(out, out_dt, i, qk__sat_cast(f, out_dt));
         } else {
             const int64_t v = qk__load_int(in, in_dt, i);
             if (out_dt == QK_F32) {

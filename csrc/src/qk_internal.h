@@ -109,6 +109,7 @@ QK__EXEC(copy);
 QK__EXEC(conv2d);
 QK__EXEC(depthwise_conv2d);
 QK__EXEC(transpose_conv);
+QK__EXEC(depthwise_conv2d_inplace);
 QK__EXEC(fully_connected);
 QK__EXEC(svdf);
 QK__EXEC(lstm);

@@ -1,6 +1,16 @@
 /* The plan executor: checks a plan against its buffers, then runs its ops in order. */
 #include "qk_internal.h"
 
+/* Built with -DQK_TRACE (the Cortex-M harness only), the executor calls qk_trace_op(-1) once the
+ * plan is checked and qk_trace_op(i) after op i; an instruction counter that notes each call
+ * splits an inference into per-op counts. Off by default: no cost, no extra symbol. */
+#ifdef QK_TRACE
+void qk_trace_op(int32_t op);
+#define QK__TRACE(op) qk_trace_op(op)
+#else
+#define QK__TRACE(op) ((void)0)
+#endif
+
 const char *qk_status_str(int32_t status) {
     switch (status) {
     case QK_OK: return "ok";
@@ -29,6 +39,7 @@ static qk__exec_fn exec_for(int32_t opcode) {
     case QK_OP_CONV2D: return qk__exec_conv2d;
     case QK_OP_DEPTHWISE_CONV2D: return qk__exec_depthwise_conv2d;
     case QK_OP_TRANSPOSE_CONV: return qk__exec_transpose_conv;
+    case QK_OP_DEPTHWISE_CONV2D_INPLACE: return qk__exec_depthwise_conv2d_inplace;
     case QK_OP_FULLY_CONNECTED: return qk__exec_fully_connected;
     case QK_OP_SVDF: return qk__exec_svdf;
     case QK_OP_LSTM: return qk__exec_lstm;
@@ -125,9 +136,11 @@ static qk_status run(const int32_t *plan, int32_t plan_words, const uint8_t *con
     }
     const qk_ctx ctx = {plan + QK_PLAN_HEADER_WORDS, plan[1], consts, arena};
     const int32_t *rec = plan + QK_PLAN_HEADER_WORDS + 3 * plan[1];
+    QK__TRACE(-1);
     for (int32_t i = 0; i < plan[2]; ++i) {
         guards_fill(arena, guards, n_guards, i);
         status = exec_for(rec[0])(&ctx, rec + 2, rec[1]);
+        QK__TRACE(i);
         if (status == QK_OK && !guards_intact(arena, guards, n_guards, i)) status = QK_ERR_GUARD;
         if (status != QK_OK) {
             if (failed_op != NULL) *failed_op = i;

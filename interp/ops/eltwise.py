@@ -1,8 +1,9 @@
 """Lowerings: ADD, SUB, MUL, DIV, MINIMUM, MAXIMUM, QUANTIZE, DEQUANTIZE, CAST.
 
 Parameters are computed exactly as TFLM's Prepare functions compute them (add_common.cc,
-sub_common.cc, mul_common.cc, div.cc, quantize_common.cc, dequantize_common.cc); note that SUB
-and DIV do their scale arithmetic in float32 while ADD, MUL and QUANTIZE use double.
+sub_common.cc, mul_common.cc, div.cc, quantize_common.cc, dequantize_common.cc), in double
+arithmetic on the float32 scales (the oracle build does so for SUB and DIV too, although some
+revisions of sub_common.cc / div.cc compute in float32).
 """
 from __future__ import annotations
 
@@ -53,18 +54,39 @@ def broadcast_header(op: Operator, pb: PlanBuilder, a: Tensor, b: Tensor, out: T
                          f"shape {list(shape)}")
     if len(shape) > MAX_DIMS:
         raise unsupported(op, f"{len(shape)}-D broadcast (at most {MAX_DIMS}-D)")
-    dims = [1] * (MAX_DIMS - len(shape)) + list(shape)
+    rank = len(shape)
 
     def strides(t: Tensor) -> list[int]:
-        tdims = [1] * (MAX_DIMS - len(t.shape)) + list(t.shape)
-        st, acc = [0] * MAX_DIMS, 1
-        for k in range(MAX_DIMS - 1, -1, -1):
+        tdims = [1] * (rank - len(t.shape)) + list(t.shape)
+        st, acc = [0] * rank, 1
+        for k in range(rank - 1, -1, -1):
             st[k] = 0 if tdims[k] == 1 else acc
             acc *= tdims[k]
         return st
 
-    return ([pb.tensor(a), pb.tensor(b), pb.tensor(out), dtype_code(out.dtype)] + dims
-            + strides(a) + strides(b))
+    # Coalesce: drop size-1 dims and merge neighbours that both inputs walk the same way
+    # (contiguously or not at all), so the C row loop gets the longest rows it can.
+    dims, st1, st2 = [], [], []
+    for d, x, y in zip(shape, strides(a), strides(b)):
+        if d == 1:
+            continue
+        if dims and st1[-1] == x * d and st2[-1] == y * d:
+            dims[-1] *= d
+            st1[-1], st2[-1] = x, y
+        else:
+            dims.append(d)
+            st1.append(x)
+            st2.append(y)
+    pad = MAX_DIMS - len(dims)
+    header = [pb.tensor(a), pb.tensor(b), pb.tensor(out), dtype_code(out.dtype)]
+    # A non-broadcast input walks exactly like the output and each row reads element i before
+    # writing out[i], so the output may take over that input's bytes.
+    for src in (a, b):
+        if src.size == out.size and src.dtype == out.dtype:
+            pb.in_place(out, src)
+            break
+    return (header
+            + [1] * pad + dims + [0] * pad + st1 + [0] * pad + st2)
 
 
 def _float_act(activation: int) -> list[int]:
@@ -105,15 +127,10 @@ def _addsub(op: Operator, pb: PlanBuilder, opcode: int) -> None:
         lohi = _int32_act(act) if opcode == QK_OP_SUB else [-(2**31), 2**31 - 1]
     else:
         left_shift = 15 if out.dtype == I16 else 20
-        if opcode == QK_OP_ADD:  # add_common.cc: double arithmetic
-            twice_max = 2.0 * max(a.scale, b.scale)
-            r1, r2 = a.scale / twice_max, b.scale / twice_max
-            ro = twice_max / ((1 << left_shift) * out.scale)
-        else:  # sub_common.cc: float arithmetic
-            f = np.float32
-            twice_max_f = f(2) * max(f(a.scale), f(b.scale))
-            r1, r2 = float(f(a.scale) / twice_max_f), float(f(b.scale) / twice_max_f)
-            ro = float(twice_max_f / (f(1 << left_shift) * f(out.scale)))
+        # add_common.cc / sub_common.cc: double arithmetic on the float scales
+        twice_max = 2.0 * max(a.scale, b.scale)
+        r1, r2 = a.scale / twice_max, b.scale / twice_max
+        ro = twice_max / ((1 << left_shift) * out.scale)
         try:
             m1, s1 = quant.quantize_multiplier_smaller_than_one_exp(r1)
             m2, s2 = quant.quantize_multiplier_smaller_than_one_exp(r2)
@@ -169,9 +186,9 @@ def lower_div(op: Operator, pb: PlanBuilder) -> None:
     elif out.dtype == I32:
         lohi = _int32_act(act)
     else:
-        f = np.float32
-        real = float(f(a.scale) / (f(b.scale) * f(out.scale)))  # div.cc: float arithmetic
-        mo, so = quant.quantize_multiplier(real)
+        # double arithmetic: the installed TFLM matches this, not the float32 form some div.cc
+        # revisions show (checked on scales where the two multipliers differ)
+        mo, so = quant.quantize_multiplier(a.scale / (b.scale * out.scale))
         lohi = list(quant.activation_range(act, out.scale, out.zero_point, out.dtype))
         tail = [-a.zero_point, -b.zero_point, out.zero_point, mo, so]
     pb.emit(QK_OP_DIV, hdr + lohi + tail)
@@ -183,7 +200,7 @@ def _minmax(op: Operator, pb: PlanBuilder, opcode: int) -> None:
     assert a is not None and b is not None
     if not (a.dtype == b.dtype == out.dtype):
         raise unsupported(op, "inputs and output must share one type")
-    if out.dtype not in (I8, U8, I16, I32, I64, F32):
+    if out.dtype not in (I8, I16, I32, I64, F32):  # TFLM's maximum_minimum.cc set
         raise unsupported(op, f"type {out.dtype.name}")
     pb.emit(opcode, broadcast_header(op, pb, a, b, out))
 
@@ -217,8 +234,8 @@ def lower_quantize(op: Operator, pb: PlanBuilder) -> None:
         if not out.scale > 0:
             raise ModelError(f"{op.describe()}: output scale {out.scale} is not positive")
         pb.emit(QK_OP_QUANTIZE, [pb.tensor(x), pb.tensor(out), out.size, dtype_code(x.dtype),
-                                 dtype_code(out.dtype), 0, out.zero_point, 0, 0]
-                + _f64_words(out.scale))
+                                 dtype_code(out.dtype), 0, out.zero_point, 0, 0,
+                                 _f32_bits(out.scale)])
         return
     if (x.dtype, out.dtype) not in _REQUANT_PAIRS:
         raise unsupported(op, f"{x.dtype.name} -> {out.dtype.name}")
@@ -229,7 +246,7 @@ def lower_quantize(op: Operator, pb: PlanBuilder) -> None:
         raise ModelError(f"{op.describe()}: output scale {out.scale} is not positive")
     mult, shift = quant.quantize_multiplier(x.scale / out.scale)
     pb.emit(QK_OP_QUANTIZE, [pb.tensor(x), pb.tensor(out), out.size, dtype_code(x.dtype),
-                             dtype_code(out.dtype), x.zero_point, out.zero_point, mult, shift, 0, 0])
+                             dtype_code(out.dtype), x.zero_point, out.zero_point, mult, shift, 0])
 
 
 @register("DEQUANTIZE")
@@ -247,8 +264,8 @@ def lower_dequantize(op: Operator, pb: PlanBuilder) -> None:
                                x.zero_point] + _f64_words(x.scale))
 
 
-_CAST_TYPES = {np.dtype(t) for t in (np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32,
-                                     np.int64, np.float32, np.bool_)}
+# The types TFLM's CAST handles (uint8, uint16 and int64 make it fail at Invoke).
+_CAST_TYPES = {np.dtype(t) for t in (np.int8, np.int16, np.int32, np.uint32, np.float32, np.bool_)}
 
 
 @register("CAST")

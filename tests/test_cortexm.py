@@ -1,0 +1,213 @@
+"""Exported models run bit-exactly on every emulated Cortex-M board (QEMU), as on the host.
+
+Needs arm-none-eabi-gcc and qemu-system-arm (.ci/install_cross.sh); without them the tests
+skip, except in CI (CI=true) where a missing tool is a failure. Each (model, board) firmware is
+built once and runs all its inputs in one QEMU launch; libqk is built once per CPU (csrc/build).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+import interp
+from interp import cortexm, default_model
+from interp.writer import ModelWriter
+from oracles import MODELS, _missing, models_dir
+
+BOARDS = ["mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547", "microbit"]
+
+# Models checked on every board: "default" is the bundled model (compared with the host run on
+# random inputs); other names are <INTERP_MODELS>/<name>.tflite, compared with the host run and
+# golden/<name>.npz. A model the host Interpreter cannot run yet (UnsupportedOperatorError) is
+# skipped, so models can be listed before their kernels land.
+MODEL_NAMES = ["default", "ad01_int8", "kws_ref_model", "vww_96_int8", "pretrainedResnet_quant",
+               "person_detect"]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tools() -> None:
+    missing = cortexm.missing_tools(count=True)
+    if missing:
+        _missing("the Cortex-M toolchain/emulator (" + ", ".join(missing)
+                 + "; run .ci/install_cross.sh)")
+
+
+def _host_outputs(it: interp.Interpreter, runs: list[list[np.ndarray]]) -> list[list[np.ndarray]]:
+    outs = []
+    ins, od = it.get_input_details(), it.get_output_details()
+    for xs in runs:
+        it.reset_all_variables()
+        for d, x in zip(ins, xs):
+            it.set_tensor(d["index"], x)
+        it.invoke()
+        outs.append([it.get_tensor(d["index"]) for d in od])
+    return outs
+
+
+def _random_inputs(it: interp.Interpreter, seeds: range) -> list[list[np.ndarray]]:
+    runs = []
+    for s in seeds:
+        rng = np.random.default_rng(s)
+        runs.append([rng.integers(-128, 128, d["shape"], np.int64).astype(d["dtype"])
+                     for d in it.get_input_details()])
+    return runs
+
+
+def _model_case(name: str) -> tuple[Any, list[list[np.ndarray]], list[list[np.ndarray]] | None]:
+    """(model source, inputs per run, golden outputs per run or None)."""
+    if name == "default":
+        src: Any = default_model.build()
+        it = interp.Interpreter(src)
+        return src, _random_inputs(it, range(3)), None
+    root = models_dir()
+    meta = json.loads((root / "golden" / f"{name}.json").read_text())
+    golden = np.load(root / "golden" / f"{name}.npz")
+    n_in, n_out = len(meta["inputs"]), len(meta["outputs"])
+    runs = [[golden[f"input_{i}_seed{s}"] for i in range(n_in)] for s in meta["seeds"]]
+    want = [[golden[f"output_{i}_seed{s}"] for i in range(n_out)] for s in meta["seeds"]]
+    return root / meta["model"], runs, want
+
+
+def _interpreter_or_skip(src: Any) -> interp.Interpreter:
+    try:
+        return interp.Interpreter(src)
+    except interp.UnsupportedOperatorError as e:
+        pytest.skip(f"host interp cannot run it yet: {e.problems[0]}")
+
+
+def _run(it: interp.Interpreter, board: str, work: Path, runs: list[list[np.ndarray]],
+         count: bool = False) -> tuple[str, cortexm.TargetRun]:
+    """Build and run; a model too big for the micro:bit runs its M0+ code on mps2-an385."""
+    try:
+        ex = cortexm.export(it, board, work / board)
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=count)
+        return board, res
+    except cortexm.TargetTooSmall:
+        if board != "microbit":
+            raise
+    ex = cortexm.export(it, "m0plus-an385", work / "m0plus-an385")
+    return "m0plus-an385", cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=count)
+
+
+def _assert_same(got: list[list[np.ndarray]], want: list[list[np.ndarray]], what: str) -> None:
+    assert len(got) == len(want)
+    for r, (g, w) in enumerate(zip(got, want)):
+        assert len(g) == len(w)
+        for o, (a, b) in enumerate(zip(g, w)):
+            np.testing.assert_array_equal(a, b, err_msg=f"{what}: run {r} output {o}")
+
+
+@pytest.mark.parametrize("board", BOARDS)
+@pytest.mark.parametrize("name", MODEL_NAMES)
+def test_model_bit_exact_on_board(name: str, board: str, tmp_path_factory) -> None:
+    if name != "default" and not (MODELS / "golden" / f"{name}.json").exists():
+        models_dir()  # fails in CI / skips locally when the models folder is missing
+        pytest.skip(f"no golden for {name}")
+    src, runs, golden = _model_case(name)
+    it = _interpreter_or_skip(src)
+    host = _host_outputs(it, runs)
+    ran_on, res = _run(it, board, tmp_path_factory.mktemp(f"{name}-{board}"), runs)
+    _assert_same(res.outputs, host, f"{name} on {ran_on} vs host")
+    if golden is not None:
+        _assert_same(res.outputs, golden, f"{name} on {ran_on} vs golden")
+
+
+# -- single-op sweep: FULLY_CONNECTED with random shapes and quantization on M4 and M55 ----------
+
+def _fc_model(rng: np.random.Generator, batch: int, depth: int, units: int, act: int,
+              per_channel: bool, bias: bool) -> bytes:
+    w = ModelWriter(description="cortexm fc sweep")
+    xs, ws = 0.02 + 0.05 * rng.random(), 1.0 / (127 * np.sqrt(depth))
+    w_scale = ws * (0.5 + rng.random(units)) if per_channel else ws
+    out_scale = xs * ws * 127 * np.sqrt(depth) / 8  # outputs spread over the int8 range
+    x = w.tensor((batch, depth), np.int8, scale=xs, zero_point=int(rng.integers(-128, 128)))
+    wt = w.tensor((units, depth), np.int8, data=rng.integers(-127, 128, (units, depth)),
+                  scale=w_scale, zero_point=0)
+    b = (w.tensor((units,), np.int32, data=rng.integers(-5000, 5000, units),
+                  scale=xs * np.atleast_1d(w_scale), zero_point=0) if bias else -1)
+    y = w.tensor((batch, units), np.int8, scale=out_scale, zero_point=int(rng.integers(-20, 20)))
+    w.op("FULLY_CONNECTED", [x, wt, b], [y], {"fused_activation_function": act}, version=4)
+    w.inputs, w.outputs = [x], [y]
+    return w.to_bytes()
+
+
+# (batch, depth, units): 1-element edges, odd tails for SIMD/Helium paths, wider layers
+FC_SHAPES = [(1, 1, 1), (1, 3, 5), (2, 17, 9), (1, 64, 33), (3, 127, 4), (1, 256, 16),
+             (4, 40, 24)]
+
+
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
+    rng = np.random.default_rng(1234)
+    work = tmp_path_factory.mktemp(f"fc-{board}")
+    for k, (batch, depth, units) in enumerate(FC_SHAPES):
+        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        model = _fc_model(rng, batch, depth, units, act, per_channel=k % 2 == 1, bias=k != 4)
+        it = interp.Interpreter(model)
+        runs = _random_inputs(it, range(k, k + 3))
+        ex = cortexm.export(it, board, work / f"fc{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        _assert_same(res.outputs, _host_outputs(it, runs),
+                     f"FC {batch}x{depth}->{units} act {act} on {board}")
+
+
+# -- instruction counting ------------------------------------------------------------------------
+
+def test_instruction_counts_deterministic_and_per_op(tmp_path) -> None:
+    it = interp.Interpreter(default_model.build())
+    runs = _random_inputs(it, range(2))
+    ex = cortexm.export(it, "mps2-an386", tmp_path)
+    plain_a = cortexm.run_firmware(ex, cortexm.build(tmp_path), runs)
+    plain_b = cortexm.run_firmware(ex, cortexm.build(tmp_path), runs)
+    traced = cortexm.run_firmware(ex, cortexm.build(tmp_path, trace=True), runs, traced=True)
+    assert plain_a.insns == plain_b.insns and plain_a.total_insns == plain_b.total_insns
+    assert plain_a.insns is not None and min(plain_a.insns) > 1000
+    assert traced.op_insns is not None and traced.check_insns is not None
+    assert all(len(ops) == len(ex.op_names) for ops in traced.op_insns)
+    assert traced.insns is not None
+    for r in range(len(runs)):
+        # the per-op regions tile the inference; tracing adds a few instructions per op
+        assert traced.check_insns[r] + sum(traced.op_insns[r]) <= traced.insns[r]
+        assert 0 < traced.insns[r] - plain_a.insns[r] < 12 * (len(ex.op_names) + 1)
+    _assert_same(traced.outputs, plain_a.outputs, "traced vs plain firmware")
+    size = cortexm.elf_size(cortexm.build(tmp_path))
+    assert size["consts"] == ex.const_bytes and size["arena"] == ex.arena_bytes
+    assert size["flash"] > ex.const_bytes and size["ram"] > ex.arena_bytes
+
+
+def test_export_writes_c_sources(tmp_path) -> None:
+    ex = cortexm.export(None, "mps2-an386", tmp_path)
+    h = (tmp_path / "model.h").read_text()
+    c = (tmp_path / "model_data.c").read_text()
+    assert "int model_invoke(void);" in h and f"#define MODEL_ARENA_BYTES {ex.arena_bytes}" in h
+    assert f"static uint8_t model_arena[{ex.arena_bytes}] MODEL_ALIGN16;" in c
+    assert f"const uint8_t model_consts[{ex.const_bytes}] MODEL_ALIGN16" in c
+    assert f"const int32_t model_plan[{ex.plan_words}]" in c
+    assert json.loads((tmp_path / "model.json").read_text())["target"] == "mps2-an386"
+
+
+def test_library_has_no_libc_dependencies() -> None:
+    import subprocess
+    for cpu in ("cortex-m0plus", "cortex-m55"):
+        p = subprocess.run(["make", "-s", "-C", str(cortexm.CSRC), f"-j4", "CROSS=arm-none-eabi-",
+                            f"CPU={cpu}", "check-nm"], capture_output=True, text=True)
+        assert p.returncode == 0, p.stdout + p.stderr
+
+
+def test_cli_run_target_matches_host(tmp_path) -> None:
+    import subprocess
+    import sys
+    x = np.random.default_rng(7).integers(-128, 128, (1, 128)).astype(np.int8)
+    np.save(tmp_path / "x.npy", x)
+    p = subprocess.run([sys.executable, "-m", "interp", "run", "--target", "mps2-an386",
+                        "--input", str(tmp_path / "x.npy"), "--output", str(tmp_path / "y.npy"),
+                        "--keep", str(tmp_path / "build")], capture_output=True, text=True,
+                       cwd=cortexm.ROOT)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "instructions per inference" in p.stdout
+    want = interp.Interpreter(default_model.build()).run([x])["reconstruction"]
+    np.testing.assert_array_equal(np.load(tmp_path / "y.npy"), want)

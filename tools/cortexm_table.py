@@ -1,0 +1,88 @@
+"""Markdown table: models x Cortex-M boards -> bit-exact vs host, instructions per inference,
+flash and RAM (arm-none-eabi-size), measured stack.
+
+    python tools/cortexm_table.py [--models default ad01_int8 ...] [--boards ...] [--json out.json]
+
+Models other than "default" are <INTERP_MODELS>/<name>.tflite run on its golden inputs (seed 0,
+compared with the golden output too); "default" is the bundled model on a seeded random input.
+A model too big for the micro:bit is run as Cortex-M0+ code on mps2-an385 (marked "*").
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import interp  # noqa: E402
+from interp import cortexm, default_model  # noqa: E402
+
+MODELS = Path(os.environ.get("INTERP_MODELS") or Path(__file__).resolve().parents[2] / "shared" / "models")
+BOARDS = ["microbit", "mps2-an385", "mps2-an386", "mps2-an500", "mps2-an505", "mps3-an547"]
+
+
+def case(name: str):
+    if name == "default":
+        it = interp.Interpreter(default_model.build())
+        rng = np.random.default_rng(0)
+        xs = [rng.integers(-128, 128, d["shape"]).astype(d["dtype"]) for d in it.get_input_details()]
+        return it, xs, None
+    meta = json.loads((MODELS / "golden" / f"{name}.json").read_text())
+    g = np.load(MODELS / "golden" / f"{name}.npz")
+    s = meta["seeds"][0]
+    it = interp.Interpreter(MODELS / meta["model"])
+    return (it, [g[f"input_{i}_seed{s}"] for i in range(len(meta["inputs"]))],
+            [g[f"output_{i}_seed{s}"] for i in range(len(meta["outputs"]))])
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", nargs="+", default=["default", "ad01_int8"])
+    ap.add_argument("--boards", nargs="+", default=BOARDS)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    rows = []
+    print("| model | board (core) | bit-exact | instructions/inference | flash B | RAM B | arena B | stack used B |")
+    print("|---|---|---|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in a.models:
+            try:
+                it, xs, golden = case(name)
+            except interp.UnsupportedOperatorError as e:
+                print(f"| {name} | - | unsupported on host: {e.problems[0]} | | | | | |")
+                continue
+            host = it.run(xs)
+            want = [host[d["name"]] for d in it.get_output_details()]
+            for board in a.boards:
+                tname = board
+                try:
+                    ex = cortexm.export(it, tname, Path(tmp) / f"{name}-{tname}")
+                    elf = cortexm.build(ex.out_dir)
+                except cortexm.TargetTooSmall:
+                    tname = "m0plus-an385"
+                    ex = cortexm.export(it, tname, Path(tmp) / f"{name}-{tname}")
+                    elf = cortexm.build(ex.out_dir)
+                res = cortexm.run_firmware(ex, elf, [xs], count=True)
+                same = all(np.array_equal(y, w) for y, w in zip(res.outputs[0], want))
+                if golden is not None:
+                    same = same and all(np.array_equal(y, w) for y, w in zip(res.outputs[0], golden))
+                size = cortexm.elf_size(elf)
+                assert res.insns is not None
+                label = f"{board} ({cortexm.TARGETS[tname].cpu})" + (" *" if tname != board else "")
+                print(f"| {name} | {label} | {'yes' if same else 'NO'} | {res.insns[0]:,} | "
+                      f"{size['flash']:,} | {size['ram']:,} | {size['arena']:,} | {res.stack_used:,} |",
+                      flush=True)
+                rows.append({"model": name, "board": board, "ran_on": tname, "bit_exact": same,
+                             "insns": res.insns[0], **size, "stack_used": res.stack_used})
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=1) + "\n")
+    return 0 if all(r["bit_exact"] for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
