@@ -283,6 +283,29 @@ def test_filter_and_bias_as_inputs(fast, depthwise):
     check(w.to_bytes(), data, fast, litert=False)  # LiteRT-REF wants constant filters
 
 
+@PATHS
+@pytest.mark.parametrize("bias", [None, np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+def test_big_receptive_field(fast, bias, dtype):
+    """kh * kw * in_c above 512: the fast path gathers one filter row at a time."""
+    if dtype == np.int8 and bias == np.int64:
+        pytest.skip("int8 conv takes an int32 bias only")
+    rng = np.random.default_rng(5)
+    c, oc = 70, 9
+    w = ModelWriter()
+    x = w.tensor((1, 7, 6, c), dtype, scale=0.02, zero_point=-9 if dtype == np.int8 else 0)
+    f = w.tensor((oc, 3, 4, c), np.int8, data=_rand(rng, (oc, 3, 4, c), np.int8),
+                 scale=list(rng.uniform(0.001, 0.004, oc).astype(np.float32)), zero_point=0)
+    ins = [x, f]
+    if bias is not None:
+        ins.append(w.tensor((oc,), bias, data=rng.integers(-9999, 9999, oc).astype(bias), scale=[1.0]))
+    y = w.tensor((1, 4, 3, oc), dtype, scale=0.5 if dtype == np.int8 else 0.05, zero_point=0)
+    w.op("CONV_2D", ins, [y], dict(padding=0, stride_h=2, stride_w=2, fused_activation_function=1),
+         version=4 if dtype == np.int16 else 3)
+    w.inputs, w.outputs = [x], [y]
+    check(w.to_bytes(), [_rand(rng, (1, 7, 6, c), dtype)], fast, litert=False)
+
+
 # -- every conv/depthwise op of the real models, sliced into a single-op model -------------
 
 def _slice_models():

@@ -240,62 +240,71 @@ static int32_t qk__dot1(const int16_t *restrict x, const int8_t *restrict w, int
 /* int16 inputs: 256 products of |x| <= 2^15, |w| <= 2^7 stay below 2^30 in an int32 block. */
 #define QK__I16_BLOCK 256
 
-/* Sums of `cnt` (1..4) filters starting at w (row stride k) with row x, as int64. */
-static void qk__dots_wide(const int16_t *x, const int8_t *w, int32_t k, int32_t cnt, int64_t *s) {
-    for (int32_t j = 0; j < cnt; ++j) s[j] = 0;
-    for (int32_t i0 = 0; i0 < k; i0 += QK__I16_BLOCK) {
-        const int32_t n = k - i0 < QK__I16_BLOCK ? k - i0 : QK__I16_BLOCK;
+/* s[j] += dot(x[0..len), w + j * stride) for j < cnt (1..4), in int64. */
+static void qk__dots_wide(const int16_t *x, const int8_t *w, int32_t len, int64_t stride,
+                          int32_t cnt, int64_t *s) {
+    for (int32_t i0 = 0; i0 < len; i0 += QK__I16_BLOCK) {
+        const int32_t n = len - i0 < QK__I16_BLOCK ? len - i0 : QK__I16_BLOCK;
         if (cnt == 4) {
             int32_t p[4];
-            qk__dot4(x + i0, w + i0, n, k, p);
+            qk__dot4(x + i0, w + i0, n, stride, p);
             for (int32_t j = 0; j < 4; ++j) s[j] += p[j];
         } else {
-            for (int32_t j = 0; j < cnt; ++j) s[j] += qk__dot1(x + i0, w + (int64_t)j * k + i0, n);
+            for (int32_t j = 0; j < cnt; ++j) s[j] += qk__dot1(x + i0, w + j * stride + i0, n);
         }
     }
 }
 
-/* Fill row with the receptive field of output pixel (b, oy, ox): kh * kw * in_c int16 values. */
-static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b, int32_t oy,
-                       int32_t ox, int16_t *restrict row) {
-    const int32_t c_n = g->in_c, zp = g->in_zp;
-    const int32_t ix0 = ox * g->sw - g->pw;
-    /* with dilation 1 and the window inside the row, a filter row is kw * in_c contiguous values */
-    const int whole = g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w;
-    for (int32_t ky = 0; ky < g->kh; ++ky) {
-        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
-        if (iy < 0 || iy >= g->in_h) {
-            const int32_t n = g->kw * c_n;
-            for (int32_t c = 0; c < n; ++c) row[c] = 0;
-            row += n;
+/* Fill row with filter row ky of output pixel (b, oy, ox)'s receptive field: kw * in_c int16
+ * values (x - in_zp for int8, x for int16; 0 outside the image). */
+static void qk__im2seg(const qk__conv_geom *g, const void *in, int es, int32_t b, int32_t oy,
+                       int32_t ox, int32_t ky, int16_t *restrict row) {
+    const int32_t c_n = g->in_c, zp = g->in_zp, n = g->kw * c_n;
+    const int32_t ix0 = ox * g->sw - g->pw, iy = oy * g->sh - g->ph + ky * g->dh;
+    if (iy < 0 || iy >= g->in_h) {
+        for (int32_t c = 0; c < n; ++c) row[c] = 0;
+        return;
+    }
+    const int64_t line = ((int64_t)b * g->in_h + iy) * g->in_w;
+    if (g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w) {
+        /* dilation 1 and the window inside the row: kw * in_c contiguous values */
+        if (es == 1) {
+            const int8_t *restrict x = (const int8_t *)in + (line + ix0) * c_n;
+            for (int32_t c = 0; c < n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+        } else {
+            memcpy(row, (const int16_t *)in + (line + ix0) * c_n, (size_t)n * sizeof(int16_t));
+        }
+        return;
+    }
+    for (int32_t kx = 0; kx < g->kw; ++kx, row += c_n) {
+        const int32_t ix = ix0 + kx * g->dw;
+        if (ix < 0 || ix >= g->in_w) {
+            for (int32_t c = 0; c < c_n; ++c) row[c] = 0;
             continue;
         }
-        const int64_t line = ((int64_t)b * g->in_h + iy) * g->in_w;
-        if (whole) {
-            const int32_t n = g->kw * c_n;
-            if (es == 1) {
-                const int8_t *restrict x = (const int8_t *)in + (line + ix0) * c_n;
-                for (int32_t c = 0; c < n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
-            } else {
-                memcpy(row, (const int16_t *)in + (line + ix0) * c_n, (size_t)n * sizeof(int16_t));
-            }
-            row += n;
-            continue;
-        }
-        for (int32_t kx = 0; kx < g->kw; ++kx, row += c_n) {
-            const int32_t ix = ix0 + kx * g->dw;
-            if (ix < 0 || ix >= g->in_w) {
-                for (int32_t c = 0; c < c_n; ++c) row[c] = 0;
-                continue;
-            }
-            if (es == 1) {
-                const int8_t *restrict x = (const int8_t *)in + (line + ix) * c_n;
-                for (int32_t c = 0; c < c_n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
-            } else {
-                memcpy(row, (const int16_t *)in + (line + ix) * c_n, (size_t)c_n * sizeof(int16_t));
-            }
+        if (es == 1) {
+            const int8_t *restrict x = (const int8_t *)in + (line + ix) * c_n;
+            for (int32_t c = 0; c < c_n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+        } else {
+            memcpy(row, (const int16_t *)in + (line + ix) * c_n, (size_t)c_n * sizeof(int16_t));
         }
     }
+}
+
+/* Fill row with the whole receptive field of output pixel (b, oy, ox): kh * kw * in_c values. */
+static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b, int32_t oy,
+                       int32_t ox, int16_t *restrict row) {
+    for (int32_t ky = 0; ky < g->kh; ++ky) qk__im2seg(g, in, es, b, oy, ox, ky, row + ky * g->kw * g->in_c);
+}
+
+/* Receptive fields above this many values (with kh > 1) are gathered one filter row at a time,
+ * which bounds the row scratch. */
+#define QK__ROW_MAX 512
+
+/* Values per gathered row: the whole receptive field or one filter row. */
+static int32_t qk__conv_row_len(const qk__conv_geom *g) {
+    const int32_t k = g->kh * g->kw * g->in_c;
+    return g->kh > 1 && k > QK__ROW_MAX ? g->kw * g->in_c : k;
 }
 
 /* The fast path pads receptive-field rows to a multiple of this many values: the int8 vector
@@ -311,10 +320,9 @@ static void qk__im2row(const qk__conv_geom *g, const void *in, int es, int32_t b
 /* Receptive fields of at most this many values use the transposed-filter kernel below. */
 #define QK__CONV_SMALL_K 15
 
-/* Small-K int8 kernel: acc[j] = sum_k row[k] * wt[k][j] for j < n (row stride `stride`),
- * vectorized over output channels
- * (wt is the filter transposed to [k][out_c] and widened to int16, so 8 lanes fill a vector). |row| <= 255, |w| <= 128: each product fits
- * int16; |acc| <= 65536 * 32640 < 2^31 (k <= 65536 checked). */
+/* Small-K int8 kernel: acc[j] = sum_k row[k] * wt[k][j] for j < n (wt row stride `stride`),
+ * vectorized over output channels; wt is the filter transposed to [k][out_c] and widened to
+ * int16. |row| <= 255, |w| <= 128: each product fits int16; |acc| <= 15 * 32640 < 2^31. */
 static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t k, int32_t stride,
                         int32_t n, int32_t *restrict acc) {
     for (int32_t oc = 0; oc < n; ++oc) acc[oc] = 0;
@@ -329,15 +337,18 @@ static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t 
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
-                          int32_t *accs, const uint32_t *rq, int16_t *wt) {
+                          void *acc_buf, const uint32_t *rq, int16_t *wt) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
-    /* The row is zero-padded to kp, a multiple of QK__KPAD, so the dot loops run whole vectors.
-     * A padded dot reads kp - k bytes past its 4th filter row, i.e. into the next filter, which
-     * the zero padding multiplies away; only the last group, whose over-read would leave the
-     * filter, uses the exact length. */
-    const int32_t kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
-    const int32_t last4 = oc_n - 4 - (kp - k + k - 1) / k; /* groups starting <= last4 may pad */
-    for (int32_t i = k; i < kp; ++i) row[i] = 0;
+    const int64_t f_n = (int64_t)oc_n * k;
+    /* sl values per gathered row (k, or kw * in_c a filter row at a time when seg), zero-padded
+     * to slp, a multiple of QK__KPAD, so the dot loops run whole vectors. A padded dot reads
+     * slp - sl bytes past a filter row's span, i.e. into the next span or filter, which the zero
+     * padding multiplies away; groups whose over-read would leave the filter use length sl. */
+    const int32_t sl = qk__conv_row_len(g), seg = sl != k;
+    const int32_t slp = (sl + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
+    int32_t *accs = (int32_t *)acc_buf;
+    int64_t *acc64 = (int64_t *)acc_buf;
+    for (int32_t i = sl; i < slp; ++i) row[i] = 0;
     if (wt != NULL) /* transpose the filter once: [out_c][k] -> [k][out_c] */
         for (int32_t oc = 0; oc < oc_n; ++oc)
             for (int32_t i = 0; i < k; ++i) wt[(int64_t)i * oc_n + oc] = filter[(int64_t)oc * k + i];
@@ -345,41 +356,69 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
                 const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
-                qk__im2row(g, in, es, b, oy, ox, row);
-                if (es == 1) {
-                    for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
-                        const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
-                        if (wt != NULL) {
-                            qk__small_k(row, wt + c0, k, oc_n, cn, accs);
-                        } else {
-                            const int8_t *w = filter + (int64_t)c0 * k;
+                if (!seg) qk__im2row(g, in, es, b, oy, ox, row);
+                for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
+                    const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
+                    const int8_t *w = filter + (int64_t)c0 * k;
+                    if (es == 1 && wt != NULL) {
+                        qk__small_k(row, wt + c0, k, oc_n, cn, accs);
+                    } else if (es == 1) {
+                        /* |acc| <= 65536 * 255 * 128 < 2^31 over all filter rows (k checked) */
+                        if (seg)
+                            for (int32_t j = 0; j < cn; ++j) accs[j] = 0;
+                        for (int32_t ky = 0; ky < (seg ? g->kh : 1); ++ky) {
+                            if (seg) {
+                                const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                                if (iy < 0 || iy >= g->in_h) continue; /* adds nothing */
+                                qk__im2seg(g, in, 1, b, oy, ox, ky, row);
+                            }
+                            const int64_t at = (int64_t)ky * sl; /* span within a filter */
                             int32_t j = 0;
-                            for (; j + 4 <= cn; j += 4)
-                                qk__dot4(row, w + (int64_t)j * k, c0 + j <= last4 ? kp : k, k, accs + j);
-                            for (; j < cn; ++j) accs[j] = qk__dot1(row, w + (int64_t)j * k, k);
+                            for (; j + 4 <= cn; j += 4) {
+                                const int64_t r0 = (int64_t)(c0 + j) * k + at;
+                                const int32_t n = r0 + 3 * (int64_t)k + slp <= f_n ? slp : sl;
+                                int32_t p[4];
+                                qk__dot4(row, filter + r0, n, k, seg ? p : accs + j);
+                                if (seg)
+                                    for (int32_t i = 0; i < 4; ++i) accs[j + i] += p[i];
+                            }
+                            for (; j < cn; ++j) {
+                                const int32_t d = qk__dot1(row, w + (int64_t)j * k + at, sl);
+                                accs[j] = seg ? accs[j] + d : d;
+                            }
                         }
+                    } else {
+                        for (int32_t j = 0; j < cn; ++j) acc64[j] = 0;
+                        for (int32_t ky = 0; ky < (seg ? g->kh : 1); ++ky) {
+                            if (seg) {
+                                const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                                if (iy < 0 || iy >= g->in_h) continue;
+                                qk__im2seg(g, in, 2, b, oy, ox, ky, row);
+                            }
+                            for (int32_t j = 0; j < cn; j += 4)
+                                qk__dots_wide(row, w + (int64_t)j * k + (int64_t)ky * sl, sl, k,
+                                              cn - j < 4 ? cn - j : 4, acc64 + j);
+                        }
+                    }
+                    if (es == 1) {
                         qk__rq_row_i8(accs, bias32 != NULL ? bias32 + c0 : NULL, mult + c0, rq + c0,
                                       rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
                                       g->act_min, g->act_max, (int8_t *)out + obase + c0);
+                        continue;
                     }
-                } else {
-                    int16_t *o = (int16_t *)out + obase;
-                    for (int32_t oc = 0; oc < oc_n; oc += 4) {
-                        int64_t acc[4];
-                        const int32_t cnt = oc_n - oc < 4 ? oc_n - oc : 4;
-                        qk__dots_wide(row, filter + (int64_t)oc * k, k, cnt, acc);
-                        for (int32_t j = 0; j < cnt; ++j) {
-                            int32_t r;
-                            if (wide) {
-                                const int64_t a = acc[j] + (bias64 != NULL ? bias64[oc + j] : 0);
-                                r = qk__requant64(a, mult[oc + j], shift[oc + j]);
-                            } else {
-                                int32_t a = (int32_t)(uint32_t)(uint64_t)acc[j]; /* TFLM's int32 acc */
-                                if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc + j]);
-                                r = qk__requant_fast(a, mult[oc + j], shift[oc + j]);
-                            }
-                            o[oc + j] = (int16_t)qk__clamp(r, g->act_min, g->act_max);
+                    int16_t *o = (int16_t *)out + obase + c0;
+                    for (int32_t j = 0; j < cn; ++j) {
+                        const int32_t oc = c0 + j;
+                        int32_t r;
+                        if (wide) {
+                            const int64_t a = acc64[j] + (bias64 != NULL ? bias64[oc] : 0);
+                            r = qk__requant64(a, mult[oc], shift[oc]);
+                        } else {
+                            int32_t a = (int32_t)(uint32_t)(uint64_t)acc64[j]; /* TFLM's int32 acc */
+                            if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc]);
+                            r = qk__requant_fast(a, mult[oc], shift[oc]);
                         }
+                        o[j] = (int16_t)qk__clamp(r, g->act_min, g->act_max);
                     }
                 }
             }
@@ -393,10 +432,10 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *       batches, in_h, in_w, in_c, kh, kw, fic, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the fast path
- *   (groups == 1): int16 row [kh * kw * in_c rounded up to QK__KPAD <= 32] (bytes rounded up to
- *   16), int32 acc [min(out_c, 64)],
- *   then for int8 with kh * kw * in_c <= 15 the transposed filter, int16 [kh * kw * in_c][out_c];
- *   rq uint32 [3 * out_c] (int8 fast path, see qk__rq_ok).
+ *   (groups == 1): int16 row [qk__conv_row_len rounded up to QK__KPAD <= 32] (bytes rounded up
+ *   to 16), acc [min(out_c, 64)] (int32; int64 for int16 inputs), then for int8 with
+ *   kh * kw * in_c <= 15 the transposed
+ *   filter, int16 [kh * kw * in_c][out_c]; rq uint32 [3 * out_c] (int8 fast path, qk__rq_ok).
  */
 QK__EXEC(conv2d) {
     if (n_args != 30) return QK_ERR_ARG;
@@ -420,19 +459,19 @@ QK__EXEC(conv2d) {
     void *out = qk__out(ctx, args[5], n_out * es);
     if (!in || !filter || !mult || !shift || !out) return QK_ERR_ARG;
     int16_t *row = NULL;
-    int32_t *accs = NULL;
+    void *accs = NULL;
     const uint32_t *rq = NULL;
     int16_t *wt = NULL;
     if (args[6] >= 0) {
         if (g.fic != g.in_c) return QK_ERR_ARG; /* fast path: groups == 1 */
-        const int64_t k = (int64_t)g.kh * g.kw * g.in_c;
-        const int64_t row_bytes = (2 * ((k + QK__KPAD - 1) / QK__KPAD * QK__KPAD) + 15) / 16 * 16;
-        const int64_t acc_bytes = 4 * (int64_t)(g.out_c < QK__ACC_CHUNK ? g.out_c : QK__ACC_CHUNK);
+        const int64_t k = (int64_t)g.kh * g.kw * g.in_c, sl = qk__conv_row_len(&g);
+        const int64_t row_bytes = (2 * ((sl + QK__KPAD - 1) / QK__KPAD * QK__KPAD) + 15) / 16 * 16;
+        const int64_t acc_bytes = 4 * es * (int64_t)(g.out_c < QK__ACC_CHUNK ? g.out_c : QK__ACC_CHUNK);
         const int64_t wt_bytes = in_dtype == QK_I8 && k <= QK__CONV_SMALL_K ? 2 * k * g.out_c : 0;
         uint8_t *scratch = qk__out(ctx, args[6], row_bytes + acc_bytes + wt_bytes);
         if (!scratch) return QK_ERR_ARG;
         row = (int16_t *)(void *)scratch;
-        accs = (int32_t *)(void *)(scratch + row_bytes);
+        accs = (void *)(scratch + row_bytes);
         if (wt_bytes > 0) wt = (int16_t *)(void *)(scratch + row_bytes + acc_bytes);
         if (in_dtype == QK_I8) {
             rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
@@ -711,26 +750,24 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
-                           int16_t *row, int8_t *wtile, int8_t *phase) {
+                           int16_t *row, const int8_t *ft, int8_t *wtile, int8_t *phase) {
     const int32_t oc_n = g->out_c;
     if (row != NULL) {
-        /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw taps and dm filters.
-         * The filter goes to [dm][kp] after the row (kp = k rounded up to QK__KPAD, zero padded
-         * like the row) so qk__dot4 runs whole vectors; |acc| <= 65536 * 255 * 128 < 2^31. */
+        /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw taps and dm filters,
+         * ft being the filter as [dm][ks] (ks = k rounded up to 32, zero padded). Dots run over
+         * kp = k rounded up to QK__KPAD <= ks with the row zero padded alike, so they fill whole
+         * vectors; |acc| <= 65536 * 255 * 128 < 2^31. */
         const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
         const int32_t k = g->kh * g->kw, kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
-        int8_t *ft = (int8_t *)(row + kp);
-        for (int32_t m = 0; m < oc_n; ++m)
-            for (int32_t i = 0; i < kp; ++i)
-                ft[(int64_t)m * kp + i] = i < k ? filter[(int64_t)i * oc_n + m] : 0;
+        const int32_t ks = (k + 31) / 32 * 32;
         for (int32_t i = k; i < kp; ++i) row[i] = 0;
         for (int32_t b = 0; b < g->batches; ++b)
             for (int32_t oy = 0; oy < g->out_h; ++oy)
                 for (int32_t ox = 0; ox < g->out_w; ++ox) {
                     qk__im2row(g, in, 1, b, oy, ox, row);
                     int32_t m = 0;
-                    for (; m + 4 <= oc_n; m += 4) qk__dot4(row, ft + (int64_t)m * kp, kp, kp, acc + m);
-                    for (; m < oc_n; ++m) acc[m] = qk__dot1(row, ft + (int64_t)m * kp, kp);
+                    for (; m + 4 <= oc_n; m += 4) qk__dot4(row, ft + (int64_t)m * ks, kp, ks, acc + m);
+                    for (; m < oc_n; ++m) acc[m] = qk__dot1(row, ft + (int64_t)m * ks, kp);
                     qk__rq_row_i8(acc, bias, mult, lm, rm, hf, oc_n, g->out_zp, g->act_min,
                                   g->act_max, out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
                 }
@@ -767,21 +804,22 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
 /*
  * DEPTHWISE_CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 bias), NHWC;
  * filter [1, kh, kw, out_c], out_c = in_c * depth_multiplier, channel oc = c * dm + m.
- * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1),
+ * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1), ft (-1),
  *       in_dtype (QK_I8 | QK_I16), bias_dtype (QK_I32 for int8 | QK_I64 for int16),
  *       batches, in_h, in_w, in_c, kh, kw, depth_multiplier, out_h, out_w, out_c,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
  *   int32 acc [max(acc_n, tile)], acc_n = min(out_c, max(64, dm)), then with in_c == 1 an int16
- *   row [kp] and the filter as int8 [out_c][kp] (kp = kh * kw rounded up to QK__KPAD <= 32),
- *   or on the tiled path (qk__dw_phase_bytes >= 0) the tiled filter int8 [kh * kw * tile],
- *   tile = 256 / in_c * in_c, then the phase rows; rq uint32 [3 * out_c].
+ *   row [ks] (ks = kh * kw rounded up to 32), or on the tiled path (qk__dw_phase_bytes >= 0) the
+ *   tiled filter int8 [kh * kw * tile], tile = 256 / in_c * in_c, then the phase rows;
+ *   rq uint32 [3 * out_c]; ft (fast path with in_c == 1) the filter as int8 [out_c][ks],
+ *   zero padded.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 30) return QK_ERR_ARG;
+    if (n_args != 31) return QK_ERR_ARG;
     qk__conv_geom g;
-    qk__geom_read(&g, args + 10);
-    const int32_t in_dtype = args[8], bias_dtype = args[9];
+    qk__geom_read(&g, args + 11);
+    const int32_t in_dtype = args[9], bias_dtype = args[10];
     const int32_t dm = g.fic; /* the "fic" slot carries the depth multiplier */
     g.fic = 1;
     if (dm < 1 || !qk__geom_ok(&g)) return QK_ERR_ARG;
@@ -825,8 +863,13 @@ QK__EXEC(depthwise_conv2d) {
         const int tiled = phase_bytes >= 0;
         const int32_t tile = tiled ? QK__DW_TILE / g.in_c * g.in_c : 0;
         const int32_t acc_words = tile > acc_n ? tile : acc_n;
-        const int64_t kp = ((int64_t)g.kh * g.kw + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
-        const int64_t row_bytes = g.in_c == 1 ? kp * (2 + g.out_c) : 0;
+        const int64_t ks = ((int64_t)g.kh * g.kw + 31) / 32 * 32;
+        const int64_t row_bytes = g.in_c == 1 ? 2 * ks : 0;
+        const int8_t *ft = NULL;
+        if (g.in_c == 1) {
+            ft = qk__in(ctx, args[8], ks * g.out_c);
+            if (!ft) return QK_ERR_ARG;
+        }
         const int64_t wtile_bytes = (int64_t)g.kh * g.kw * tile;
         uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes
                                                      + (tiled ? phase_bytes : 0));
@@ -834,7 +877,7 @@ QK__EXEC(depthwise_conv2d) {
         if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
         uint8_t *extra = scratch + 4 * (int64_t)acc_words;
         qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
-                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
+                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL, ft,
                        tiled ? (int8_t *)extra : NULL,
                        tiled ? (int8_t *)extra + wtile_bytes : NULL);
         return QK_OK;

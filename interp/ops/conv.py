@@ -17,6 +17,7 @@ PADDING_SAME, PADDING_VALID = 0, 1
 MAX_DEPTH = 65536  # taps * channels per output; keeps the int8 int32 accumulator exact (see C)
 BIAS64_MAX = 1 << 40  # |int64 bias| bound the C kernel checks (keeps acc * multiplier in int64)
 SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
+ROW_MAX = 512  # QK__ROW_MAX in qk_conv.c
 KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE, DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 256, 63, 16  # QK__DW_TILE* in qk_conv.c
@@ -161,14 +162,17 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # fast path (groups == 1; else TFLM's plain loop nest): scratch for one int16 receptive-field
-    # row (length rounded up to KPAD), a chunk of int32 accumulators and, for int8 receptive fields of
-    # <= 15 values, the filter as int16 [k][out_c]; requant words as a constant
+    # row (or one filter row of it for big fields; length rounded up to KPAD), a chunk of
+    # accumulators and, for int8 receptive fields of <= 15 values, the filter as int16 [k][out_c];
+    # requant words as a constant
     k = kh * kw * ic
     scratch = rq = -1
     if FAST and groups == 1 and not o.get("lean"):  # lean: the planner needs the bytes
         small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
-        row = 2 * (-(-k // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
-        scratch = pb.scratch(row + 4 * min(out_c, ACC_CHUNK) + small, "conv_row")
+        sl = kw * ic if kh > 1 and k > ROW_MAX else k  # qk__conv_row_len
+        row = 2 * (-(-sl // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
+        acc = (4 if x.dtype == I8 else 8) * min(out_c, ACC_CHUNK)  # int32 / int64 accumulators
+        scratch = pb.scratch(row + acc + small, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_CONV2D, args + [
@@ -205,11 +209,19 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
     # int16 receptive-field row and the filter as [out_c][kp], or the tiled filter below);
     # requant words as a constant
-    scratch = rq = -1
+    scratch = rq = ft = -1
     if FAST and x.dtype == I8 and not o.get("lean"):  # lean: the planner needs the bytes
         acc_n = min(out_c, max(ACC_CHUNK, dm))
-        kp = -(-kh * kw // KPAD) * KPAD
-        extra = kp * (2 + out_c) if ic == 1 else 0  # int16 row [kp], int8 filter [out_c][kp]
+        extra = 0
+        if ic == 1:  # int16 row [ks] in scratch, the filter as a constant int8 [out_c][ks]
+            ks = -(-kh * kw // KPAD) * KPAD
+            extra = 2 * ks
+            if w.is_const:
+                wt = np.zeros((out_c, ks), np.int8)
+                wt[:, :kh * kw] = w.data.reshape(kh * kw, out_c).T
+                ft = pb.const(wt, "dw_filter_t")
+            else:  # a run-time filter: the plain path
+                extra = -1
         # few channels: runs of pixels with the filter tiled and, with stride_w > 1, the input
         # rows split into phases (qk__dw_phase_bytes in C)
         if dm == 1 and 1 < ic <= DW_TILE_MAX_C and kh * kw <= DW_TILE_MAX_TAPS:
@@ -218,8 +230,9 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
             if sw == 1 or (ic < 32 and phase <= DW_PHASE_MAX):
                 tile = DW_TILE // ic * ic
                 acc_n, extra = max(acc_n, tile), kh * kw * tile + phase
-        scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
-        rq = pb.const(rq_words(shift), "rq")
+        if extra >= 0:
+            scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
+            rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
-        scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
+        scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi])
