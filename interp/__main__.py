@@ -13,6 +13,7 @@ from .cortexm import add_cli as add_target_cli
 from .budget import BOARDS
 from .errors import InterpError
 from .interpreter import Interpreter
+from .plan import OPTIMIZE
 from .loader import load
 
 
@@ -21,7 +22,8 @@ def _model_source(path: str | None) -> bytes | Path:
 
 
 def cmd_run(a: argparse.Namespace) -> int:
-    it = Interpreter(_model_source(a.model), ram_budget=a.ram, flash_budget=a.flash, board=a.board)
+    it = Interpreter(_model_source(a.model), ram_budget=a.ram, flash_budget=a.flash, board=a.board,
+                     optimize=a.optimize)
     details = it.get_input_details()
     if a.input:
         arrays = []
@@ -61,7 +63,7 @@ def cmd_run(a: argparse.Namespace) -> int:
 
 def cmd_inspect(a: argparse.Namespace) -> int:
     if a.memory or a.plot:
-        it = Interpreter(_model_source(a.model))
+        it = Interpreter(_model_source(a.model), optimize=a.optimize)
         print(it.memory_report())
         if a.plot:
             plot_memory(it, a.plot)
@@ -126,11 +128,15 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--ram", help="RAM budget, e.g. 64k: fail before running if the arena is larger")
     run.add_argument("--flash", help="flash budget, e.g. 256k")
     run.add_argument("--board", help="board preset for both budgets: " + ", ".join(sorted(BOARDS)))
+    run.add_argument("--optimize", choices=OPTIMIZE, default="speed",
+                     help="speed: fast kernels (default); memory: the smallest arena")
     run.set_defaults(fn=cmd_run)
     ins = sub.add_parser("inspect", help="print ops, tensors and quantization parameters")
     ins.add_argument("model", nargs="?", help=".tflite file (default: bundled model)")
     ins.add_argument("--memory", action="store_true", help="per-op live arena bytes")
     ins.add_argument("--plot", help="draw the memory timeline to this .png (needs matplotlib)")
+    ins.add_argument("--optimize", choices=OPTIMIZE, default="speed",
+                     help="with --memory: plan for speed (default) or the smallest arena")
     ins.set_defaults(fn=cmd_inspect)
     add_target_cli(sub)  # export, bench, run --target (Cortex-M boards under QEMU)
     a = ap.parse_args(argv)

@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .errors import BudgetError, InputError
-from .graph import Graph
 from .plan import Plan
 
 # Flash taken by the kernel library and executor, as an estimate: measured with arm-none-eabi-size
@@ -58,14 +57,22 @@ def live_at(plan: Plan, step: int) -> list[tuple[str, int]]:
     return sorted(live, key=lambda x: -x[1])
 
 
-def check_budget(graph: Graph, plan: Plan, ram: int | None, flash: int | None, board: str | None) -> None:
-    """Raise BudgetError with the numbers when the plan does not fit."""
+def resolve_budget(ram: int | str | None, flash: int | str | None,
+                   board: str | None) -> tuple[int | None, int | None]:
+    """(ram, flash) bytes from explicit budgets and/or a board preset (the tighter one wins)."""
+    ram_b = None if ram is None else parse_size(ram)
+    flash_b = None if flash is None else parse_size(flash)
     if board is not None:
         if board not in BOARDS:
             raise InputError(f"unknown board {board!r}; known: {', '.join(sorted(BOARDS))}")
         b_ram, b_flash, _ = BOARDS[board]
-        ram = b_ram if ram is None else min(ram, b_ram)
-        flash = b_flash if flash is None else min(flash, b_flash)
+        ram_b = b_ram if ram_b is None else min(ram_b, b_ram)
+        flash_b = b_flash if flash_b is None else min(flash_b, b_flash)
+    return ram_b, flash_b
+
+
+def check_budget(plan: Plan, ram: int | None, flash: int | None) -> None:
+    """Raise BudgetError with the numbers when the plan does not fit."""
     use = memory_use(plan)
     if ram is not None and use.ram_bytes > ram:
         op = plan.ops[plan.peak_step] if plan.ops else None

@@ -31,6 +31,7 @@ import numpy as np
 
 from .errors import InputError, InterpError
 from .interpreter import Interpreter
+from .plan import OPTIMIZE
 
 ROOT = Path(__file__).resolve().parent.parent
 CSRC = ROOT / "csrc"
@@ -605,15 +606,14 @@ def _work_dir(a: argparse.Namespace, model: str | None, tname: str) -> Path:
     return ROOT / "build" / "targets" / f"{stem}-{tname}"
 
 
-def _cli_interpreter(model: str | None) -> Interpreter:
-    if model is None:
-        from . import default_model
-        return Interpreter(default_model.build())
-    return Interpreter(Path(model))
+def _cli_interpreter(a: argparse.Namespace) -> Interpreter:
+    from . import default_model
+    return Interpreter(default_model.build() if a.model is None else Path(a.model),
+                       optimize=a.optimize)
 
 
 def cmd_export(a: argparse.Namespace) -> int:
-    ex = export(_cli_interpreter(a.model), a.target, a.out)
+    ex = export(_cli_interpreter(a), a.target, a.out)
     print(f"wrote {ex.out_dir}/model.h, model_data.c, model.json, Makefile "
           f"(arena {ex.arena_bytes} B, constants {ex.const_bytes} B, {len(ex.op_names)} ops)")
     if a.build:
@@ -627,7 +627,7 @@ def cmd_run_target(a: argparse.Namespace) -> int:
     from . import default_model
     # the same budget checks as the host run (--ram/--flash/--board), before anything is built
     it = Interpreter(default_model.build() if a.model is None else Path(a.model),
-                     ram_budget=a.ram, flash_budget=a.flash, board=a.board)
+                     ram_budget=a.ram, flash_budget=a.flash, board=a.board, optimize=a.optimize)
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     for d, x in zip(it.get_input_details(), xs):
         if x.dtype != d["dtype"] or list(x.shape) != list(d["shape"]):
@@ -654,7 +654,7 @@ def cmd_run_target(a: argparse.Namespace) -> int:
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
-    it = _cli_interpreter(a.model)
+    it = _cli_interpreter(a)
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     work = _work_dir(a, a.model, a.target)
     ex = export(it, a.target, work)
@@ -698,6 +698,8 @@ def add_cli(sub: Any) -> None:
     ex.add_argument("--target", required=True, choices=tnames)
     ex.add_argument("-o", "--out", required=True, help="output directory")
     ex.add_argument("--build", action="store_true", help="also build the QEMU harness firmware")
+    ex.add_argument("--optimize", choices=OPTIMIZE, default="speed",
+                    help="speed: fast kernels; memory: the smallest arena")
     ex.set_defaults(fn=cmd_export)
 
     be = sub.add_parser("bench", help="instructions per inference (and per op), flash and RAM "
@@ -709,6 +711,8 @@ def add_cli(sub: Any) -> None:
     be.add_argument("--no-per-op", action="store_true", help="skip the traced per-op run")
     be.add_argument("--keep", help="build directory (default build/targets/<model>-<target>)")
     be.add_argument("--json", help="also write the numbers to this .json file")
+    be.add_argument("--optimize", choices=OPTIMIZE, default="speed",
+                    help="speed: fast kernels; memory: the smallest arena")
     be.set_defaults(fn=cmd_bench)
 
     run = sub.choices.get("run")

@@ -7,11 +7,11 @@ from typing import Any
 import numpy as np
 
 from . import kernels
-from .budget import check_budget, memory_report, parse_size
+from .budget import check_budget, memory_report, resolve_budget
 from .errors import InputError
 from .graph import Graph, Tensor
 from .loader import load
-from .plan import ALIGN, Plan, lower
+from .plan import ALIGN, OPTIMIZE, Plan, lower
 
 GUARD_BYTES = 16
 
@@ -34,7 +34,7 @@ class Interpreter:
     def __init__(self, model_path: str | Path | bytes | None = None, *,
                  model_content: bytes | None = None, ram_budget: int | str | None = None,
                  flash_budget: int | str | None = None, board: str | None = None,
-                 debug: bool = False) -> None:
+                 optimize: str = "speed", debug: bool = False) -> None:
         """Load, verify, lower and plan a model; check budgets before anything runs.
 
         Args:
@@ -42,6 +42,9 @@ class Interpreter:
             model_content: the model bytes (TFLite's keyword).
             ram_budget / flash_budget: bytes (or "64k", "1m") the board has for this model.
             board: a preset from interp.budget.BOARDS (e.g. "cortex-m4-256k").
+            optimize: "speed" (fast kernels everywhere) or "memory" (the smallest arena: slower
+                in-place / scratch-free kernels where they shrink the peak). A speed plan over
+                the RAM budget is shrunk the memory way until it fits.
             debug: put guard bytes around every arena buffer and check them after every op.
         Raises:
             ModelError / UnsupportedOperatorError: bad or unsupported model.
@@ -51,11 +54,12 @@ class Interpreter:
         source = model_content if model_content is not None else model_path
         if source is None:
             raise InputError("give a model path or model_content bytes")
+        if optimize not in OPTIMIZE:
+            raise InputError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
+        ram, flash = resolve_budget(ram_budget, flash_budget, board)
         self._graph: Graph = load(source)
-        self._plan: Plan = lower(self._graph, guard=GUARD_BYTES if debug else 0)
-        check_budget(self._graph, self._plan,
-                     None if ram_budget is None else parse_size(ram_budget),
-                     None if flash_budget is None else parse_size(flash_budget), board)
+        self._plan: Plan = lower(self._graph, GUARD_BYTES if debug else 0, optimize, ram)
+        check_budget(self._plan, ram, flash)
         self._consts = _aligned_zeros(self._plan.consts.nbytes)
         self._consts[:] = self._plan.consts
         self._arena = _aligned_zeros(self._plan.arena_bytes)

@@ -15,7 +15,7 @@ from .errors import ModelError, UnsupportedOperatorError
 from .graph import Graph, Operator, Tensor
 from .planner import ALIGN, ArenaLayout, align, place
 
-REPLAN = True  # trade speed for bytes at the arena peak (tests of the fast paths turn it off)
+OPTIMIZE = ("speed", "memory")
 QK_PLAN_MAGIC = 0x31504B51
 QK_ARENA, QK_CONST = 0, 1
 
@@ -159,24 +159,34 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
 
 
-def lower(graph: Graph, guard: int = 0) -> Plan:
+def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int | None = None) -> Plan:
     """Lower every op; collect every unsupported op into one UnsupportedOperatorError.
 
-    After the first plan, a depthwise convolution at the arena's peak whose input dies there is
-    switched to its in-place form and the graph replanned, as long as the arena shrinks.
+    optimize="speed" uses the fast kernels everywhere. optimize="memory" then swaps the op at the
+    arena's peak for a slower form that needs fewer bytes (in-place depthwise, or the op without
+    its fast-path scratch: "lean") and replans, while the arena shrinks. With a ram_budget, a
+    speed plan that does not fit is shrunk the same way until it fits.
     guard > 0 (debug) leaves that many guard bytes on each side of every arena buffer.
     """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
     from .fuse import fuse_pad_into_conv
-    from .ops.conv_inplace import eligible
 
+    if optimize not in OPTIMIZE:
+        raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     graph = fuse_pad_into_conv(fold_constants(graph))
     plan = _lower_once(graph, guard)
-    # Trade speed for bytes only where it pays: at the peak op, try the in-place depthwise form,
-    # then the op without its fast-path scratch ("lean"); keep what shrinks the arena.
+    if optimize == "memory" or (ram_budget is not None and plan.arena_bytes > ram_budget):
+        plan = _shrink(graph, plan, guard, None if optimize == "memory" else ram_budget)
+    return plan
+
+
+def _shrink(graph: Graph, plan: Plan, guard: int, enough: int | None) -> Plan:
+    """Apply memory moves at the peak op while they shrink the arena (or until it is `enough`)."""
+    from .ops.conv_inplace import eligible
+
     tried: set[tuple[int, str]] = set()
-    while REPLAN and plan.ops:
+    while plan.ops and (enough is None or plan.arena_bytes > enough):
         op = next(o for o in graph.operators if o.index == plan.ops[plan.peak_step].op_index)
         moves = [m for m in ("in_place", "lean") if (op.index, m) not in tried
                  and (m != "in_place" or eligible(op))

@@ -8,9 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import interp
-import interp.plan
 from interp.writer import ModelWriter
-from oracles import assert_matches_tflm
+from oracles import assert_matches_tflm, run_tflm
 
 QK_OP_DEPTHWISE_CONV2D_INPLACE = 13
 
@@ -79,15 +78,12 @@ def depthwise_models(draw):
 def test_in_place_depthwise_matches_tflm_and_the_fast_path(case, seed: int) -> None:
     model, shape = case
     x = np.random.default_rng(seed).integers(-128, 128, shape, np.int8)
-    assert_matches_tflm(model, [x], litert=False)
-    interp.plan.REPLAN = False
-    try:
-        fast = interp.Interpreter(model_content=model)
-    finally:
-        interp.plan.REPLAN = True
+    assert QK_OP_DEPTHWISE_CONV2D_INPLACE in [
+        op.opcode for op in interp.Interpreter(model_content=model, optimize="memory")._plan.ops]
+    fast = interp.Interpreter(model_content=model)
     fast.set_tensor(0, x)
     fast.invoke()
-    replanned = interp.Interpreter(model_content=model)
+    replanned = interp.Interpreter(model_content=model, optimize="memory")
     replanned.set_tensor(0, x)
     replanned.invoke()
     np.testing.assert_array_equal(replanned.get_tensor(replanned.get_output_details()[0]["index"]),
@@ -113,20 +109,37 @@ def test_in_place_depthwise_is_chosen_at_the_peak_of_a_bottleneck() -> None:
         prev, c = y, cout
     w.inputs, w.outputs = [x], [prev]
     model = w.to_bytes()
-    it = interp.Interpreter(model_content=model)
+    it = interp.Interpreter(model_content=model, optimize="memory")
     assert QK_OP_DEPTHWISE_CONV2D_INPLACE in [op.opcode for op in it._plan.ops]
     assert it.arena_bytes < 2 * 16 * 16 * 48  # expand output and depthwise output never coexist
+    assert it.arena_bytes < interp.Interpreter(model_content=model).arena_bytes
     xin = rng.integers(-128, 128, (1, 16, 16, 8), np.int8)
-    assert_matches_tflm(model, [xin], litert=False)
-    debug = interp.Interpreter(model_content=model, debug=True)  # guards around every buffer
+    it.set_tensor(0, xin)
+    it.invoke()
+    want = run_tflm(model, [xin])[0]
+    np.testing.assert_array_equal(it.get_tensor(it.get_output_details()[0]["index"]), want)
+    debug = interp.Interpreter(model_content=model, optimize="memory", debug=True)
     debug.set_tensor(0, xin)
     debug.invoke()
+    np.testing.assert_array_equal(debug.get_tensor(debug.get_output_details()[0]["index"]), want)
+
+
+def test_a_ram_budget_shrinks_a_speed_plan_until_it_fits() -> None:
+    from oracles import models_dir
+    path = models_dir() / "mcunet-10fps_vww.tflite"
+    fast = interp.Interpreter(path).arena_bytes
+    small = interp.Interpreter(path, optimize="memory").arena_bytes
+    assert small < fast
+    fitted = interp.Interpreter(path, ram_budget=small)  # speed plan too big: shrunk to fit
+    assert fitted.arena_bytes <= small
+    with pytest.raises(interp.BudgetError):
+        interp.Interpreter(path, ram_budget=small - 1)
 
 
 @pytest.mark.parametrize("name", ["mcunet-10fps_vww", "mcunet-5fps_vww"])
 def test_mcunet_arenas_beat_tinyengine(name: str) -> None:
     """TinyEngine reports 59 KB / 92 KB peak SRAM for mcunet-vww0/vww1 (its README)."""
     from oracles import models_dir
-    it = interp.Interpreter(models_dir() / f"{name}.tflite")
+    it = interp.Interpreter(models_dir() / f"{name}.tflite", optimize="memory")
     limit = {"mcunet-10fps_vww": 59 * 1024, "mcunet-5fps_vww": 92 * 1024}[name]
     assert it.arena_bytes <= limit
