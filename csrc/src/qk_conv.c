@@ -669,7 +669,8 @@ static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, c
  * contiguous spans. Used on the pixels whose taps are all inside the row; the others take
  * qk__dw_pixel.
  */
-#define QK__DW_TILE 256 /* values per tiled run: r = QK__DW_TILE / in_c pixels */
+/* values per tiled run, r = QK__DW_TILE(in_c) / in_c pixels (less scratch for fewer channels) */
+#define QK__DW_TILE(c) ((c) <= 16 ? 128 : 256)
 #define QK__DW_TILE_MAX_C 63 /* tile when in_c <= this */
 #define QK__DW_TILE_MAX_TAPS 16 /* and kh * kw <= this (bounds the wtile scratch) */
 #define QK__DW_PHASE_MAX 8192 /* and with stride_w > 1, phase rows of at most this many bytes */
@@ -750,7 +751,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
-                           int16_t *row, const int8_t *ft, int8_t *wtile, int8_t *phase) {
+                           int16_t *row, const int8_t *ft, const int8_t *wtile, int8_t *phase) {
     const int32_t oc_n = g->out_c;
     if (row != NULL) {
         /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw taps and dm filters,
@@ -776,11 +777,8 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
     int32_t xa = g->out_w, xb = g->out_w, r = 1, tile = 0;
     if (wtile != NULL) {
         /* pixels [xa, xb) have every tap inside the row: ox - pw >= 0, ox - pw + (kw-1) dw < in_w */
-        r = QK__DW_TILE / g->in_c;
+        r = QK__DW_TILE(g->in_c) / g->in_c;
         tile = r * g->in_c;
-        for (int32_t t = 0; t < g->kh * g->kw; ++t)
-            for (int32_t j = 0; j < tile; ++j)
-                wtile[(int64_t)t * tile + j] = filter[(int64_t)t * g->in_c + j % g->in_c];
         /* ox * sw - pw >= 0 and ox * sw - pw + (kw - 1) * dw <= in_w - 1 */
         const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
         const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
@@ -810,10 +808,10 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
  *   int32 acc [max(acc_n, tile)], acc_n = min(out_c, max(64, dm)), then with in_c == 1 an int16
- *   row [ks] (ks = kh * kw rounded up to 32), or on the tiled path (qk__dw_phase_bytes >= 0) the
- *   tiled filter int8 [kh * kw * tile], tile = 256 / in_c * in_c, then the phase rows;
- *   rq uint32 [3 * out_c]; ft (fast path with in_c == 1) the filter as int8 [out_c][ks],
- *   zero padded.
+ *   row [ks] (ks = kh * kw rounded up to 32), or on the tiled path (qk__dw_phase_bytes >= 0)
+ *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
+ *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
+ *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args != 31) return QK_ERR_ARG;
@@ -861,25 +859,37 @@ QK__EXEC(depthwise_conv2d) {
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
         const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
         const int tiled = phase_bytes >= 0;
-        const int32_t tile = tiled ? QK__DW_TILE / g.in_c * g.in_c : 0;
+        const int32_t tile = tiled ? QK__DW_TILE(g.in_c) / g.in_c * g.in_c : 0;
         const int32_t acc_words = tile > acc_n ? tile : acc_n;
         const int64_t ks = ((int64_t)g.kh * g.kw + 31) / 32 * 32;
         const int64_t row_bytes = g.in_c == 1 ? 2 * ks : 0;
+        /* ft: the filter in the fast path's layout, checked against the filter (O(its size)) */
+        const int32_t taps = g.kh * g.kw;
         const int8_t *ft = NULL;
-        if (g.in_c == 1) {
+        if (g.in_c == 1) { /* [out_c][ks], zero padded */
             ft = qk__in(ctx, args[8], ks * g.out_c);
             if (!ft) return QK_ERR_ARG;
+            for (int32_t m = 0; m < g.out_c; ++m)
+                for (int32_t i = 0; i < ks; ++i)
+                    if (ft[m * ks + i] != (i < taps ? filter[(int64_t)i * g.out_c + m] : 0))
+                        return QK_ERR_ARG;
+        } else if (tiled) { /* [kh * kw][tile], each tap's channels repeated */
+            ft = qk__in(ctx, args[8], (int64_t)taps * tile);
+            if (!ft) return QK_ERR_ARG;
+            for (int32_t t = 0; t < taps; ++t)
+                for (int32_t j = 0; j < tile; ++j)
+                    if (ft[(int64_t)t * tile + j] != filter[(int64_t)t * g.in_c + j % g.in_c])
+                        return QK_ERR_ARG;
         }
-        const int64_t wtile_bytes = (int64_t)g.kh * g.kw * tile;
-        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes
+        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes
                                                      + (tiled ? phase_bytes : 0));
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
         if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
         uint8_t *extra = scratch + 4 * (int64_t)acc_words;
         qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
-                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL, ft,
-                       tiled ? (int8_t *)extra : NULL,
-                       tiled ? (int8_t *)extra + wtile_bytes : NULL);
+                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
+                       g.in_c == 1 ? ft : NULL, tiled ? ft : NULL,
+                       tiled ? (int8_t *)extra : NULL);
         return QK_OK;
     }
     qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);
