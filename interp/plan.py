@@ -14,6 +14,8 @@ import numpy as np
 from .errors import ModelError, UnsupportedOperatorError
 from .graph import Graph, Operator, Tensor
 from .planner import ALIGN, ArenaLayout, align, place
+
+REPLAN = True  # trade speed for bytes at the arena peak (tests of the fast paths turn it off)
 QK_PLAN_MAGIC = 0x31504B51
 QK_ARENA, QK_CONST = 0, 1
 
@@ -46,6 +48,7 @@ class Buffer:
     last: int = -1
     offset: int = -1
     share: Buffer | None = None  # computed in place: this buffer reuses `share`'s bytes
+    scratch: bool = False  # an op's working memory, live during that op only
 
     @property
     def in_arena(self) -> bool:
@@ -105,7 +108,7 @@ class PlanBuilder:
 
     def scratch(self, nbytes: int, name: str = "scratch") -> int:
         """An arena buffer live only during the current op."""
-        bid = self._add(Buffer(nbytes, name))
+        bid = self._add(Buffer(nbytes, name, scratch=True))
         self._use(bid)
         return bid
 
@@ -165,21 +168,33 @@ def lower(graph: Graph, guard: int = 0) -> Plan:
     """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
+    from .fuse import fuse_pad_into_conv
     from .ops.conv_inplace import eligible
 
-    graph = fold_constants(graph)  # PAD fusion: enabled once conv.py reads fused_pad
+    graph = fuse_pad_into_conv(fold_constants(graph))
     plan = _lower_once(graph, guard)
-    while plan.ops:
+    # Trade speed for bytes only where it pays: at the peak op, try the in-place depthwise form,
+    # then the op without its fast-path scratch ("lean"); keep what shrinks the arena.
+    tried: set[tuple[int, str]] = set()
+    while REPLAN and plan.ops:
         op = next(o for o in graph.operators if o.index == plan.ops[plan.peak_step].op_index)
-        if not eligible(op) or op.options.get("in_place"):
+        moves = [m for m in ("in_place", "lean") if (op.index, m) not in tried
+                 and (m != "in_place" or eligible(op))
+                 and (m != "lean" or _has_scratch(plan, plan.peak_step))]
+        if not moves:
             break
-        op.options["in_place"] = True
+        tried.add((op.index, moves[0]))
+        op.options[moves[0]] = True
         trial = _lower_once(graph, guard)
-        if trial.arena_bytes >= plan.arena_bytes:
-            op.options["in_place"] = False
-            break
-        plan = trial
+        if trial.arena_bytes < plan.arena_bytes:
+            plan = trial
+        else:
+            del op.options[moves[0]]
     return plan
+
+
+def _has_scratch(plan: Plan, step: int) -> bool:
+    return any(b.scratch and b.first == step for b in plan.buffers)
 
 
 def _lower_once(graph: Graph, guard: int) -> Plan:

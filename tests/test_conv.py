@@ -12,6 +12,16 @@ from interp.writer import ModelWriter
 from oracles import MODELS, assert_matches_tflm, run_interp, run_tflm
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _no_replanning():
+    """Single-op depthwise models would otherwise be replanned onto the in-place kernel (covered
+    by tests/test_fuse.py); here the fast and plain paths are under test."""
+    import interp.plan
+    interp.plan.REPLAN = False
+    yield
+    interp.plan.REPLAN = True
+
+
 
 PATHS = pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
 

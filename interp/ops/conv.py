@@ -7,7 +7,7 @@ from .. import quant
 from ..errors import ModelError
 from ..graph import Operator, Tensor
 from ..plan import DTYPE_CODES, PlanBuilder, register
-from . import conv_inplace
+from .conv_inplace import lower_depthwise_in_place
 from .common import need, quantized, unsupported
 
 QK_OP_CONV2D = 10
@@ -91,22 +91,17 @@ def _filter_scales(op: Operator, w: Tensor, channels: int) -> tuple[float, ...]:
 
 
 def _geometry(op: Operator, x: Tensor, y: Tensor, kh: int, kw: int, o: dict) -> list[int]:
-    """batches, in_h, in_w, in_c, kh, kw, <slot>, out_h, out_w, out_c, strides, dils, pads.
-
-    A PAD fused into the op (options["fused_pad"] = (top, bottom, left, right), interp/fuse.py)
-    padded with the input's zero point, which adds nothing, exactly like the kernels' skipped
-    taps: the op sees the padded size, and its leading pads grow by top / left."""
+    """batches, in_h, in_w, in_c, kh, kw, <slot>, out_h, out_w, out_c, strides, dils, pads."""
     n, ih, iw, ic = x.shape
+    # A PAD folded into this convolution (interp/fuse.py) widens the input it sees; taps in the
+    # pad read nothing, as taps outside the input always do.
     top, bottom, left, right = o.get("fused_pad", (0, 0, 0, 0))
-    oh, ph = out_size_and_pad(op, o["padding"], o["stride_h"], o["dilation_h_factor"],
-                              ih + top + bottom, kh)
-    ow, pw = out_size_and_pad(op, o["padding"], o["stride_w"], o["dilation_w_factor"],
-                              iw + left + right, kw)
+    oh, ph = out_size_and_pad(op, o["padding"], o["stride_h"], o["dilation_h_factor"], ih + top + bottom, kh)
+    ow, pw = out_size_and_pad(op, o["padding"], o["stride_w"], o["dilation_w_factor"], iw + left + right, kw)
     if (y.shape[1], y.shape[2]) != (oh, ow):
         raise ModelError(f"{op.describe()}: output is {list(y.shape)}, expected spatial {oh}x{ow}")
-    return [n, ih, iw, ic, kh, kw, 0, oh, ow, y.shape[3],
-            o["stride_h"], o["stride_w"], o["dilation_h_factor"], o["dilation_w_factor"],
-            ph + top, pw + left]
+    return [n, ih, iw, ic, kh, kw, 0, oh, ow, y.shape[3], o["stride_h"], o["stride_w"],
+            o["dilation_h_factor"], o["dilation_w_factor"], ph + top, pw + left]
 
 
 def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tuple) -> int:
@@ -172,7 +167,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # requant words as a constant
     k = kh * kw * ic
     scratch = rq = -1
-    if FAST and groups == 1:
+    if FAST and groups == 1 and not o.get("lean"):  # lean: the planner needs the bytes
         small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
         sl = kw * ic if kh > 1 and k > ROW_MAX else k  # qk__conv_row_len
         row = 2 * (-(-sl // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
@@ -188,6 +183,8 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
 @register("DEPTHWISE_CONV_2D")
 def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     x, w, b, y, o = _check_common(op)
+    if o.get("in_place"):  # chosen by the planner at the arena peak (interp/plan.py)
+        return lower_depthwise_in_place(op, pb, out_size_and_pad)
     one, kh, kw, out_c = w.shape
     ic = x.shape[3]
     if one != 1:
@@ -208,15 +205,12 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     else:  # TFLM's int16 depthwise reads the bias as int64 only
         bias_code = _bias(op, x, b, out_c, (I64,))
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
-    if o.get("in_place") and conv_inplace.eligible(op):  # the planner chose it (interp/plan.py)
-        conv_inplace.lower_depthwise_in_place(op, pb, out_size_and_pad)
-        return
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
     # int16 receptive-field row, or the phase rows below); requant words and the filter in the
     # fast path's layout (ft) as constants
     scratch = rq = ft = -1
-    if FAST and x.dtype == I8:
+    if FAST and x.dtype == I8 and not o.get("lean"):  # lean: the planner needs the bytes
         acc_n = min(out_c, max(ACC_CHUNK, dm))
         extra = 0
         if ic == 1:  # int16 row [ks] in scratch, the filter as a constant int8 [out_c][ks]
