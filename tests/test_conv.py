@@ -296,6 +296,40 @@ def test_big_receptive_field(fast, bias, dtype):
     check(w.to_bytes(), [_rand(rng, (1, 7, 6, c), dtype)], fast, litert=False)
 
 
+@pytest.mark.parametrize("depthwise", [False, True])
+@pytest.mark.parametrize("stride", [1, 2])
+def test_pad_fused_into_conv(monkeypatch, depthwise, stride):
+    """PAD -> VALID conv with the PAD folded into the conv (interp/fuse.py, options fused_pad)."""
+    from interp import fold, fuse
+    folded = fold.fold_constants
+    monkeypatch.setattr(fold, "fold_constants", lambda g: fuse.fuse_pad_into_conv(folded(g)))
+    rng = np.random.default_rng(stride + 2 * depthwise)
+    c = 6
+    w = ModelWriter()
+    x = w.tensor((1, 7, 6, c), np.int8, scale=0.05, zero_point=-17)
+    pads = w.tensor((4, 2), np.int32, data=np.array([[0, 0], [1, 2], [2, 1], [0, 0]], np.int32))
+    xp = w.tensor((1, 10, 9, c), np.int8, scale=0.05, zero_point=-17)
+    fshape = (1, 3, 3, c) if depthwise else (5, 3, 3, c)
+    oc = fshape[3] if depthwise else fshape[0]
+    f = w.tensor(fshape, np.int8, data=_rand(rng, fshape, np.int8),
+                 scale=list(rng.uniform(0.005, 0.02, oc).astype(np.float32)), zero_point=0,
+                 axis=3 if depthwise else 0)
+    b = w.tensor((oc,), np.int32, data=rng.integers(-999, 999, oc).astype(np.int32), scale=[1.0])
+    oh, ow = (10 - 3) // stride + 1, (9 - 3) // stride + 1
+    y = w.tensor((1, oh, ow, oc), np.int8, scale=0.1, zero_point=4)
+    w.op("PAD", [x, pads], [xp])
+    opts = dict(padding=1, stride_h=stride, stride_w=stride, fused_activation_function=0)
+    if depthwise:
+        opts["depth_multiplier"] = 1
+    w.op("DEPTHWISE_CONV_2D" if depthwise else "CONV_2D", [xp, f, b], [y], opts)
+    w.inputs, w.outputs = [x], [y]
+    model = w.to_bytes()
+    it = interp.Interpreter(model_content=model)
+    assert [op.name for op in it._plan.ops] == ["DEPTHWISE_CONV_2D" if depthwise else "CONV_2D"]
+    for fast in (True, False):
+        check(model, [_rand(rng, (1, 7, 6, c), np.int8)], fast)
+
+
 # -- every conv/depthwise op of the real models, sliced into a single-op model -------------
 
 def _slice_models():

@@ -133,63 +133,97 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
  * CONV_2D
  * ------------------------------------------------------------------------------------- */
 
-/* Reference int8 conv (any groups): literally TFLM's loop nest. */
-static void qk__conv_ref_i8(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                            int8_t *out) {
-    const int32_t groups = g->in_c / g->fic, fpg = g->out_c / groups;
-    for (int32_t b = 0; b < g->batches; ++b)
-        for (int32_t oy = 0; oy < g->out_h; ++oy)
-            for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * g->out_c;
-                for (int32_t oc = 0; oc < g->out_c; ++oc) {
-                    const int32_t grp = oc / fpg;
-                    int32_t acc = 0; /* |acc| <= 65536 * 128 * 255 < 2^31 (depth checked) */
-                    for (int32_t ky = 0; ky < g->kh; ++ky) {
-                        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
-                        if (iy < 0 || iy >= g->in_h) continue;
-                        for (int32_t kx = 0; kx < g->kw; ++kx) {
-                            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
-                            if (ix < 0 || ix >= g->in_w) continue;
-                            const int8_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * g->in_c
-                                              + (int64_t)grp * g->fic;
-                            const int8_t *w = filter + (((int64_t)oc * g->kh + ky) * g->kw + kx) * g->fic;
-                            for (int32_t c = 0; c < g->fic; ++c)
-                                acc += (int32_t)w[c] * ((int32_t)x[c] - g->in_zp);
-                        }
-                    }
-                    if (bias != NULL) acc = qk__wrap_add(acc, bias[oc]);
-                    acc = qk__requant(acc, mult[oc], shift[oc]) + g->out_zp;
-                    o[oc] = (int8_t)qk__clamp(acc, g->act_min, g->act_max);
-                }
-            }
+/*
+ * Scratch-free ("plain") CONV_2D, any groups: TFLM's sums taken in a cache-friendly order. Per
+ * output pixel and channel, one contiguous dot per filter row (dilation 1, groups 1: the
+ * in-image taps of a row are kw' * in_c adjacent values) or one per tap. Used when the plan
+ * gives no scratch (the planner's "lean" ops, grouped convolutions, tests of this path).
+ */
+
+/* sum of (x[i] - zp) * w[i]; callers keep n * 255 * 128 < 2^31 (n <= 65536). */
+static int32_t qk__dot_zp(const int8_t *restrict x, const int8_t *restrict w, int32_t n,
+                          int32_t zp) {
+    const int16_t z = (int16_t)zp;
+    if (n < 16) { /* short rows: plain scalar code, no vector prologue / epilogue */
+        int32_t p0 = 0, p1 = 0;
+        int32_t i = 0;
+        for (; i + 2 <= n; i += 2) {
+            p0 += ((int32_t)x[i] - zp) * w[i];
+            p1 += ((int32_t)x[i + 1] - zp) * w[i + 1];
+        }
+        if (i < n) p0 += ((int32_t)x[i] - zp) * w[i];
+        return p0 + p1;
+    }
+    int32_t a = 0;
+    for (int32_t i = 0; i < n; ++i) a += (int32_t)(int16_t)((int16_t)x[i] - z) * w[i];
+    return a;
 }
 
-/* Reference int16 x int8 conv: int64 accumulation, then either int64 requant (wide: int64 or
- * no bias) or int32 wrap + int32 requant (int32 bias). */
-static void qk__conv_ref_i16(const qk__conv_geom *g, const int16_t *in, const int8_t *filter,
-                             const int32_t *bias32, const int64_t *bias64, int wide,
-                             const int32_t *mult, const int32_t *shift, int16_t *out) {
-    const int32_t groups = g->in_c / g->fic, fpg = g->out_c / groups;
+/* sum of x[i] * w[i] in int64, in blocks of 256 int32 products (each |.| <= 2^22). */
+static int64_t qk__dot16(const int16_t *restrict x, const int8_t *restrict w, int32_t n) {
+    if (n < 16) { /* short rows: plain scalar code, no vector prologue / epilogue */
+        int32_t p0 = 0, p1 = 0;
+        int32_t i = 0;
+        for (; i + 2 <= n; i += 2) {
+            p0 += (int32_t)x[i] * w[i];
+            p1 += (int32_t)x[i + 1] * w[i + 1];
+        }
+        if (i < n) p0 += (int32_t)x[i] * w[i];
+        return (int64_t)p0 + p1;
+    }
+    int64_t a = 0;
+    for (int32_t i0 = 0; i0 < n; i0 += 256) {
+        const int32_t m = n - i0 < 256 ? n - i0 : 256;
+        int32_t p = 0;
+        for (int32_t i = 0; i < m; ++i) p += (int32_t)x[i0 + i] * w[i0 + i];
+        a += p;
+    }
+    return a;
+}
+
+static void qk__conv_plain(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
+                           const int32_t *bias32, const int64_t *bias64, int wide,
+                           const int32_t *mult, const int32_t *shift, void *out) {
+    const int32_t groups = g->in_c / g->fic, fpg = g->out_c / groups, fic = g->fic;
+    const int contiguous = g->dw == 1 && groups == 1;
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                int16_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * g->out_c;
+                const int32_t ix0 = ox * g->sw - g->pw;
+                /* dilation 1: the in-image taps of a filter row are kx in [kx_lo, kx_hi) */
+                const int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
+                const int32_t kx_hi = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
+                const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * g->out_c;
                 for (int32_t oc = 0; oc < g->out_c; ++oc) {
                     const int32_t grp = oc / fpg;
-                    int64_t acc = 0; /* |acc| <= 65536 * 128 * 32768 = 2^38 */
+                    int64_t acc = 0; /* int8: |acc| < 2^31 (depth <= 65536); int16: < 2^38 */
                     for (int32_t ky = 0; ky < g->kh; ++ky) {
                         const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
                         if (iy < 0 || iy >= g->in_h) continue;
-                        for (int32_t kx = 0; kx < g->kw; ++kx) {
-                            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
-                            if (ix < 0 || ix >= g->in_w) continue;
-                            const int16_t *x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * g->in_c
-                                               + (int64_t)grp * g->fic;
-                            const int8_t *w = filter + (((int64_t)oc * g->kh + ky) * g->kw + kx) * g->fic;
-                            for (int32_t c = 0; c < g->fic; ++c)
-                                acc += (int64_t)w[c] * x[c];
+                        const int64_t line = ((int64_t)b * g->in_h + iy) * g->in_w;
+                        const int8_t *w = filter + (((int64_t)oc * g->kh + ky) * g->kw) * fic;
+                        if (contiguous) {
+                            if (kx_lo >= kx_hi) continue;
+                            const int64_t at = (line + ix0 + kx_lo) * g->in_c;
+                            const int32_t n = (kx_hi - kx_lo) * fic;
+                            acc += es == 1 ? qk__dot_zp((const int8_t *)in + at, w + kx_lo * fic, n, g->in_zp)
+                                           : qk__dot16((const int16_t *)in + at, w + kx_lo * fic, n);
+                            continue;
                         }
+                        for (int32_t kx = 0; kx < g->kw; ++kx) {
+                            const int32_t ix = ix0 + kx * g->dw;
+                            if (ix < 0 || ix >= g->in_w) continue;
+                            const int64_t at = (line + ix) * g->in_c + (int64_t)grp * fic;
+                            acc += es == 1 ? qk__dot_zp((const int8_t *)in + at, w + kx * fic, fic, g->in_zp)
+                                           : qk__dot16((const int16_t *)in + at, w + kx * fic, fic);
+                        }
+                    }
+                    if (es == 1) {
+                        int32_t a = (int32_t)acc;
+                        if (bias32 != NULL) a = qk__wrap_add(a, bias32[oc]);
+                        a = qk__requant_fast(a, mult[oc], shift[oc]) + g->out_zp;
+                        ((int8_t *)out)[obase + oc] = (int8_t)qk__clamp(a, g->act_min, g->act_max);
+                        continue;
                     }
                     int32_t r;
                     if (wide) {
@@ -198,9 +232,9 @@ static void qk__conv_ref_i16(const qk__conv_geom *g, const int16_t *in, const in
                     } else {
                         int32_t a32 = (int32_t)(uint32_t)(uint64_t)acc; /* TFLM's int32 acc */
                         if (bias32 != NULL) a32 = qk__wrap_add(a32, bias32[oc]);
-                        r = qk__requant(a32, mult[oc], shift[oc]);
+                        r = qk__requant_fast(a32, mult[oc], shift[oc]);
                     }
-                    o[oc] = (int16_t)qk__clamp(r, g->act_min, g->act_max);
+                    ((int16_t *)out)[obase + oc] = (int16_t)qk__clamp(r, g->act_min, g->act_max);
                 }
             }
 }
@@ -489,7 +523,7 @@ QK__EXEC(conv2d) {
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
         if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, rq, wt);
-        else qk__conv_ref_i8(&g, in, filter, bias, mult, shift, out);
+        else qk__conv_plain(&g, in, 1, filter, bias, NULL, 0, mult, shift, out);
         return QK_OK;
     }
     /* int16 x int8: zero points are 0 (the lowering rejects others) */
@@ -511,13 +545,66 @@ QK__EXEC(conv2d) {
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
     if (!qk__shifts_ok(mult, shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
     if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, rq, wt);
-    else qk__conv_ref_i16(&g, in, filter, bias32, bias64, wide, mult, shift, out);
+    else qk__conv_plain(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
 }
 
 /* ---------------------------------------------------------------------------------------
  * DEPTHWISE_CONV_2D
  * ------------------------------------------------------------------------------------- */
+
+/*
+ * Scratch-free ("plain") int8 DEPTHWISE_CONV_2D with depth multiplier 1 or one input channel
+ * (any multiplier): per output pixel, blocks of 16 output channels accumulate every in-image tap
+ * in a local 16-lane accumulator (registers, not a buffer), then requantize. Same integer sums
+ * as TFLM's loop nest.
+ */
+#define QK__DW_BLOCK 16
+
+static void qk__dw_plain_i8(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                            const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                            int8_t *out) {
+    const int32_t c_n = g->out_c, in_c = g->in_c; /* in_c == out_c or in_c == 1 */
+    const int16_t zp = (int16_t)g->in_zp;
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t oy = 0; oy < g->out_h; ++oy)
+            for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * c_n;
+                for (int32_t c0 = 0; c0 < c_n; c0 += QK__DW_BLOCK) {
+                    const int32_t n = c_n - c0 < QK__DW_BLOCK ? c_n - c0 : QK__DW_BLOCK;
+                    int32_t a[QK__DW_BLOCK]; /* |a| <= kh * kw * 255 * 128 < 2^31 */
+                    for (int32_t j = 0; j < QK__DW_BLOCK; ++j) a[j] = 0;
+                    for (int32_t ky = 0; ky < g->kh; ++ky) {
+                        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                        if (iy < 0 || iy >= g->in_h) continue;
+                        for (int32_t kx = 0; kx < g->kw; ++kx) {
+                            const int32_t ix = ox * g->sw - g->pw + kx * g->dw;
+                            if (ix < 0 || ix >= g->in_w) continue;
+                            const int8_t *restrict x = in + (((int64_t)b * g->in_h + iy) * g->in_w + ix) * in_c;
+                            const int8_t *restrict w = filter + ((int64_t)ky * g->kw + kx) * c_n + c0;
+                            if (in_c == 1) { /* every output channel reads the one input value */
+                                const int16_t xv = (int16_t)((int16_t)x[0] - zp);
+                                for (int32_t j = 0; j < n; ++j) a[j] += (int16_t)(xv * (int16_t)w[j]);
+                                continue;
+                            }
+                            x += c0;
+                            if (n == QK__DW_BLOCK) /* fixed trip count: one vector block */
+                                for (int32_t j = 0; j < QK__DW_BLOCK; ++j)
+                                    a[j] += (int16_t)((int16_t)((int16_t)x[j] - zp) * (int16_t)w[j]);
+                            else
+                                for (int32_t j = 0; j < n; ++j)
+                                    a[j] += (int16_t)((int16_t)((int16_t)x[j] - zp) * (int16_t)w[j]);
+                        }
+                    }
+                    for (int32_t j = 0; j < n; ++j) {
+                        int32_t v = a[j];
+                        if (bias != NULL) v = qk__wrap_add(v, bias[c0 + j]);
+                        v = qk__requant_fast(v, mult[c0 + j], shift[c0 + j]) + g->out_zp;
+                        o[c0 + j] = (int8_t)qk__clamp(v, g->act_min, g->act_max);
+                    }
+                }
+            }
+}
 
 /* Reference depthwise (int8 or int16 input), TFLM's loop nest; oc = c * dm + m. */
 static void qk__dw_ref(const qk__conv_geom *g, int32_t dm, const void *in_v, int es,
@@ -669,7 +756,8 @@ static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, c
  * contiguous spans. Used on the pixels whose taps are all inside the row; the others take
  * qk__dw_pixel.
  */
-#define QK__DW_TILE 256 /* values per tiled run: r = QK__DW_TILE / in_c pixels */
+/* values per tiled run, r = QK__DW_TILE(in_c) / in_c pixels (less scratch for fewer channels) */
+#define QK__DW_TILE(c) ((c) <= 16 ? 128 : 256)
 #define QK__DW_TILE_MAX_C 63 /* tile when in_c <= this */
 #define QK__DW_TILE_MAX_TAPS 16 /* and kh * kw <= this (bounds the wtile scratch) */
 #define QK__DW_PHASE_MAX 8192 /* and with stride_w > 1, phase rows of at most this many bytes */
@@ -750,7 +838,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
-                           int16_t *row, const int8_t *ft, int8_t *wtile, int8_t *phase) {
+                           int16_t *row, const int8_t *ft, const int8_t *wtile, int8_t *phase) {
     const int32_t oc_n = g->out_c;
     if (row != NULL) {
         /* one input channel (acc_n == out_c == dm): a conv with k = kh * kw taps and dm filters,
@@ -776,11 +864,8 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
     int32_t xa = g->out_w, xb = g->out_w, r = 1, tile = 0;
     if (wtile != NULL) {
         /* pixels [xa, xb) have every tap inside the row: ox - pw >= 0, ox - pw + (kw-1) dw < in_w */
-        r = QK__DW_TILE / g->in_c;
+        r = QK__DW_TILE(g->in_c) / g->in_c;
         tile = r * g->in_c;
-        for (int32_t t = 0; t < g->kh * g->kw; ++t)
-            for (int32_t j = 0; j < tile; ++j)
-                wtile[(int64_t)t * tile + j] = filter[(int64_t)t * g->in_c + j % g->in_c];
         /* ox * sw - pw >= 0 and ox * sw - pw + (kw - 1) * dw <= in_w - 1 */
         const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
         const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
@@ -810,10 +895,10 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *       stride_h, stride_w, dil_h, dil_w, pad_h, pad_w, in_zp, out_zp, act_min, act_max
  *   mult/shift int32 [out_c]. scratch (-1: TFLM's plain loop nest) selects the int8 fast path:
  *   int32 acc [max(acc_n, tile)], acc_n = min(out_c, max(64, dm)), then with in_c == 1 an int16
- *   row [ks] (ks = kh * kw rounded up to 32), or on the tiled path (qk__dw_phase_bytes >= 0) the
- *   tiled filter int8 [kh * kw * tile], tile = 256 / in_c * in_c, then the phase rows;
- *   rq uint32 [3 * out_c]; ft (fast path with in_c == 1) the filter as int8 [out_c][ks],
- *   zero padded.
+ *   row [ks] (ks = kh * kw rounded up to 32), or on the tiled path (qk__dw_phase_bytes >= 0)
+ *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
+ *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
+ *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args != 31) return QK_ERR_ARG;
@@ -861,27 +946,40 @@ QK__EXEC(depthwise_conv2d) {
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
         const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
         const int tiled = phase_bytes >= 0;
-        const int32_t tile = tiled ? QK__DW_TILE / g.in_c * g.in_c : 0;
+        const int32_t tile = tiled ? QK__DW_TILE(g.in_c) / g.in_c * g.in_c : 0;
         const int32_t acc_words = tile > acc_n ? tile : acc_n;
         const int64_t ks = ((int64_t)g.kh * g.kw + 31) / 32 * 32;
         const int64_t row_bytes = g.in_c == 1 ? 2 * ks : 0;
+        /* ft: the filter in the fast path's layout, checked against the filter (O(its size)) */
+        const int32_t taps = g.kh * g.kw;
         const int8_t *ft = NULL;
-        if (g.in_c == 1) {
+        if (g.in_c == 1) { /* [out_c][ks], zero padded */
             ft = qk__in(ctx, args[8], ks * g.out_c);
             if (!ft) return QK_ERR_ARG;
+            for (int32_t m = 0; m < g.out_c; ++m)
+                for (int32_t i = 0; i < ks; ++i)
+                    if (ft[m * ks + i] != (i < taps ? filter[(int64_t)i * g.out_c + m] : 0))
+                        return QK_ERR_ARG;
+        } else if (tiled) { /* [kh * kw][tile], each tap's channels repeated */
+            ft = qk__in(ctx, args[8], (int64_t)taps * tile);
+            if (!ft) return QK_ERR_ARG;
+            for (int32_t t = 0; t < taps; ++t)
+                for (int32_t j = 0; j < tile; ++j)
+                    if (ft[(int64_t)t * tile + j] != filter[(int64_t)t * g.in_c + j % g.in_c])
+                        return QK_ERR_ARG;
         }
-        const int64_t wtile_bytes = (int64_t)g.kh * g.kw * tile;
-        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes + wtile_bytes
+        uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes
                                                      + (tiled ? phase_bytes : 0));
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
         if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
         uint8_t *extra = scratch + 4 * (int64_t)acc_words;
         qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
-                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL, ft,
-                       tiled ? (int8_t *)extra : NULL,
-                       tiled ? (int8_t *)extra + wtile_bytes : NULL);
+                       acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
+                       g.in_c == 1 ? ft : NULL, tiled ? ft : NULL,
+                       tiled ? (int8_t *)extra : NULL);
         return QK_OK;
     }
-    qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);
+    if (es == 1 && (dm == 1 || g.in_c == 1)) qk__dw_plain_i8(&g, in, filter, bias32, mult, shift, out);
+    else qk__dw_ref(&g, dm, in, es, filter, bias32, bias64, mult, shift, out);
     return QK_OK;
 }

@@ -20,7 +20,7 @@ SMALL_K = 15  # QK__CONV_SMALL_K in qk_conv.c
 ROW_MAX = 512  # QK__ROW_MAX in qk_conv.c
 KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
-DW_TILE, DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 256, 63, 16  # QK__DW_TILE* in qk_conv.c
+DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
@@ -207,8 +207,8 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, x.dtype == I16)
     args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # int8 fast path: scratch for a chunk of int32 accumulators (and with one input channel an
-    # int16 receptive-field row and the filter as [out_c][kp], or the tiled filter below);
-    # requant words as a constant
+    # int16 receptive-field row, or the phase rows below); requant words and the filter in the
+    # fast path's layout (ft) as constants
     scratch = rq = ft = -1
     if FAST and x.dtype == I8 and not o.get("lean"):  # lean: the planner needs the bytes
         acc_n = min(out_c, max(ACC_CHUNK, dm))
@@ -222,14 +222,19 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                 ft = pb.const(wt, "dw_filter_t")
             else:  # a run-time filter: the plain path
                 extra = -1
-        # few channels: runs of pixels with the filter tiled and, with stride_w > 1, the input
-        # rows split into phases (qk__dw_phase_bytes in C)
+        # few channels: runs of pixels with the filter tiled (a constant) and, with stride_w > 1,
+        # the input rows split into phases in scratch (qk__dw_phase_bytes in C)
         if dm == 1 and 1 < ic <= DW_TILE_MAX_C and kh * kw <= DW_TILE_MAX_TAPS:
             sw = o["stride_w"]
             phase = 0 if sw == 1 else kh * sw * -(-x.shape[2] // sw) * ic
             if sw == 1 or (ic < 32 and phase <= DW_PHASE_MAX):
-                tile = DW_TILE // ic * ic
-                acc_n, extra = max(acc_n, tile), kh * kw * tile + phase
+                tile = (128 if ic <= 16 else 256) // ic * ic  # QK__DW_TILE(ic)
+                acc_n, extra = max(acc_n, tile), phase
+                if w.is_const:  # the filter tiled along each tap, as a constant
+                    tiled = np.tile(w.data.reshape(kh * kw, ic), (1, tile // ic))
+                    ft = pb.const(np.ascontiguousarray(tiled), "dw_filter_tiled")
+                else:  # a run-time filter: the plain path
+                    extra = -1
         if extra >= 0:
             scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
             rq = pb.const(rq_words(shift), "rq")
