@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import interp
@@ -118,12 +118,15 @@ def test_leaky_relu(dtype, shape, s_in, z_in, ratio_exp, z_out, alpha, seed) -> 
 
 @given(st.sampled_from([np.int8, np.int16]), shapes(), scales(-3.0, 0.0), zp8(),
        st.floats(-1.0, 1.0), zp8(), st.integers(0, 2**31))
+@example(np.int16, (3, 6, 6), 1.0, 0, 0.5731352009719299, 0, 37589)  # TFLM 4618, LiteRT 4617
 def test_relu(dtype, shape, s_in, z_in, ratio_exp, z_out, seed) -> None:
     if dtype == np.int16:
         z_in = z_out = 0
     s_out = float(f32(s_in * 10.0 ** ratio_exp))
     model = unary_model("RELU", shape, dtype, s_in, z_in, s_out, z_out)
-    assert_matches_tflm(model, [random_input(shape, dtype, seed)])
+    # int16: LiteRT's reference RELU rounds a rare element 1 LSB away from TFLM (found by this
+    # test: x=17279 at scale 1 -> 3.742: TFLM 4618, LiteRT 4617); we follow TFLM.
+    assert_matches_tflm(model, [random_input(shape, dtype, seed)], litert=dtype == np.int8)
 
 
 @given(st.sampled_from([np.int8, np.int16]), shapes(), scales(-3.0, -1.0), zp8(),
