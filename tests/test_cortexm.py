@@ -137,7 +137,7 @@ def _fc_model(rng: np.random.Generator, batch: int, depth: int, units: int, act:
 
 # (batch, depth, units): 1-element edges, odd tails for SIMD/Helium paths, wider layers
 FC_SHAPES = [(1, 1, 1), (1, 3, 5), (2, 17, 9), (1, 64, 33), (3, 127, 4), (1, 256, 16),
-             (4, 40, 24)]
+             (4, 40, 24), (1, 301, 7), (2, 1030, 6)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -153,6 +153,67 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
         res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
         _assert_same(res.outputs, _host_outputs(it, runs),
                      f"FC {batch}x{depth}->{units} act {act} on {board}")
+
+
+# -- single-op sweep: CONV_2D / DEPTHWISE_CONV_2D (the DSP / Helium fast paths) on M4 and M55 ----
+
+def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic: int, oc: int,
+                kh: int, kw: int, stride: int, padding: int, dil: int, in_zp: int, out_zp: int,
+                act: int) -> bytes:
+    w = ModelWriter(description="cortexm conv sweep")
+    xs = 0.02 + 0.05 * rng.random()
+    depth = kh * kw * (1 if depthwise else ic)
+    ws = 1.0 / (127 * np.sqrt(depth))
+    w_scale = ws * (0.5 + rng.random(oc))  # per channel
+    x = w.tensor((1, ih, iw, ic), np.int8, scale=xs, zero_point=in_zp)
+    fshape, axis = ((1, kh, kw, oc), 3) if depthwise else ((oc, kh, kw, ic), 0)
+    f = w.tensor(fshape, np.int8, data=rng.integers(-127, 128, fshape), scale=w_scale,
+                 zero_point=0, axis=axis)
+    b = w.tensor((oc,), np.int32, data=rng.integers(-5000, 5000, oc), scale=xs * w_scale,
+                 zero_point=0)
+    ekh, ekw = (kh - 1) * dil + 1, (kw - 1) * dil + 1
+    oh = -(-ih // stride) if padding == 0 else (ih - ekh + stride) // stride
+    ow = -(-iw // stride) if padding == 0 else (iw - ekw + stride) // stride
+    y = w.tensor((1, oh, ow, oc), np.int8, scale=xs * ws * 127 * np.sqrt(depth) / 8,
+                 zero_point=out_zp)
+    opts = dict(padding=padding, stride_h=stride, stride_w=stride, dilation_h_factor=dil,
+                dilation_w_factor=dil, fused_activation_function=act)
+    if depthwise:
+        opts["depth_multiplier"] = oc // ic
+    w.op("DEPTHWISE_CONV_2D" if depthwise else "CONV_2D", [x, f, b], [y], opts, version=2)
+    w.inputs, w.outputs = [x], [y]
+    return w.to_bytes()
+
+
+# (depthwise, ih, iw, ic, oc, kh, kw, stride, padding (0 SAME, 1 VALID), dilation): pointwise,
+# odd channel counts and tails, small-k, im2row at the edges, row-at-a-time gathering (5x5x31),
+# the KWS first layer, dilation; depthwise per-pixel, tiled, strided, multiplier > 1, in_c 1.
+CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 2, 1, 1),
+               (False, 9, 8, 3, 8, 3, 3, 2, 0, 1), (False, 6, 7, 1, 5, 3, 3, 1, 0, 1),
+               (False, 7, 7, 14, 7, 3, 3, 1, 0, 1), (False, 7, 6, 31, 6, 5, 5, 1, 0, 1),
+               (False, 12, 6, 1, 12, 10, 4, 2, 0, 1), (False, 9, 9, 8, 10, 3, 3, 1, 0, 2),
+               (True, 6, 7, 64, 64, 3, 3, 1, 0, 1), (True, 9, 11, 19, 19, 3, 3, 2, 0, 1),
+               (True, 5, 6, 101, 101, 3, 3, 1, 1, 1), (True, 6, 6, 7, 21, 3, 3, 1, 0, 1),
+               (True, 7, 6, 1, 10, 5, 5, 1, 0, 1), (True, 8, 9, 6, 6, 3, 3, 1, 0, 2)]
+
+
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
+    rng = np.random.default_rng(4321)
+    work = tmp_path_factory.mktemp(f"conv-{board}")
+    zps = [(-128, -128), (127, 127), (-128, 127), (127, -128)]  # int8 edges
+    for k, (dw, ih, iw, ic, oc, kh, kw, stride, pad, dil) in enumerate(CONV_SHAPES):
+        in_zp, out_zp = zps[k] if k < len(zps) else (int(rng.integers(-128, 128)),
+                                                      int(rng.integers(-128, 128)))
+        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act)
+        it = interp.Interpreter(model)
+        runs = _random_inputs(it, range(k, k + 2))
+        ex = cortexm.export(it, board, work / f"conv{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        what = "DEPTHWISE_CONV_2D" if dw else "CONV_2D"
+        _assert_same(res.outputs, _host_outputs(it, runs),
+                     f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on {board}")
 
 
 # -- instruction counting ------------------------------------------------------------------------

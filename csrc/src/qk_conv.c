@@ -1,5 +1,6 @@
 /* Convolutions: CONV_2D, DEPTHWISE_CONV_2D (TRANSPOSE_CONV lives in qk_transpose_conv.c). */
 #include "qk_internal.h"
+#include "qk_arm.h"
 
 /*
  * Semantics follow TFLM's reference_integer_ops ConvPerChannel / DepthwiseConvPerChannel:
@@ -347,8 +348,25 @@ static int32_t qk__conv_row_len(const qk__conv_geom *g) {
 #define QK__KPAD 32
 #elif defined(__SSE2__) || defined(__ARM_NEON) || defined(__ARM_FEATURE_MVE)
 #define QK__KPAD 16
+#elif defined(QK_ARM_DSP)
+#define QK__KPAD 4 /* SMLAD groups of four (qk_arm.h) */
 #else
 #define QK__KPAD 1
+#endif
+
+/* The int8 fast path's dots: the Cortex-M DSP / Helium helpers (qk_arm.h) when built for one.
+ * With DSP the int8 row is kept pair-swapped (QK__ROW_PREP after a gather), as they expect. */
+#if defined(QK_ARM_DSP) || defined(QK_ARM_MVE)
+#define qk__dot4_i8 qk_arm_dot4
+#define qk__dot1_i8 qk_arm_dot1
+#else
+#define qk__dot4_i8 qk__dot4
+#define qk__dot1_i8 qk__dot1
+#endif
+#if defined(QK_ARM_DSP)
+#define QK__ROW_PREP(row, n, np) qk_arm_row_swizzle(row, n, np)
+#else
+#define QK__ROW_PREP(row, n, np) ((void)0)
 #endif
 
 /* Receptive fields of at most this many values use the transposed-filter kernel below. */
@@ -390,7 +408,10 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
         for (int32_t oy = 0; oy < g->out_h; ++oy)
             for (int32_t ox = 0; ox < g->out_w; ++ox) {
                 const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
-                if (!seg) qk__im2row(g, in, es, b, oy, ox, row);
+                if (!seg) {
+                    qk__im2row(g, in, es, b, oy, ox, row);
+                    if (es == 1 && wt == NULL) QK__ROW_PREP(row, sl, slp);
+                }
                 for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
                     const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
                     const int8_t *w = filter + (int64_t)c0 * k;
@@ -405,6 +426,7 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
                                 const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
                                 if (iy < 0 || iy >= g->in_h) continue; /* adds nothing */
                                 qk__im2seg(g, in, 1, b, oy, ox, ky, row);
+                                QK__ROW_PREP(row, sl, slp);
                             }
                             const int64_t at = (int64_t)ky * sl; /* span within a filter */
                             int32_t j = 0;
@@ -412,12 +434,12 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
                                 const int64_t r0 = (int64_t)(c0 + j) * k + at;
                                 const int32_t n = r0 + 3 * (int64_t)k + slp <= f_n ? slp : sl;
                                 int32_t p[4];
-                                qk__dot4(row, filter + r0, n, k, seg ? p : accs + j);
+                                qk__dot4_i8(row, filter + r0, n, k, seg ? p : accs + j);
                                 if (seg)
                                     for (int32_t i = 0; i < 4; ++i) accs[j + i] += p[i];
                             }
                             for (; j < cn; ++j) {
-                                const int32_t d = qk__dot1(row, w + (int64_t)j * k + at, sl);
+                                const int32_t d = qk__dot1_i8(row, w + (int64_t)j * k + at, sl);
                                 accs[j] = seg ? accs[j] + d : d;
                             }
                         }
@@ -658,13 +680,15 @@ static void qk__dw_ref(const qk__conv_geom *g, int32_t dm, const void *in_v, int
 #define QK__DW_P(xp, wp) ((int32_t)(int16_t)((int16_t)((int16_t)(xp)[c] - zp16) * (int16_t)(wp)[c]))
 
 /* acc[c] (+)= sum over the n (1..4) taps t of (x_t[c] - zp) * w_t[c]; init: store, not add. */
-static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int8_t *const *w,
-                        int32_t n, int32_t c_n, int32_t zp, int init) {
+static void qk__dw_taps_c(int32_t *restrict acc, const int8_t *const *x, const int8_t *const *w,
+                          int32_t n, int32_t c_n, int32_t zp, int init, int32_t c0) {
     const int16_t zp16 = (int16_t)zp; /* int8 zero point */
-    const int8_t *restrict x0 = x[0], *restrict w0 = w[0];
+    const int8_t *restrict x0 = x[0] + c0, *restrict w0 = w[0] + c0;
+    acc += c0;
+    c_n -= c0;
     if (n == 4) {
-        const int8_t *restrict x1 = x[1], *restrict x2 = x[2], *restrict x3 = x[3];
-        const int8_t *restrict w1 = w[1], *restrict w2 = w[2], *restrict w3 = w[3];
+        const int8_t *restrict x1 = x[1] + c0, *restrict x2 = x[2] + c0, *restrict x3 = x[3] + c0;
+        const int8_t *restrict w1 = w[1] + c0, *restrict w2 = w[2] + c0, *restrict w3 = w[3] + c0;
         if (init)
             for (int32_t c = 0; c < c_n; ++c)
                 acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2) + QK__DW_P(x3, w3);
@@ -672,8 +696,8 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
             for (int32_t c = 0; c < c_n; ++c)
                 acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2) + QK__DW_P(x3, w3);
     } else if (n == 3) {
-        const int8_t *restrict x1 = x[1], *restrict x2 = x[2];
-        const int8_t *restrict w1 = w[1], *restrict w2 = w[2];
+        const int8_t *restrict x1 = x[1] + c0, *restrict x2 = x[2] + c0;
+        const int8_t *restrict w1 = w[1] + c0, *restrict w2 = w[2] + c0;
         if (init)
             for (int32_t c = 0; c < c_n; ++c)
                 acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2);
@@ -681,7 +705,7 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
             for (int32_t c = 0; c < c_n; ++c)
                 acc[c] += QK__DW_P(x0, w0) + QK__DW_P(x1, w1) + QK__DW_P(x2, w2);
     } else if (n == 2) {
-        const int8_t *restrict x1 = x[1], *restrict w1 = w[1];
+        const int8_t *restrict x1 = x[1] + c0, *restrict w1 = w[1] + c0;
         if (init)
             for (int32_t c = 0; c < c_n; ++c) acc[c] = QK__DW_P(x0, w0) + QK__DW_P(x1, w1);
         else
@@ -694,6 +718,18 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
     }
 }
 #undef QK__DW_P
+
+/* The Cortex-M helpers take the channels they can (all with Helium, multiples of 4 with DSP);
+ * the portable loops do the rest. */
+static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int8_t *const *w,
+                        int32_t n, int32_t c_n, int32_t zp, int init) {
+#if defined(QK_ARM_DSP) || defined(QK_ARM_MVE)
+    const int32_t done = qk_arm_dw_taps(acc, x, w, n, c_n, zp, init);
+#else
+    const int32_t done = 0;
+#endif
+    if (done < c_n) qk__dw_taps_c(acc, x, w, n, c_n, zp, init, done);
+}
 
 /* One output pixel of the general int8 fast path, in accumulator chunks of acc_n channels. */
 static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, const int8_t *filter,
@@ -853,9 +889,10 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
             for (int32_t oy = 0; oy < g->out_h; ++oy)
                 for (int32_t ox = 0; ox < g->out_w; ++ox) {
                     qk__im2row(g, in, 1, b, oy, ox, row);
+                    QK__ROW_PREP(row, k, kp);
                     int32_t m = 0;
-                    for (; m + 4 <= oc_n; m += 4) qk__dot4(row, ft + (int64_t)m * ks, kp, ks, acc + m);
-                    for (; m < oc_n; ++m) acc[m] = qk__dot1(row, ft + (int64_t)m * ks, kp);
+                    for (; m + 4 <= oc_n; m += 4) qk__dot4_i8(row, ft + (int64_t)m * ks, kp, ks, acc + m);
+                    for (; m < oc_n; ++m) acc[m] = qk__dot1_i8(row, ft + (int64_t)m * ks, kp);
                     qk__rq_row_i8(acc, bias, mult, lm, rm, hf, oc_n, g->out_zp, g->act_min,
                                   g->act_max, out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
                 }

@@ -1,5 +1,6 @@
 /* FULLY_CONNECTED and SVDF (TFLM reference_integer_ops FullyConnected / svdf_common.cc). */
 #include "qk_internal.h"
+#include "qk_arm.h"
 
 /*
  * TFLM accumulates in int32 and lets sums wrap; accumulating in uint32 gives the same bits with
@@ -63,6 +64,19 @@ static void qk__fc_rows(const int8_t *x, const int8_t *filter, int32_t stride, i
         acc[o] += a;
     }
 }
+#elif defined(QK_ARM_DSP) || defined(QK_ARM_MVE)
+#define QK__FC_U8_DOT 0
+/* Cortex-M DSP / Helium dots (qk_arm.h); with DSP, x is staged pair-swapped. */
+static void qk__fc_rows(const int16_t *x, const int8_t *filter, int32_t stride, int32_t len,
+                        int32_t n, int32_t *acc) {
+    int32_t o = 0;
+    for (; o + 4 <= n; o += 4) {
+        int32_t p[4];
+        qk_arm_dot4(x, filter + (int64_t)o * stride, len, stride, p);
+        acc[o] += p[0]; acc[o + 1] += p[1]; acc[o + 2] += p[2]; acc[o + 3] += p[3];
+    }
+    for (; o < n; ++o) acc[o] += qk_arm_dot1(x, filter + (int64_t)o * stride, len);
+}
 #else
 #define QK__FC_U8_DOT 0
 static void qk__fc_rows(const int16_t *x, const int8_t *filter, int32_t stride, int32_t len,
@@ -101,6 +115,9 @@ static void qk__fc_block(const int8_t *x, const int8_t *filter, int32_t depth, i
 #else
         int16_t xs[QK__FC_CHUNK];
         for (int32_t d = 0; d < len; ++d) xs[d] = (int16_t)(x[d0 + d] + 128);
+#if defined(QK_ARM_DSP)
+        qk_arm_row_swizzle(xs, len, (len + 3) & ~3); /* QK__FC_CHUNK is a multiple of 4 */
+#endif
         qk__fc_rows(xs, filter + d0, depth, len, n, acc);
 #endif
     }

@@ -1,0 +1,230 @@
+/*
+ * Cortex-M fast paths for the int8 dot products of CONV_2D, DEPTHWISE_CONV_2D and
+ * FULLY_CONNECTED, selected at compile time:
+ *   QK_ARM_MVE  Helium (M55: __ARM_FEATURE_MVE integer), arm_mve.h intrinsics
+ *   QK_ARM_DSP  DSP extension (M4, M7, M33: __ARM_FEATURE_DSP), SMLAD / SXTB16 via arm_acle.h
+ * Neither: the portable C in the kernels runs unchanged (host builds never include these headers).
+ * Every helper computes the same integer sums as the portable loops (bit-exact outputs).
+ *
+ * DSP row order. SMLAD multiplies two int16 pairs; a word of four int8 filter values w0..w3
+ * widens with two SXTB16 into the pairs (w0, w2) and (w1, w3). Rather than re-pairing the filter
+ * (PKHBT) every time it is used, the int16 receptive-field row is stored "pair-swapped": each
+ * aligned group of four values v0..v3 as (v0, v2, v1, v3), so its two words line up with the
+ * filter's two SXTB16 halves. The row is permuted once per pixel and used by every filter.
+ */
+#ifndef QK_ARM_H
+#define QK_ARM_H
+
+#include "qk_internal.h"
+
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(QK_NO_ARM)
+#define QK_ARM_MVE 1
+#include <arm_mve.h>
+#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) && !defined(QK_NO_ARM)
+#define QK_ARM_DSP 1
+#include <arm_acle.h>
+#endif
+
+#if defined(QK_ARM_DSP)
+
+/* Unaligned-safe 32-bit loads / stores (one LDR / STR: unaligned access is allowed on v7-M). */
+static inline uint32_t qk_arm_ld32(const void *p) {
+    uint32_t v;
+    __builtin_memcpy(&v, p, 4);
+    return v;
+}
+static inline void qk_arm_st32(void *p, uint32_t v) { __builtin_memcpy(p, &v, 4); }
+static inline uint32_t qk_arm_ror8(uint32_t x) { return (x >> 8) | (x << 24); }
+/* SXTB16 of x rotated by 8 (bytes 1 and 3) in one instruction; gcc 12 keeps a separate ROR
+ * for __sxtb16(ror(x)). */
+static inline int16x2_t qk_arm_sxtb16_hi(uint32_t x) {
+    int16x2_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+/* Position of natural index i (within a group of four) in the pair-swapped order. */
+#define QK_ARM_SWZ(i) (((i) & ~3) | (((i) & 1) << 1) | (((i) >> 1) & 1))
+
+/* Zero row[n..np) (natural order; np a multiple of 4), then pair-swap every group of four. */
+static inline void qk_arm_row_swizzle(int16_t *row, int32_t n, int32_t np) {
+    for (int32_t i = n; i < np; ++i) row[i] = 0;
+    for (int32_t i = 0; i < np; i += 4) {
+        const uint32_t a = qk_arm_ld32(row + i), b = qk_arm_ld32(row + i + 2); /* (v0,v1) (v2,v3) */
+        qk_arm_st32(row + i, (a & 0xFFFFu) | (b << 16));            /* (v0, v2): PKHBT */
+        qk_arm_st32(row + i + 2, (b & 0xFFFF0000u) | (a >> 16));    /* (v1, v3): PKHTB */
+    }
+}
+
+/* row[0..n) = x[i] - zp, pair-swapped (n a multiple of 4): SXTAB16 adds -zp in both lanes. */
+static inline void qk_arm_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *row) {
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
+    const int16x2_t off = (int16x2_t)(nz | (nz << 16));
+    for (int32_t i = 0; i < n; i += 4) {
+        const uint32_t v = qk_arm_ld32(x + i);
+        qk_arm_st32(row + i, (uint32_t)__sxtab16(off, (int8x4_t)v));
+        qk_arm_st32(row + i + 2, (uint32_t)__sxtab16(off, (int8x4_t)qk_arm_ror8(v)));
+    }
+}
+
+/* acc + the two SMLADs of one pair-swapped group: row words xa, xb, filter word f. */
+#define QK_ARM_MAC4(acc, xa, xb, f)                                                        \
+    (acc) = __smlad((int16x2_t)(xb), qk_arm_sxtb16_hi(f),                                   \
+                    __smlad((int16x2_t)(xa), __sxtb16((int8x4_t)(f)), (acc)))
+
+/* Tail of a dot (n % 4 values from n4 on): natural index i sits at QK_ARM_SWZ(i). */
+static inline int32_t qk_arm_tail(const int16_t *x, const int8_t *w, int32_t n4, int32_t n) {
+    int32_t a = 0;
+    for (int32_t i = n4; i < n; ++i) a += (int32_t)x[QK_ARM_SWZ(i)] * w[i];
+    return a;
+}
+
+/* s[j] = dot(row, w + j * ks) over n values, j < 4; row pair-swapped (padded to 4). The loop
+ * walks two filter pointers (rows 0, 1; rows 2, 3 at + 2 ks) and one row pointer, so the four
+ * accumulators, two row words and the filter temporaries stay in registers. */
+static inline void qk_arm_dot4(const int16_t *x, const int8_t *w, int32_t n, int32_t ks,
+                               int32_t *s) {
+    const int8_t *p0 = w, *p1 = w + ks;
+    const int32_t k2 = 2 * ks;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const int32_t n4 = n & ~3;
+    const int16_t *xe = x + n4;
+    if (n4 > 0) {
+        /* per group of four: 2 row words, 4 filter words, 8 SXTB16, 8 SMLAD (gcc 12 spills the
+         * accumulators of the C form of this loop, hence the asm) */
+        const int16_t *xp = x;
+        const int32_t k2m = k2 - 4; /* rows 2, 3 relative to the post-incremented p0, p1 */
+        uint32_t xa, xb, f, t;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldr    %[xa], [%[xp]], #4\n\t"
+            "ldr    %[xb], [%[xp]], #4\n\t"
+            "ldr    %[f], [%[p0]], #4\n\t"
+            "sxtb16 %[t], %[f]\n\t"
+            "smlad  %[a0], %[xa], %[t], %[a0]\n\t"
+            "sxtb16 %[f], %[f], ror #8\n\t"
+            "smlad  %[a0], %[xb], %[f], %[a0]\n\t"
+            "ldr    %[f], [%[p1]], #4\n\t"
+            "sxtb16 %[t], %[f]\n\t"
+            "smlad  %[a1], %[xa], %[t], %[a1]\n\t"
+            "sxtb16 %[f], %[f], ror #8\n\t"
+            "smlad  %[a1], %[xb], %[f], %[a1]\n\t"
+            "ldr    %[f], [%[p0], %[k2m]]\n\t"
+            "sxtb16 %[t], %[f]\n\t"
+            "smlad  %[a2], %[xa], %[t], %[a2]\n\t"
+            "sxtb16 %[f], %[f], ror #8\n\t"
+            "smlad  %[a2], %[xb], %[f], %[a2]\n\t"
+            "ldr    %[f], [%[p1], %[k2m]]\n\t"
+            "sxtb16 %[t], %[f]\n\t"
+            "smlad  %[a3], %[xa], %[t], %[a3]\n\t"
+            "sxtb16 %[f], %[f], ror #8\n\t"
+            "smlad  %[a3], %[xb], %[f], %[a3]\n\t"
+            "cmp    %[xp], %[xe]\n\t"
+            "blo    1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(xp),
+              [p0] "+r"(p0), [p1] "+r"(p1), [xa] "=&r"(xa), [xb] "=&r"(xb), [f] "=&r"(f),
+              [t] "=&r"(t)
+            : [xe] "r"(xe), [k2m] "r"(k2m)
+            : "cc", "memory");
+    }
+    if (n4 < n) {
+        a0 += qk_arm_tail(x, w, n4, n); a1 += qk_arm_tail(x, w + ks, n4, n);
+        a2 += qk_arm_tail(x, w + k2, n4, n); a3 += qk_arm_tail(x, w + ks + k2, n4, n);
+    }
+    s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
+}
+
+static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) {
+    int32_t a = 0;
+    const int32_t n4 = n & ~3;
+    for (int32_t i = 0; i < n4; i += 4)
+        QK_ARM_MAC4(a, qk_arm_ld32(x + i), qk_arm_ld32(x + i + 2), qk_arm_ld32(w + i));
+    return a + qk_arm_tail(x, w, n4, n);
+}
+
+/* Depthwise taps, four channels at a time: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c] for the
+ * n taps; channel pairs (c, c+2) sit in the lanes of one SXTAB16 / SXTB16 result, and
+ * SMLABB / SMLATT multiply-accumulate the matching lanes. Returns the channels done (c_n & ~3). */
+static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const int8_t *const *w,
+                                     int32_t n, int32_t c_n, int32_t zp, int init) {
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
+    const int16x2_t off = (int16x2_t)(nz | (nz << 16));
+    const int32_t c4 = c_n & ~3;
+    for (int32_t c = 0; c < c4; c += 4) {
+        int32_t a0, a1, a2, a3;
+        if (init) { a0 = a1 = a2 = a3 = 0; }
+        else { a0 = acc[c]; a1 = acc[c + 1]; a2 = acc[c + 2]; a3 = acc[c + 3]; }
+        for (int32_t t = 0; t < n; ++t) {
+            const uint32_t xv = qk_arm_ld32(x[t] + c), wv = qk_arm_ld32(w[t] + c);
+            const int16x2_t x02 = __sxtab16(off, (int8x4_t)xv);
+            const int16x2_t x13 = __sxtab16(off, (int8x4_t)qk_arm_ror8(xv));
+            const int16x2_t w02 = __sxtb16((int8x4_t)wv);
+            const int16x2_t w13 = qk_arm_sxtb16_hi(wv);
+            a0 = __smlabb(x02, w02, a0);
+            a2 = __smlatt(x02, w02, a2);
+            a1 = __smlabb(x13, w13, a1);
+            a3 = __smlatt(x13, w13, a3);
+        }
+        acc[c] = a0; acc[c + 1] = a1; acc[c + 2] = a2; acc[c + 3] = a3;
+    }
+    return c4;
+}
+
+#endif /* QK_ARM_DSP */
+
+#if defined(QK_ARM_MVE)
+
+/* s[j] = dot(row, w + j * ks) over n values, j < 4 (natural order; tail-predicated). */
+static inline void qk_arm_dot4(const int16_t *x, const int8_t *w, int32_t n, int32_t ks,
+                               int32_t *s) {
+    const int8_t *w0 = w, *w1 = w + ks, *w2 = w + 2 * ks, *w3 = w + 3 * ks;
+    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const int16x8_t xv = vld1q_s16(x + i);
+        a0 = vmladavaq_s16(a0, xv, vldrbq_s16(w0 + i));
+        a1 = vmladavaq_s16(a1, xv, vldrbq_s16(w1 + i));
+        a2 = vmladavaq_s16(a2, xv, vldrbq_s16(w2 + i));
+        a3 = vmladavaq_s16(a3, xv, vldrbq_s16(w3 + i));
+    }
+    if (i < n) {
+        const mve_pred16_t p = vctp16q((uint32_t)(n - i));
+        const int16x8_t xv = vldrhq_z_s16(x + i, p);
+        a0 = vmladavaq_p_s16(a0, xv, vldrbq_z_s16(w0 + i, p), p);
+        a1 = vmladavaq_p_s16(a1, xv, vldrbq_z_s16(w1 + i, p), p);
+        a2 = vmladavaq_p_s16(a2, xv, vldrbq_z_s16(w2 + i, p), p);
+        a3 = vmladavaq_p_s16(a3, xv, vldrbq_z_s16(w3 + i, p), p);
+    }
+    s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
+}
+
+static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) {
+    int32_t a = 0;
+    int32_t i = 0;
+    for (; i + 8 <= n; i += 8) a = vmladavaq_s16(a, vld1q_s16(x + i), vldrbq_s16(w + i));
+    if (i < n) {
+        const mve_pred16_t p = vctp16q((uint32_t)(n - i));
+        a = vmladavaq_p_s16(a, vldrhq_z_s16(x + i, p), vldrbq_z_s16(w + i, p), p);
+    }
+    return a;
+}
+
+/* Depthwise taps, four channels per int32 vector (tail-predicated over all c_n channels):
+ * acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c]. Returns c_n (every channel done). */
+static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const int8_t *const *w,
+                                     int32_t n, int32_t c_n, int32_t zp, int init) {
+    for (int32_t c = 0; c < c_n; c += 4) {
+        const mve_pred16_t p = vctp32q((uint32_t)(c_n - c));
+        int32x4_t a = init ? vdupq_n_s32(0) : vldrwq_z_s32(acc + c, p);
+        for (int32_t t = 0; t < n; ++t) {
+            const int32x4_t xv = vsubq_n_s32(vldrbq_z_s32(x[t] + c, p), zp);
+            a = vaddq_s32(a, vmulq_s32(xv, vldrbq_z_s32(w[t] + c, p)));
+        }
+        vstrwq_p_s32(acc + c, a, p);
+    }
+    return c_n;
+}
+
+#endif /* QK_ARM_MVE */
+
+#endif /* QK_ARM_H */
