@@ -142,6 +142,71 @@ static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) 
     return a + qk_arm_tail(x, w, n4, n);
 }
 
+/*
+ * Two output pixels at once (CONV_2D): their pair-swapped rows are interleaved by group of four
+ * values (A's two words, then B's two words), so one LDM fetches both pixels' words of a group
+ * and every filter word, once widened, feeds four SMLADs (2 pixels x its 2 halves).
+ */
+#define QK_ARM_PAIR_MAX 256 /* values per row on this path (two interleaved rows on the stack) */
+
+/* Interleave natural-order src[0..n) (zero padded to np, a multiple of 4; src is scratch and is
+ * changed) pair-swapped into dst, as pixel `half` (0: A, 1: B) of the pair layout. */
+static inline void qk_arm_pair_row(int16_t *src, int32_t n, int32_t np, int16_t *dst, int half) {
+    for (int32_t i = n; i < np; ++i) src[i] = 0;
+    dst += 4 * half;
+    for (int32_t i = 0; i < np; i += 4, dst += 8) {
+        const uint32_t a = qk_arm_ld32(src + i), b = qk_arm_ld32(src + i + 2);
+        qk_arm_st32(dst, (a & 0xFFFFu) | (b << 16));
+        qk_arm_st32(dst + 2, (b & 0xFFFF0000u) | (a >> 16));
+    }
+}
+
+/* s[0] = dot(A, w0), s[1] = dot(A, w1), s[2] = dot(B, w0), s[3] = dot(B, w1) over n values;
+ * xi 4-byte aligned, in the pair layout. */
+static inline void qk_arm_dot2x2(const int16_t *xi, const int8_t *w0, const int8_t *w1, int32_t n,
+                                 int32_t *s) {
+    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+    const int32_t n4 = n & ~3;
+    if (n4 > 0) {
+        const int16_t *xp = xi, *xe = xi + 2 * n4;
+        const int8_t *p0 = w0, *p1 = w1;
+        register uint32_t xa0 __asm__("r2"), xb0 __asm__("r3"), xa1 __asm__("r4"), xb1 __asm__("r5");
+        uint32_t f, t;
+        __asm__ volatile(
+            "1:\n\t"
+            "ldmia  %[xp]!, {%[xa0], %[xb0], %[xa1], %[xb1]}\n\t"
+            "ldr    %[f], [%[p0]], #4\n\t"
+            "sxtb16 %[t], %[f]\n\t"
+            "smlad  %[a00], %[xa0], %[t], %[a00]\n\t"
+            "smlad  %[a10], %[xa1], %[t], %[a10]\n\t"
+            "sxtb16 %[f], %[f], ror #8\n\t"
+            "smlad  %[a00], %[xb0], %[f], %[a00]\n\t"
+            "smlad  %[a10], %[xb1], %[f], %[a10]\n\t"
+            "ldr    %[f], [%[p1]], #4\n\t"
+            "sxtb16 %[t], %[f]\n\t"
+            "smlad  %[a01], %[xa0], %[t], %[a01]\n\t"
+            "smlad  %[a11], %[xa1], %[t], %[a11]\n\t"
+            "sxtb16 %[f], %[f], ror #8\n\t"
+            "smlad  %[a01], %[xb0], %[f], %[a01]\n\t"
+            "smlad  %[a11], %[xb1], %[f], %[a11]\n\t"
+            "cmp    %[xp], %[xe]\n\t"
+            "blo    1b\n\t"
+            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
+              [xp] "+r"(xp), [p0] "+r"(p0), [p1] "+r"(p1), [xa0] "=&r"(xa0), [xb0] "=&r"(xb0),
+              [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [f] "=&r"(f), [t] "=&r"(t)
+            : [xe] "r"(xe)
+            : "cc", "memory");
+    }
+    for (int32_t i = n4; i < n; ++i) { /* tail of the last group */
+        const int32_t at = 2 * n4 + (QK_ARM_SWZ(i) & 3);
+        a00 += (int32_t)xi[at] * w0[i];
+        a01 += (int32_t)xi[at] * w1[i];
+        a10 += (int32_t)xi[at + 4] * w0[i];
+        a11 += (int32_t)xi[at + 4] * w1[i];
+    }
+    s[0] = a00; s[1] = a01; s[2] = a10; s[3] = a11;
+}
+
 /* Depthwise taps, four channels at a time: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c] for the
  * n taps; channel pairs (c, c+2) sit in the lanes of one SXTAB16 / SXTB16 result, and
  * SMLABB / SMLATT multiply-accumulate the matching lanes. Returns the channels done (c_n & ~3). */
@@ -168,6 +233,39 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
         acc[c] = a0; acc[c + 1] = a1; acc[c + 2] = a2; acc[c + 3] = a3;
     }
     return c4;
+}
+
+
+/*
+ * Requantize a row of int8 outputs (the fast paths' qk__rq_row_i8: acc + bias, x 2^left, SRDHM,
+ * rounding shift right, + zp, clamp), without 64-bit shifts or the sign / magnitude split.
+ * With P = xs * m + 2^30 (xs = (acc + bias) * 2^left, m >= 0), SRDHM is h = floor(P / 2^31).
+ * The rounding shift (half away from zero) is floor((h + half - [h < 0]) / 2^R) for R >= 1;
+ * [h < 0] may be replaced by n = [xs < 0] (they differ only when h == 0, where both give 0),
+ * and nested floors merge: r = floor((P + (half - n) 2^31) / 2^(31 + R)) = hi >> (R - 1), hi
+ * the top word of the 64-bit SMLAL whose accumulator starts at 2^30 + (half - n) 2^31. With
+ * R == 0 (half == 0) the same sum gives h - n = (hi:lo) >> 31, and r = that + n.
+ * R comes back from rm = 2^(31 - R) as CLZ(rm).
+ */
+static __attribute__((noinline, unused)) void
+qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *lm,
+                 const uint32_t *rm, const uint32_t *hf, int32_t n, int32_t out_zp,
+                 int32_t act_min, int32_t act_max, int8_t *out) {
+    for (int32_t i = 0; i < n; ++i) {
+        const uint32_t a = (uint32_t)acc[i] + (bias != NULL ? (uint32_t)bias[i] : 0u);
+        const int32_t xs = (int32_t)(a * lm[i]); /* wraps, as TFLite's shift left does */
+        const int32_t neg = xs >> 31;            /* 0 or -1 */
+        const int32_t t = (int32_t)hf[i] + neg;  /* half - n */
+        uint32_t lo = ((uint32_t)t << 31) | 0x40000000u; /* hi:lo = 2^30 + t 2^31 */
+        int32_t hi = t >> 1;
+        __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(xs), "r"(mult[i]));
+        const int32_t right = __builtin_clz(rm[i]);
+        const int32_t r = right == 0 ? (int32_t)((uint32_t)hi << 1 | lo >> 31) - neg
+                                     : hi >> (right - 1);
+        int32_t v = r + out_zp;
+        v = v < act_min ? act_min : v;
+        out[i] = (int8_t)(v > act_max ? act_max : v);
+    }
 }
 
 #endif /* QK_ARM_DSP */
@@ -223,6 +321,30 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
         vstrwq_p_s32(acc + c, a, p);
     }
     return c_n;
+}
+
+
+/* Requantize a row of int8 outputs, four lanes at a time: SRDHM is VQRDMULH exactly (it rounds
+ * floor((x m + 2^30) / 2^31); saturation needs x == m == INT32_MIN, and m >= 0), and the
+ * rounding shift right (half away from zero) is VRSHL by -R after adding -1 to negative values
+ * when R > 0 (the sign bit of x & -R). R = CLZ(rm), rm = 2^(31 - R). */
+static inline void qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                    const uint32_t *lm, const uint32_t *rm, const uint32_t *hf,
+                                    int32_t n, int32_t out_zp, int32_t act_min, int32_t act_max,
+                                    int8_t *out) {
+    (void)hf;
+    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+    for (int32_t i = 0; i < n; i += 4) {
+        const mve_pred16_t p = vctp32q((uint32_t)(n - i));
+        int32x4_t a = vldrwq_z_s32(acc + i, p);
+        if (bias != NULL) a = vaddq_s32(a, vldrwq_z_s32(bias + i, p));
+        a = vmulq_s32(a, vreinterpretq_s32_u32(vldrwq_z_u32(lm + i, p)));
+        a = vqrdmulhq_s32(a, vldrwq_z_s32(mult + i, p));
+        const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(vldrwq_z_u32(rm + i, p))));
+        a = vrshlq_s32(vaddq_s32(a, vshrq_n_s32(vandq_s32(a, e), 31)), e);
+        a = vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi);
+        vstrbq_p_s32(out + i, a, p);
+    }
 }
 
 #endif /* QK_ARM_MVE */

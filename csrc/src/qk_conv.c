@@ -116,6 +116,10 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
                           const int32_t *restrict mult, const uint32_t *restrict lm,
                           const uint32_t *restrict rm, const uint32_t *restrict hf, int32_t n,
                           int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *restrict out) {
+#if defined(QK_ARM_DSP) || defined(QK_ARM_MVE)
+    qk_arm_rq_row_i8(acc, bias, mult, lm, rm, hf, n, out_zp, act_min, act_max, out);
+    return;
+#endif
     for (int32_t i = 0; i < n; ++i) {
         const uint32_t a = (uint32_t)acc[i] + (bias != NULL ? (uint32_t)bias[i] : 0u);
         const uint32_t xs = a * lm[i];
@@ -386,6 +390,49 @@ static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t 
     }
 }
 
+#if defined(QK_ARM_DSP)
+/* int8 CONV_2D (no small-k, whole receptive field per row) two output pixels at a time with the
+ * DSP pair kernel (qk_arm.h): pixel p pairs with p + 1 (the last with itself, written once).
+ * row is the one-pixel scratch row (gathers), acc the scratch accumulators (pixel A). */
+static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                               const int32_t *bias, const int32_t *mult, const uint32_t *rq,
+                               int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp) {
+    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
+    const int64_t f_n = (int64_t)oc_n * k;
+    uint32_t xw[QK_ARM_PAIR_MAX]; /* two rows of QK_ARM_PAIR_MAX int16, word aligned (LDM) */
+    int16_t *xi = (int16_t *)(void *)xw;
+    int32_t acc_b[QK__ACC_CHUNK];
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t p = 0; p < npx; p += 2) {
+            const int32_t q = p + 1 < npx ? p + 1 : p;
+            qk__im2row(g, in, 1, b, p / g->out_w, p % g->out_w, row);
+            qk_arm_pair_row(row, sl, slp, xi, 0);
+            qk__im2row(g, in, 1, b, q / g->out_w, q % g->out_w, row);
+            qk_arm_pair_row(row, sl, slp, xi, 1);
+            int8_t *oa = out + ((int64_t)b * npx + p) * oc_n, *ob = out + ((int64_t)b * npx + q) * oc_n;
+            for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
+                const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
+                for (int32_t j = 0; j < cn; j += 2) {
+                    const int32_t j1 = j + 1 < cn ? j + 1 : j; /* odd count: last filter twice */
+                    const int64_t r1 = (int64_t)(c0 + j1) * k;
+                    int32_t s[4];
+                    qk_arm_dot2x2(xi, filter + (int64_t)(c0 + j) * k, filter + r1,
+                                  r1 + slp <= f_n ? slp : sl, s);
+                    acc[j] = s[0]; acc_b[j] = s[2];
+                    acc[j1] = s[1]; acc_b[j1] = s[3];
+                }
+                qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
+                              rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
+                              g->act_min, g->act_max, oa + c0);
+                if (q != p)
+                    qk__rq_row_i8(acc_b, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
+                                  rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
+                                  g->act_min, g->act_max, ob + c0);
+            }
+        }
+}
+#endif
+
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
@@ -401,6 +448,12 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
     int32_t *accs = (int32_t *)acc_buf;
     int64_t *acc64 = (int64_t *)acc_buf;
     for (int32_t i = sl; i < slp; ++i) row[i] = 0;
+#if defined(QK_ARM_DSP)
+    if (es == 1 && wt == NULL && !seg && slp <= QK_ARM_PAIR_MAX) {
+        qk__conv_pairs_dsp(g, in, filter, bias32, mult, rq, out, row, accs, sl, slp);
+        return;
+    }
+#endif
     if (wt != NULL) /* transpose the filter once: [out_c][k] -> [k][out_c] */
         for (int32_t oc = 0; oc < oc_n; ++oc)
             for (int32_t i = 0; i < k; ++i) wt[(int64_t)i * oc_n + oc] = filter[(int64_t)oc * k + i];
