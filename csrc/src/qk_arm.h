@@ -276,22 +276,40 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
 static inline void qk_arm_dot4(const int16_t *x, const int8_t *w, int32_t n, int32_t ks,
                                int32_t *s) {
     const int8_t *w0 = w, *w1 = w + ks, *w2 = w + 2 * ks, *w3 = w + 3 * ks;
-    int32_t a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-    int32_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        const int16x8_t xv = vld1q_s16(x + i);
-        a0 = vmladavaq_s16(a0, xv, vldrbq_s16(w0 + i));
-        a1 = vmladavaq_s16(a1, xv, vldrbq_s16(w1 + i));
-        a2 = vmladavaq_s16(a2, xv, vldrbq_s16(w2 + i));
-        a3 = vmladavaq_s16(a3, xv, vldrbq_s16(w3 + i));
-    }
+    const int32_t i = n & ~7;
+    /* the tail first (tail-predicated), so only s stays live across the main loop's asm */
+    register int32_t a0 __asm__("r6") = 0, a1 __asm__("r8") = 0;
+    register int32_t a2 __asm__("r10") = 0, a3 __asm__("r12") = 0;
     if (i < n) {
         const mve_pred16_t p = vctp16q((uint32_t)(n - i));
         const int16x8_t xv = vldrhq_z_s16(x + i, p);
-        a0 = vmladavaq_p_s16(a0, xv, vldrbq_z_s16(w0 + i, p), p);
-        a1 = vmladavaq_p_s16(a1, xv, vldrbq_z_s16(w1 + i, p), p);
-        a2 = vmladavaq_p_s16(a2, xv, vldrbq_z_s16(w2 + i, p), p);
-        a3 = vmladavaq_p_s16(a3, xv, vldrbq_z_s16(w3 + i, p), p);
+        a0 = vmladavq_p_s16(xv, vldrbq_z_s16(w0 + i, p), p);
+        a1 = vmladavq_p_s16(xv, vldrbq_z_s16(w1 + i, p), p);
+        a2 = vmladavq_p_s16(xv, vldrbq_z_s16(w2 + i, p), p);
+        a3 = vmladavq_p_s16(xv, vldrbq_z_s16(w3 + i, p), p);
+    }
+    if (i > 0) {
+        /* 8 values per trip: 1 row load, 4 widening filter loads, 4 VMLAVA (low-overhead loop).
+         * In asm because gcc 12 spills the five pointers of the intrinsics form; VMLAVA's
+         * accumulator must be an even register (hence the pinned ones) and the widening
+         * VLDRB.S16 a low base register ("l"). */
+        __asm__ volatile(
+            "dls    lr, %[cnt]\n\t"
+            "1:\n\t"
+            "vldrh.u16 q0, [%[xp]], #16\n\t"
+            "vldrb.s16 q1, [%[q0]], #8\n\t"
+            "vldrb.s16 q2, [%[q1]], #8\n\t"
+            "vmlava.s16 %[a0], q0, q1\n\t"
+            "vldrb.s16 q3, [%[q2]], #8\n\t"
+            "vmlava.s16 %[a1], q0, q2\n\t"
+            "vldrb.s16 q4, [%[q3]], #8\n\t"
+            "vmlava.s16 %[a2], q0, q3\n\t"
+            "vmlava.s16 %[a3], q0, q4\n\t"
+            "le     lr, 1b\n\t"
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(x),
+              [q0] "+l"(w0), [q1] "+l"(w1), [q2] "+l"(w2), [q3] "+l"(w3)
+            : [cnt] "r"(i >> 3)
+            : "lr", "memory", "q0", "q1", "q2", "q3", "q4");
     }
     s[0] = a0; s[1] = a1; s[2] = a2; s[3] = a3;
 }

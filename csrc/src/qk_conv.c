@@ -433,6 +433,34 @@ static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const i
 }
 #endif
 
+#if defined(QK_ARM_MVE)
+/* int8 CONV_2D (whole receptive field per row) with the Helium dots: the fast path's loops
+ * without its row-at-a-time and int16 branches, so less bookkeeping per 4-filter dot. */
+static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                              const int32_t *bias, const int32_t *mult, const uint32_t *rq,
+                              int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp) {
+    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
+    const int32_t last = oc_n * k - slp; /* a 4-filter group whose last row starts past this
+                                          * would over-read the filter with slp: use sl */
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t p = 0; p < npx; ++p) {
+            qk__im2row(g, in, 1, b, p / g->out_w, p % g->out_w, row);
+            int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
+            for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
+                const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
+                const int8_t *w = filter + (int64_t)c0 * k;
+                int32_t j = 0;
+                for (; j + 4 <= cn; j += 4, w += 4 * k)
+                    qk_arm_dot4(row, w, (c0 + j + 3) * k <= last ? slp : sl, k, acc + j);
+                for (; j < cn; ++j, w += k) acc[j] = qk_arm_dot1(row, w, sl);
+                qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
+                              rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
+                              g->act_min, g->act_max, o + c0);
+            }
+        }
+}
+#endif
+
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
@@ -448,9 +476,15 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
     int32_t *accs = (int32_t *)acc_buf;
     int64_t *acc64 = (int64_t *)acc_buf;
     for (int32_t i = sl; i < slp; ++i) row[i] = 0;
+    /* Cortex-M DSP / Helium: their dots beat the small-k kernel too (wt is left unused) */
 #if defined(QK_ARM_DSP)
-    if (es == 1 && wt == NULL && !seg && slp <= QK_ARM_PAIR_MAX) {
+    if (es == 1 && !seg && slp <= QK_ARM_PAIR_MAX) {
         qk__conv_pairs_dsp(g, in, filter, bias32, mult, rq, out, row, accs, sl, slp);
+        return;
+    }
+#elif defined(QK_ARM_MVE)
+    if (es == 1 && !seg) {
+        qk__conv_rows_mve(g, in, filter, bias32, mult, rq, out, row, accs, sl, slp);
         return;
     }
 #endif
