@@ -273,8 +273,9 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
 #if defined(QK_ARM_MVE)
 
 /* s[j] = dot(row, w + j * ks) over n values, j < 4 (natural order; tail-predicated). */
-static inline void qk_arm_dot4(const int16_t *x, const int8_t *w, int32_t n, int32_t ks,
-                               int32_t *s) {
+/* (not inlined: the callers' loops then keep their few variables in registers) */
+static __attribute__((noinline, unused)) void qk_arm_dot4(const int16_t *x, const int8_t *w,
+                                                          int32_t n, int32_t ks, int32_t *s) {
     const int8_t *w0 = w, *w1 = w + ks, *w2 = w + 2 * ks, *w3 = w + 3 * ks;
     const int32_t i = n & ~7;
     /* the tail first (tail-predicated), so only s stays live across the main loop's asm */
@@ -325,22 +326,32 @@ static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) 
     return a;
 }
 
-/* Depthwise taps, four channels per int32 vector (tail-predicated over all c_n channels):
- * acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c]. Returns c_n (every channel done). */
+/* Depthwise taps: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c], one tap at a time over all c_n
+ * channels in int32x4 vectors (unpredicated main loop, predicated tail). Returns c_n. */
 static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const int8_t *const *w,
                                      int32_t n, int32_t c_n, int32_t zp, int init) {
-    for (int32_t c = 0; c < c_n; c += 4) {
-        const mve_pred16_t p = vctp32q((uint32_t)(c_n - c));
-        int32x4_t a = init ? vdupq_n_s32(0) : vldrwq_z_s32(acc + c, p);
-        for (int32_t t = 0; t < n; ++t) {
-            const int32x4_t xv = vsubq_n_s32(vldrbq_z_s32(x[t] + c, p), zp);
-            a = vaddq_s32(a, vmulq_s32(xv, vldrbq_z_s32(w[t] + c, p)));
+    const int32_t c4 = c_n & ~3;
+    for (int32_t t = 0; t < n; ++t) {
+        const int8_t *xp = x[t], *wp = w[t];
+        if (init && t == 0) {
+            for (int32_t c = 0; c < c4; c += 4)
+                vst1q_s32(acc + c, vmulq_s32(vsubq_n_s32(vldrbq_s32(xp + c), zp), vldrbq_s32(wp + c)));
+        } else {
+            for (int32_t c = 0; c < c4; c += 4)
+                vst1q_s32(acc + c, vaddq_s32(vld1q_s32(acc + c),
+                                             vmulq_s32(vsubq_n_s32(vldrbq_s32(xp + c), zp),
+                                                       vldrbq_s32(wp + c))));
         }
-        vstrwq_p_s32(acc + c, a, p);
+        if (c4 < c_n) {
+            const mve_pred16_t p = vctp32q((uint32_t)(c_n - c4));
+            int32x4_t v = vmulq_s32(vsubq_n_s32(vldrbq_z_s32(xp + c4, p), zp),
+                                    vldrbq_z_s32(wp + c4, p));
+            if (!(init && t == 0)) v = vaddq_s32(v, vldrwq_z_s32(acc + c4, p));
+            vstrwq_p_s32(acc + c4, v, p);
+        }
     }
     return c_n;
 }
-
 
 /* Requantize a row of int8 outputs, four lanes at a time: SRDHM is VQRDMULH exactly (it rounds
  * floor((x m + 2^30) / 2^31); saturation needs x == m == INT32_MIN, and m >= 0), and the
