@@ -161,6 +161,20 @@ static inline void qk_arm_pair_row(int16_t *src, int32_t n, int32_t np, int16_t 
     }
 }
 
+/* The same for int8 x[0..n) (n a multiple of 4) minus zp, straight from the input: one LDR and
+ * two SXTAB16 (which add -zp in both lanes) per group. dst: the group's place in the pair layout. */
+static inline void qk_arm_pair_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *dst,
+                                      int half) {
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
+    const int16x2_t off = (int16x2_t)(nz | (nz << 16));
+    dst += 4 * half;
+    for (int32_t i = 0; i < n; i += 4, dst += 8) {
+        const uint32_t v = qk_arm_ld32(x + i);
+        qk_arm_st32(dst, (uint32_t)__sxtab16(off, (int8x4_t)v));
+        qk_arm_st32(dst + 2, (uint32_t)__sxtab16(off, (int8x4_t)qk_arm_ror8(v)));
+    }
+}
+
 /* s[0] = dot(A, w0), s[1] = dot(A, w1), s[2] = dot(B, w0), s[3] = dot(B, w1) over n values;
  * xi 4-byte aligned, in the pair layout. */
 static inline void qk_arm_dot2x2(const int16_t *xi, const int8_t *w0, const int8_t *w1, int32_t n,

@@ -402,13 +402,27 @@ static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const i
     uint32_t xw[QK_ARM_PAIR_MAX]; /* two rows of QK_ARM_PAIR_MAX int16, word aligned (LDM) */
     int16_t *xi = (int16_t *)(void *)xw;
     int32_t acc_b[QK__ACC_CHUNK];
+    /* dilation_w 1 and kw * in_c a multiple of 4: in-image windows convert straight from int8 */
+    const int32_t seg4 = g->dw == 1 && (g->kw * g->in_c) % 4 == 0 ? g->kw * g->in_c : 0;
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 2) {
             const int32_t q = p + 1 < npx ? p + 1 : p;
-            qk__im2row(g, in, 1, b, p / g->out_w, p % g->out_w, row);
-            qk_arm_pair_row(row, sl, slp, xi, 0);
-            qk__im2row(g, in, 1, b, q / g->out_w, q % g->out_w, row);
-            qk_arm_pair_row(row, sl, slp, xi, 1);
+            for (int half = 0; half < 2; ++half) {
+                const int32_t oy = (half ? q : p) / g->out_w, ox = (half ? q : p) % g->out_w;
+                const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw;
+                if (seg4 && iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h && ix0 >= 0 &&
+                    ix0 + g->kw <= g->in_w) {
+                    /* window inside the image, rows of kw * in_c (a multiple of 4) values */
+                    for (int32_t ky = 0; ky < g->kh; ++ky) {
+                        const int8_t *x = in + (((int64_t)b * g->in_h + iy0 + ky * g->dh) * g->in_w
+                                                + ix0) * g->in_c;
+                        qk_arm_pair_row_s8(x, seg4, g->in_zp, xi + 2 * ky * seg4, half);
+                    }
+                } else {
+                    qk__im2row(g, in, 1, b, oy, ox, row);
+                    qk_arm_pair_row(row, sl, slp, xi, half);
+                }
+            }
             int8_t *oa = out + ((int64_t)b * npx + p) * oc_n, *ob = out + ((int64_t)b * npx + q) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
                 const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
