@@ -398,7 +398,7 @@ static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const i
                                const int32_t *bias, const int32_t *mult, const uint32_t *rq,
                                int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
-    const int64_t f_n = (int64_t)oc_n * k;
+    const int64_t last = (int64_t)oc_n * k - slp; /* filter rows starting past this: use sl */
     uint32_t xw[QK_ARM_PAIR_MAX]; /* two rows of QK_ARM_PAIR_MAX int16, word aligned (LDM) */
     int16_t *xi = (int16_t *)(void *)xw;
     int32_t acc_b[QK__ACC_CHUNK];
@@ -426,14 +426,18 @@ static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const i
             int8_t *oa = out + ((int64_t)b * npx + p) * oc_n, *ob = out + ((int64_t)b * npx + q) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
                 const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
-                for (int32_t j = 0; j < cn; j += 2) {
-                    const int32_t j1 = j + 1 < cn ? j + 1 : j; /* odd count: last filter twice */
-                    const int64_t r1 = (int64_t)(c0 + j1) * k;
+                const int8_t *w = filter + (int64_t)c0 * k;
+                int32_t *pa = acc, *pb = acc_b;
+                for (int32_t j = 0; j < cn; j += 2, w += 2 * k, pa += 2, pb += 2) {
                     int32_t s[4];
-                    qk_arm_dot2x2(xi, filter + (int64_t)(c0 + j) * k, filter + r1,
-                                  r1 + slp <= f_n ? slp : sl, s);
-                    acc[j] = s[0]; acc_b[j] = s[2];
-                    acc[j1] = s[1]; acc_b[j1] = s[3];
+                    if (j + 1 < cn) {
+                        /* rows past `last` would over-read the filter with slp values */
+                        qk_arm_dot2x2(xi, w, w + k, w + k - filter <= last ? slp : sl, s);
+                        pa[0] = s[0]; pa[1] = s[1]; pb[0] = s[2]; pb[1] = s[3];
+                    } else { /* odd count: the last filter twice */
+                        qk_arm_dot2x2(xi, w, w, w - filter <= last ? slp : sl, s);
+                        pa[0] = s[0]; pb[0] = s[2];
+                    }
                 }
                 qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
                               rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
