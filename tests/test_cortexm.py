@@ -159,7 +159,9 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
 
 def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic: int, oc: int,
                 kh: int, kw: int, stride: int, padding: int, dil: int, in_zp: int, out_zp: int,
-                act: int) -> bytes:
+                act: int, gain: float | None = None) -> bytes:
+    """gain: output scale such that the requant multipliers are gain * (0.5..1.5) (shift >= 0:
+    the no-right-shift and left-shift requant paths); default: outputs spread over int8."""
     w = ModelWriter(description="cortexm conv sweep")
     xs = 0.02 + 0.05 * rng.random()
     depth = kh * kw * (1 if depthwise else ic)
@@ -174,8 +176,8 @@ def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic:
     ekh, ekw = (kh - 1) * dil + 1, (kw - 1) * dil + 1
     oh = -(-ih // stride) if padding == 0 else (ih - ekh + stride) // stride
     ow = -(-iw // stride) if padding == 0 else (iw - ekw + stride) // stride
-    y = w.tensor((1, oh, ow, oc), np.int8, scale=xs * ws * 127 * np.sqrt(depth) / 8,
-                 zero_point=out_zp)
+    out_scale = xs * ws * 127 * np.sqrt(depth) / 8 if gain is None else xs * ws / gain
+    y = w.tensor((1, oh, ow, oc), np.int8, scale=out_scale, zero_point=out_zp)
     opts = dict(padding=padding, stride_h=stride, stride_w=stride, dilation_h_factor=dil,
                 dilation_w_factor=dil, fused_activation_function=act)
     if depthwise:
@@ -206,7 +208,9 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         in_zp, out_zp = zps[k] if k < len(zps) else (int(rng.integers(-128, 128)),
                                                       int(rng.integers(-128, 128)))
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
-        model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act)
+        gain = {2: 0.6, 5: 3.0, 9: 0.6, 12: 3.0}.get(k)  # multipliers ~1 and > 1 (left shift)
+        model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
+                            gain)
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 2))
         ex = cortexm.export(it, board, work / f"conv{k}")

@@ -261,26 +261,71 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
  * R == 0 (half == 0) the same sum gives h - n = (hi:lo) >> 31, and r = that + n.
  * R comes back from rm = 2^(31 - R) as CLZ(rm).
  */
+/* One channel of the first pass (asm body shared by the bias / no-bias loops): acc -> r. */
+#define QK_ARM_RQ_BODY                                                                        \
+    "ldr    %[t], [%[lm]], #4\n\t"                                                          \
+    "mul    %[a], %[a], %[t]\n\t"            /* xs = (acc + bias) * 2^left (wraps) */        \
+    "ldr    %[t], [%[hf]], #4\n\t"                                                          \
+    "add    %[t], %[t], %[a], asr #31\n\t"   /* t = half - n */                             \
+    "ldr    %[m], [%[mu]], #4\n\t"                                                          \
+    "lsl    %[lo], %[t], #31\n\t"                                                           \
+    "orr    %[lo], %[lo], #0x40000000\n\t"                                                  \
+    "asr    %[hi], %[t], #1\n\t"             /* hi:lo = 2^30 + t 2^31 */                    \
+    "smlal  %[lo], %[hi], %[a], %[m]\n\t"                                                   \
+    "ldr    %[t], [%[rm]], #4\n\t"                                                          \
+    "clz    %[t], %[t]\n\t"                  /* R */                                        \
+    "cmp    %[t], #0\n\t"                                                                   \
+    "beq    2f\n\t"                                                                         \
+    "sub    %[t], %[t], #1\n\t"                                                             \
+    "asr    %[hi], %[hi], %[t]\n\t"          /* r = hi >> (R - 1) */                        \
+    "3:\n\t"                                                                                \
+    "str    %[hi], [%[acc]], #4\n\t"                                                        \
+    "cmp    %[acc], %[end]\n\t"                                                             \
+    "blo    1b\n\t"                                                                         \
+    "b      4f\n\t"                                                                         \
+    "2:\n\t"                                                   /* R == 0: r = (hi:lo >> 31) + n */ \
+    "lsr    %[lo], %[lo], #31\n\t"                                                          \
+    "orr    %[hi], %[lo], %[hi], lsl #1\n\t"                                                \
+    "sub    %[hi], %[hi], %[a], asr #31\n\t"                                                \
+    "b      3b\n\t"                                                                         \
+    "4:\n\t"
+
 static __attribute__((noinline, unused)) void
 qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *lm,
                  const uint32_t *rm, const uint32_t *hf, int32_t n, int32_t out_zp,
                  int32_t act_min, int32_t act_max, int8_t *out) {
+    if (n <= 0) return;
+    /* pass 1 (asm: the C form spills), acc[i] = the rounded, shifted value before out_zp */
+    int32_t *ap = acc;
+    const int32_t *end = acc + n;
+    uint32_t a, t, m, lo, hi;
+    if (bias != NULL) {
+        __asm__ volatile("1:\n\t"
+                         "ldr    %[a], [%[acc]]\n\t"
+                         "ldr    %[t], [%[bi]], #4\n\t"
+                         "add    %[a], %[a], %[t]\n\t" QK_ARM_RQ_BODY
+                         : [acc] "+r"(ap), [bi] "+r"(bias), [lm] "+r"(lm), [hf] "+r"(hf),
+                           [mu] "+r"(mult), [rm] "+r"(rm), [a] "=&r"(a), [t] "=&r"(t),
+                           [m] "=&r"(m), [lo] "=&r"(lo), [hi] "=&r"(hi)
+                         : [end] "r"(end)
+                         : "cc", "memory");
+    } else {
+        __asm__ volatile("1:\n\t"
+                         "ldr    %[a], [%[acc]]\n\t" QK_ARM_RQ_BODY
+                         : [acc] "+r"(ap), [lm] "+r"(lm), [hf] "+r"(hf), [mu] "+r"(mult),
+                           [rm] "+r"(rm), [a] "=&r"(a), [t] "=&r"(t), [m] "=&r"(m),
+                           [lo] "=&r"(lo), [hi] "=&r"(hi)
+                         : [end] "r"(end)
+                         : "cc", "memory");
+    }
+    /* pass 2: + out_zp, clamp, narrow */
     for (int32_t i = 0; i < n; ++i) {
-        const uint32_t a = (uint32_t)acc[i] + (bias != NULL ? (uint32_t)bias[i] : 0u);
-        const int32_t xs = (int32_t)(a * lm[i]); /* wraps, as TFLite's shift left does */
-        const int32_t neg = xs >> 31;            /* 0 or -1 */
-        const int32_t t = (int32_t)hf[i] + neg;  /* half - n */
-        uint32_t lo = ((uint32_t)t << 31) | 0x40000000u; /* hi:lo = 2^30 + t 2^31 */
-        int32_t hi = t >> 1;
-        __asm__("smlal %0, %1, %2, %3" : "+r"(lo), "+r"(hi) : "r"(xs), "r"(mult[i]));
-        const int32_t right = __builtin_clz(rm[i]);
-        const int32_t r = right == 0 ? (int32_t)((uint32_t)hi << 1 | lo >> 31) - neg
-                                     : hi >> (right - 1);
-        int32_t v = r + out_zp;
+        int32_t v = acc[i] + out_zp;
         v = v < act_min ? act_min : v;
         out[i] = (int8_t)(v > act_max ? act_max : v);
     }
 }
+#undef QK_ARM_RQ_BODY
 
 #endif /* QK_ARM_DSP */
 
