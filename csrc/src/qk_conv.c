@@ -391,52 +391,82 @@ static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t 
 }
 
 #if defined(QK_ARM_DSP)
-/* int8 CONV_2D (no small-k, whole receptive field per row) two output pixels at a time with the
- * DSP pair kernel (qk_arm.h): pixel p pairs with p + 1 (the last with itself, written once).
- * row is the one-pixel scratch row (gathers), acc the scratch accumulators (pixel A). */
+/* Gather pixel `half` of the pair layout: filter row ky's kw * in_c values when seg, else the
+ * whole receptive field. Returns 0 if that filter row lies outside the image (then zeros). */
+static int qk__pair_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                           int32_t ox, int32_t ky, int seg, int16_t *row, int32_t sl, int32_t slp,
+                           int16_t *xi, int half) {
+    const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, seg4 = g->kw * g->in_c;
+    const int32_t ky0 = seg ? ky : 0, ky1 = seg ? ky + 1 : g->kh;
+    if (seg && (iy0 + ky * g->dh < 0 || iy0 + ky * g->dh >= g->in_h)) {
+        for (int32_t i = 0; i < slp; ++i) row[i] = 0;
+        qk_arm_pair_row(row, slp, slp, xi, half);
+        return 0;
+    }
+    if (g->dw == 1 && seg4 % 4 == 0 && iy0 + ky0 * g->dh >= 0 &&
+        iy0 + (ky1 - 1) * g->dh < g->in_h && ix0 >= 0 && ix0 + g->kw <= g->in_w) {
+        /* in-image rows of kw * in_c values (a multiple of 4): straight from int8 */
+        for (int32_t y = ky0; y < ky1; ++y) {
+            const int8_t *x = in + (((int64_t)b * g->in_h + iy0 + y * g->dh) * g->in_w + ix0) * g->in_c;
+            qk_arm_pair_row_s8(x, seg4, g->in_zp, xi + 2 * (y - ky0) * seg4, half);
+        }
+        return 1;
+    }
+    if (seg) qk__im2seg(g, in, 1, b, oy, ox, ky, row);
+    else qk__im2row(g, in, 1, b, oy, ox, row);
+    qk_arm_pair_row(row, sl, slp, xi, half);
+    return 1;
+}
+
+/* int8 CONV_2D (no small-k kernel) two output pixels at a time with the DSP pair kernel
+ * (qk_arm.h): pixel p pairs with p + 1 (the last with itself, written once). Rows are the whole
+ * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
+ * one-pixel scratch row (gathers), acc the scratch accumulators (pixel A). */
 static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                                const int32_t *bias, const int32_t *mult, const uint32_t *rq,
-                               int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp) {
+                               int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp,
+                               int seg) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     const int64_t last = (int64_t)oc_n * k - slp; /* filter rows starting past this: use sl */
     uint32_t xw[QK_ARM_PAIR_MAX]; /* two rows of QK_ARM_PAIR_MAX int16, word aligned (LDM) */
     int16_t *xi = (int16_t *)(void *)xw;
     int32_t acc_b[QK__ACC_CHUNK];
-    /* dilation_w 1 and kw * in_c a multiple of 4: in-image windows convert straight from int8 */
-    const int32_t seg4 = g->dw == 1 && (g->kw * g->in_c) % 4 == 0 ? g->kw * g->in_c : 0;
+    const int32_t nseg = seg ? g->kh : 1;
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 2) {
             const int32_t q = p + 1 < npx ? p + 1 : p;
-            for (int half = 0; half < 2; ++half) {
-                const int32_t oy = (half ? q : p) / g->out_w, ox = (half ? q : p) % g->out_w;
-                const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw;
-                if (seg4 && iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h && ix0 >= 0 &&
-                    ix0 + g->kw <= g->in_w) {
-                    /* window inside the image, rows of kw * in_c (a multiple of 4) values */
-                    for (int32_t ky = 0; ky < g->kh; ++ky) {
-                        const int8_t *x = in + (((int64_t)b * g->in_h + iy0 + ky * g->dh) * g->in_w
-                                                + ix0) * g->in_c;
-                        qk_arm_pair_row_s8(x, seg4, g->in_zp, xi + 2 * ky * seg4, half);
-                    }
-                } else {
-                    qk__im2row(g, in, 1, b, oy, ox, row);
-                    qk_arm_pair_row(row, sl, slp, xi, half);
-                }
+            const int32_t py = p / g->out_w, px = p % g->out_w, qy = q / g->out_w, qx = q % g->out_w;
+            if (!seg) {
+                qk__pair_gather(g, in, b, py, px, 0, 0, row, sl, slp, xi, 0);
+                qk__pair_gather(g, in, b, qy, qx, 0, 0, row, sl, slp, xi, 1);
             }
             int8_t *oa = out + ((int64_t)b * npx + p) * oc_n, *ob = out + ((int64_t)b * npx + q) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
                 const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
-                const int8_t *w = filter + (int64_t)c0 * k;
-                int32_t *pa = acc, *pb = acc_b;
-                for (int32_t j = 0; j < cn; j += 2, w += 2 * k, pa += 2, pb += 2) {
-                    int32_t s[4];
-                    if (j + 1 < cn) {
-                        /* rows past `last` would over-read the filter with slp values */
-                        qk_arm_dot2x2(xi, w, w + k, w + k - filter <= last ? slp : sl, s);
-                        pa[0] = s[0]; pa[1] = s[1]; pb[0] = s[2]; pb[1] = s[3];
-                    } else { /* odd count: the last filter twice */
-                        qk_arm_dot2x2(xi, w, w, w - filter <= last ? slp : sl, s);
-                        pa[0] = s[0]; pb[0] = s[2];
+                if (seg)
+                    for (int32_t j = 0; j < cn; ++j) acc[j] = acc_b[j] = 0;
+                for (int32_t ky = 0; ky < nseg; ++ky) {
+                    if (seg) { /* gather filter row ky of both pixels; skip it if both are out */
+                        const int in_a = qk__pair_gather(g, in, b, py, px, ky, 1, row, sl, slp, xi, 0);
+                        const int in_b = qk__pair_gather(g, in, b, qy, qx, ky, 1, row, sl, slp, xi, 1);
+                        if (!in_a && !in_b) continue;
+                    }
+                    const int8_t *w = filter + (int64_t)c0 * k + (int64_t)ky * sl;
+                    int32_t *pa = acc, *pb = acc_b;
+                    for (int32_t j = 0; j < cn; j += 2, w += 2 * k, pa += 2, pb += 2) {
+                        int32_t s[4];
+                        /* rows past `last` would over-read the filter with slp values; an odd
+                         * count runs the last filter twice */
+                        const int two = j + 1 < cn;
+                        const int8_t *w1 = two ? w + k : w;
+                        qk_arm_dot2x2(xi, w, w1, w1 - filter <= last ? slp : sl, s);
+                        if (seg) {
+                            pa[0] += s[0]; pb[0] += s[2];
+                            if (two) { pa[1] += s[1]; pb[1] += s[3]; }
+                        } else {
+                            pa[0] = s[0]; pb[0] = s[2];
+                            if (two) { pa[1] = s[1]; pb[1] = s[3]; }
+                        }
                     }
                 }
                 qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
@@ -496,9 +526,17 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
     for (int32_t i = sl; i < slp; ++i) row[i] = 0;
     /* Cortex-M DSP / Helium: their dots beat the small-k kernel too (wt is left unused) */
 #if defined(QK_ARM_DSP)
-    if (es == 1 && !seg && slp <= QK_ARM_PAIR_MAX) {
-        qk__conv_pairs_dsp(g, in, filter, bias32, mult, rq, out, row, accs, sl, slp);
-        return;
+    if (es == 1) {
+        /* rows longer than the pair buffers go one filter row (kw * in_c values) at a time */
+        const int32_t rl = g->kw * g->in_c, rlp = (rl + 3) / 4 * 4;
+        if (slp <= QK_ARM_PAIR_MAX) {
+            qk__conv_pairs_dsp(g, in, filter, bias32, mult, rq, out, row, accs, sl, slp, seg);
+            return;
+        }
+        if (rlp <= QK_ARM_PAIR_MAX) { /* (the scratch row holds sl >= rl values) */
+            qk__conv_pairs_dsp(g, in, filter, bias32, mult, rq, out, row, accs, rl, rlp, 1);
+            return;
+        }
     }
 #elif defined(QK_ARM_MVE)
     if (es == 1 && !seg) {
