@@ -412,6 +412,17 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
     return c_n;
 }
 
+/* row[0..n) = x[i] - zp (the receptive-field gather), 8 lanes per widening load. */
+static inline void qk_arm_widen_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *row) {
+    const int32_t n8 = n & ~7;
+    for (int32_t i = 0; i < n8; i += 8)
+        vst1q_s16(row + i, vsubq_n_s16(vldrbq_s16(x + i), (int16_t)zp));
+    if (n8 < n) {
+        const mve_pred16_t p = vctp16q((uint32_t)(n - n8));
+        vstrhq_p_s16(row + n8, vsubq_n_s16(vldrbq_z_s16(x + n8, p), (int16_t)zp), p);
+    }
+}
+
 /* Requantize a row of int8 outputs, four lanes at a time: SRDHM is VQRDMULH exactly (it rounds
  * floor((x m + 2^30) / 2^31); saturation needs x == m == INT32_MIN, and m >= 0), and the
  * rounding shift right (half away from zero) is VRSHL by -R after adding -1 to negative values

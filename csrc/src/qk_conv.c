@@ -294,6 +294,14 @@ static void qk__dots_wide(const int16_t *x, const int8_t *w, int32_t len, int64_
     }
 }
 
+/* row[0..n) = x[c] - zp for int8 x (Helium: qk_arm.h) */
+#if defined(QK_ARM_MVE)
+#define QK__WIDEN(x, n, zp, row) qk_arm_widen_s8(x, n, zp, row)
+#else
+#define QK__WIDEN(x, n, zp, row) \
+    do { for (int32_t c_ = 0; c_ < (n); ++c_) (row)[c_] = (int16_t)((int32_t)(x)[c_] - (zp)); } while (0)
+#endif
+
 /* Fill row with filter row ky of output pixel (b, oy, ox)'s receptive field: kw * in_c int16
  * values (x - in_zp for int8, x for int16; 0 outside the image). */
 static void qk__im2seg(const qk__conv_geom *g, const void *in, int es, int32_t b, int32_t oy,
@@ -309,7 +317,7 @@ static void qk__im2seg(const qk__conv_geom *g, const void *in, int es, int32_t b
         /* dilation 1 and the window inside the row: kw * in_c contiguous values */
         if (es == 1) {
             const int8_t *restrict x = (const int8_t *)in + (line + ix0) * c_n;
-            for (int32_t c = 0; c < n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+            QK__WIDEN(x, n, zp, row);
         } else {
             memcpy(row, (const int16_t *)in + (line + ix0) * c_n, (size_t)n * sizeof(int16_t));
         }
@@ -323,7 +331,7 @@ static void qk__im2seg(const qk__conv_geom *g, const void *in, int es, int32_t b
         }
         if (es == 1) {
             const int8_t *restrict x = (const int8_t *)in + (line + ix) * c_n;
-            for (int32_t c = 0; c < c_n; ++c) row[c] = (int16_t)((int32_t)x[c] - zp);
+            QK__WIDEN(x, c_n, zp, row);
         } else {
             memcpy(row, (const int16_t *)in + (line + ix) * c_n, (size_t)c_n * sizeof(int16_t));
         }
