@@ -1,5 +1,6 @@
-"""Markdown table: models x Cortex-M boards -> bit-exact vs host, instructions per inference,
-flash and RAM (arm-none-eabi-size), measured stack.
+"""Markdown table: models x Cortex-M boards -> bit-exact vs host, instructions per inference
+(and per multiply-accumulate of the CONV_2D / DEPTHWISE_CONV_2D / FULLY_CONNECTED ops), flash and
+RAM (arm-none-eabi-size), measured stack.
 
     python tools/cortexm_table.py [--models default ad01_int8 ...] [--boards ...] [--json out.json]
 
@@ -40,6 +41,19 @@ def case(name: str):
             [g[f"output_{i}_seed{s}"] for i in range(len(meta["outputs"]))])
 
 
+def macs(it) -> int:
+    """Multiply-accumulates of the model's CONV_2D, DEPTHWISE_CONV_2D and FULLY_CONNECTED ops."""
+    n = 0
+    for op in it._graph.operators:
+        if op.name not in ("CONV_2D", "DEPTHWISE_CONV_2D", "FULLY_CONNECTED"):
+            continue
+        out, f = op.outputs[0], op.inputs[1]
+        per_out = int(np.prod(f.shape[1:])) if op.name == "CONV_2D" else (
+            int(np.prod(f.shape[1:3])) if op.name == "DEPTHWISE_CONV_2D" else int(f.shape[-1]))
+        n += int(np.prod(out.shape)) * per_out
+    return n
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--models", nargs="+", default=["default", "ad01_int8"])
@@ -47,16 +61,18 @@ def main() -> int:
     ap.add_argument("--json")
     a = ap.parse_args()
     rows = []
-    print("| model | board (core) | bit-exact | instructions/inference | flash B | RAM B | arena B | stack used B |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| model | board (core) | bit-exact | instructions/inference | instr/MAC | flash B | RAM B | "
+          "arena B | stack used B |")
+    print("|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for name in a.models:
             try:
                 it, xs, golden = case(name)
             except interp.UnsupportedOperatorError as e:
-                print(f"| {name} | - | unsupported on host: {e.problems[0]} | | | | | |")
+                print(f"| {name} | - | unsupported on host: {e.problems[0]} | | | | | | |")
                 continue
             host = it.run(xs)
+            n_macs = macs(it)
             want = [host[d["name"]] for d in it.get_output_details()]
             for board in a.boards:
                 tname = board
@@ -74,11 +90,13 @@ def main() -> int:
                 size = cortexm.elf_size(elf)
                 assert res.insns is not None
                 label = f"{board} ({cortexm.TARGETS[tname].cpu})" + (" *" if tname != board else "")
-                print(f"| {name} | {label} | {'yes' if same else 'NO'} | {res.insns[0]:,} | "
+                per_mac = f"{res.insns[0] / n_macs:.2f}" if n_macs else "-"
+                print(f"| {name} | {label} | {'yes' if same else 'NO'} | {res.insns[0]:,} | {per_mac} | "
                       f"{size['flash']:,} | {size['ram']:,} | {size['arena']:,} | {res.stack_used:,} |",
                       flush=True)
                 rows.append({"model": name, "board": board, "ran_on": tname, "bit_exact": same,
-                             "insns": res.insns[0], **size, "stack_used": res.stack_used})
+                             "insns": res.insns[0], "macs": n_macs, **size,
+                             "stack_used": res.stack_used})
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1) + "\n")
     return 0 if all(r["bit_exact"] for r in rows) else 1

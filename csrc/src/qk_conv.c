@@ -1151,9 +1151,10 @@ QK__EXEC(depthwise_conv2d) {
         } else if (tiled) { /* [kh * kw][tile], each tap's channels repeated */
             ft = qk__in(ctx, args[8], (int64_t)taps * tile);
             if (!ft) return QK_ERR_ARG;
-            for (int32_t t = 0; t < taps; ++t)
-                for (int32_t j = 0; j < tile; ++j)
-                    if (ft[(int64_t)t * tile + j] != filter[(int64_t)t * g.in_c + j % g.in_c])
+            for (int32_t t = 0; t < taps; ++t) /* tile is a whole number of in_c copies */
+                for (int32_t j = 0; j < tile; j += g.in_c)
+                    if (memcmp(ft + (int64_t)t * tile + j, filter + (int64_t)t * g.in_c,
+                               (size_t)g.in_c) != 0)
                         return QK_ERR_ARG;
         }
         uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes
