@@ -427,22 +427,34 @@ static inline void qk_arm_widen_s8(const int8_t *x, int32_t n, int32_t zp, int16
  * floor((x m + 2^30) / 2^31); saturation needs x == m == INT32_MIN, and m >= 0), and the
  * rounding shift right (half away from zero) is VRSHL by -R after adding -1 to negative values
  * when R > 0 (the sign bit of x & -R). R = CLZ(rm), rm = 2^(31 - R). */
-static inline void qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult,
-                                    const uint32_t *lm, const uint32_t *rm, const uint32_t *hf,
-                                    int32_t n, int32_t out_zp, int32_t act_min, int32_t act_max,
-                                    int8_t *out) {
+static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, uint32x4_t rm) {
+    a = vmulq_s32(a, vreinterpretq_s32_u32(lm));
+    a = vqrdmulhq_s32(a, mult);
+    const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(rm)));
+    return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(vandq_s32(a, e), 31)), e);
+}
+
+/* (not inlined, unpredicated main loop: the callers' loops stay lean and so does this one) */
+static __attribute__((noinline, unused)) void
+qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *lm,
+                 const uint32_t *rm, const uint32_t *hf, int32_t n, int32_t out_zp,
+                 int32_t act_min, int32_t act_max, int8_t *out) {
     (void)hf;
     const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
-    for (int32_t i = 0; i < n; i += 4) {
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        int32x4_t a = vld1q_s32(acc + i);
+        if (bias != NULL) a = vaddq_s32(a, vld1q_s32(bias + i));
+        a = qk_arm_rq4(a, vld1q_s32(mult + i), vld1q_u32(lm + i), vld1q_u32(rm + i));
+        vstrbq_s32(out + i, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
+    }
+    if (i < n) {
         const mve_pred16_t p = vctp32q((uint32_t)(n - i));
         int32x4_t a = vldrwq_z_s32(acc + i, p);
         if (bias != NULL) a = vaddq_s32(a, vldrwq_z_s32(bias + i, p));
-        a = vmulq_s32(a, vreinterpretq_s32_u32(vldrwq_z_u32(lm + i, p)));
-        a = vqrdmulhq_s32(a, vldrwq_z_s32(mult + i, p));
-        const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(vldrwq_z_u32(rm + i, p))));
-        a = vrshlq_s32(vaddq_s32(a, vshrq_n_s32(vandq_s32(a, e), 31)), e);
-        a = vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi);
-        vstrbq_p_s32(out + i, a, p);
+        a = qk_arm_rq4(a, vldrwq_z_s32(mult + i, p), vldrwq_z_u32(lm + i, p),
+                       vldrwq_z_u32(rm + i, p));
+        vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi), p);
     }
 }
 
