@@ -401,7 +401,7 @@ static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t 
 #if defined(QK_ARM_DSP)
 /* Gather pixel `half` of the pair layout: filter row ky's kw * in_c values when seg, else the
  * whole receptive field. Returns 0 if that filter row lies outside the image (then zeros). */
-static int qk__pair_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+static inline int qk__pair_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
                            int32_t ox, int32_t ky, int seg, int16_t *row, int32_t sl, int32_t slp,
                            int16_t *xi, int half) {
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, seg4 = g->kw * g->in_c;
@@ -424,6 +424,25 @@ static int qk__pair_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, 
     else qk__im2row(g, in, 1, b, oy, ox, row);
     qk_arm_pair_row(row, sl, slp, xi, half);
     return 1;
+}
+
+/* pa[j] (+)= dot(A, filter row j), pb[j] (+)= dot(B, ...) for j < cn, rows k apart from w;
+ * add: accumulate (row-at-a-time) or store. Rows starting past `last` would over-read the
+ * filter with slp values (they use sl); an odd count runs the last filter twice. */
+static inline void qk__pairs_dots(const int16_t *xi, const int8_t *filter, const int8_t *w,
+                                  int32_t k, int32_t cn, int32_t sl, int32_t slp, int64_t last,
+                                  int32_t *pa, int32_t *pb, int add) {
+    int32_t j = 0, s[4];
+    for (; j + 2 <= cn; j += 2, w += 2 * k) {
+        qk_arm_dot2x2(xi, w, w + k, w + k - filter <= last ? slp : sl, s);
+        if (add) { pa[j] += s[0]; pa[j + 1] += s[1]; pb[j] += s[2]; pb[j + 1] += s[3]; }
+        else { pa[j] = s[0]; pa[j + 1] = s[1]; pb[j] = s[2]; pb[j + 1] = s[3]; }
+    }
+    if (j < cn) {
+        qk_arm_dot2x2(xi, w, w, w - filter <= last ? slp : sl, s);
+        if (add) { pa[j] += s[0]; pb[j] += s[2]; }
+        else { pa[j] = s[0]; pb[j] = s[2]; }
+    }
 }
 
 /* int8 CONV_2D (no small-k kernel) two output pixels at a time with the DSP pair kernel
@@ -460,22 +479,8 @@ static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const i
                         if (!in_a && !in_b) continue;
                     }
                     const int8_t *w = filter + (int64_t)c0 * k + (int64_t)ky * sl;
-                    int32_t *pa = acc, *pb = acc_b;
-                    for (int32_t j = 0; j < cn; j += 2, w += 2 * k, pa += 2, pb += 2) {
-                        int32_t s[4];
-                        /* rows past `last` would over-read the filter with slp values; an odd
-                         * count runs the last filter twice */
-                        const int two = j + 1 < cn;
-                        const int8_t *w1 = two ? w + k : w;
-                        qk_arm_dot2x2(xi, w, w1, w1 - filter <= last ? slp : sl, s);
-                        if (seg) {
-                            pa[0] += s[0]; pb[0] += s[2];
-                            if (two) { pa[1] += s[1]; pb[1] += s[3]; }
-                        } else {
-                            pa[0] = s[0]; pb[0] = s[2];
-                            if (two) { pa[1] = s[1]; pb[1] = s[3]; }
-                        }
-                    }
+                    if (seg) qk__pairs_dots(xi, filter, w, k, cn, sl, slp, last, acc, acc_b, 1);
+                    else qk__pairs_dots(xi, filter, w, k, cn, sl, slp, last, acc, acc_b, 0);
                 }
                 qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
                               rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
