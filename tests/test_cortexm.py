@@ -189,13 +189,14 @@ def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic:
 
 # (depthwise, ih, iw, ic, oc, kh, kw, stride, padding (0 SAME, 1 VALID), dilation): pointwise,
 # odd channel counts and tails, small-k, im2row at the edges, row-at-a-time gathering (5x5x31,
-# and 3x3x33 / 3x3x32 whose whole fields exceed the DSP pair rows),
+# and 3x3x33 / 3x3x32 whose whole fields exceed the DSP pair rows; 1x1x301 one pixel at a time),
 # the KWS first layer, dilation; depthwise per-pixel, tiled, strided, multiplier > 1, in_c 1.
 CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 2, 1, 1),
                (False, 9, 8, 3, 8, 3, 3, 2, 0, 1), (False, 6, 7, 1, 5, 3, 3, 1, 0, 1),
                (False, 7, 7, 14, 7, 3, 3, 1, 0, 1), (False, 7, 6, 31, 6, 5, 5, 1, 0, 1),
                (False, 12, 6, 1, 12, 10, 4, 2, 0, 1), (False, 9, 9, 8, 10, 3, 3, 1, 0, 2),
                (False, 6, 6, 33, 5, 3, 3, 1, 0, 1), (False, 5, 6, 32, 6, 3, 3, 2, 0, 1),
+               (False, 3, 4, 301, 6, 1, 1, 1, 0, 1),
                (True, 6, 7, 64, 64, 3, 3, 1, 0, 1), (True, 9, 11, 19, 19, 3, 3, 2, 0, 1),
                (True, 5, 6, 101, 101, 3, 3, 1, 1, 1), (True, 6, 6, 7, 21, 3, 3, 1, 0, 1),
                (True, 7, 6, 1, 10, 5, 5, 1, 0, 1), (True, 8, 9, 6, 6, 3, 3, 1, 0, 2)]
@@ -210,7 +211,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         in_zp, out_zp = zps[k] if k < len(zps) else (int(rng.integers(-128, 128)),
                                                       int(rng.integers(-128, 128)))
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
-        gain = {2: 0.6, 5: 3.0, 11: 0.6, 14: 3.0}.get(k)  # multipliers ~1 and > 1 (left shift)
+        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0}.get(k)  # multipliers ~1 and > 1 (left shift)
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
                             gain)
         it = interp.Interpreter(model)
