@@ -318,9 +318,15 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
                          : [end] "r"(end)
                          : "cc", "memory");
     }
-    /* pass 2: + out_zp, clamp, narrow */
-    for (int32_t i = 0; i < n; ++i) {
-        int32_t v = acc[i] + out_zp;
+    /* pass 2: + out_zp, clamp, narrow (the full int8 range, as RELU with zero point -128 or no
+     * activation give, is one SSAT) */
+    if (act_min == -128 && act_max == 127) {
+        for (int32_t i = 0; i < n; ++i)
+            out[i] = (int8_t)__ssat((int32_t)((uint32_t)acc[i] + (uint32_t)out_zp), 8);
+        return;
+    }
+    for (int32_t i = 0; i < n; ++i) { /* (+ out_zp wraps like TFLM's int32 add) */
+        int32_t v = (int32_t)((uint32_t)acc[i] + (uint32_t)out_zp);
         v = v < act_min ? act_min : v;
         out[i] = (int8_t)(v > act_max ? act_max : v);
     }
