@@ -268,15 +268,13 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
     "ldr    %[t], [%[hf]], #4\n\t"                                                          \
     "add    %[t], %[t], %[a], asr #31\n\t"   /* t = half - n */                             \
     "ldr    %[m], [%[mu]], #4\n\t"                                                          \
-    "lsl    %[lo], %[t], #31\n\t"                                                           \
-    "orr    %[lo], %[lo], #0x40000000\n\t"                                                  \
+    "add    %[lo], %[k30], %[t], lsl #31\n\t"                                              \
     "asr    %[hi], %[t], #1\n\t"             /* hi:lo = 2^30 + t 2^31 */                    \
     "smlal  %[lo], %[hi], %[a], %[m]\n\t"                                                   \
     "ldr    %[t], [%[rm]], #4\n\t"                                                          \
     "clz    %[t], %[t]\n\t"                  /* R */                                        \
-    "cmp    %[t], #0\n\t"                                                                   \
-    "beq    2f\n\t"                                                                         \
-    "sub    %[t], %[t], #1\n\t"                                                             \
+    "subs   %[t], %[t], #1\n\t"                                                             \
+    "bmi    2f\n\t"                                                                         \
     "asr    %[hi], %[hi], %[t]\n\t"          /* r = hi >> (R - 1) */                        \
     "3:\n\t"                                                                                \
     "str    %[hi], [%[acc]], #4\n\t"                                                        \
@@ -307,7 +305,7 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
                          : [acc] "+r"(ap), [bi] "+r"(bias), [lm] "+r"(lm), [hf] "+r"(hf),
                            [mu] "+r"(mult), [rm] "+r"(rm), [a] "=&r"(a), [t] "=&r"(t),
                            [m] "=&r"(m), [lo] "=&r"(lo), [hi] "=&r"(hi)
-                         : [end] "r"(end)
+                         : [end] "r"(end), [k30] "r"(0x40000000u)
                          : "cc", "memory");
     } else {
         __asm__ volatile("1:\n\t"
@@ -315,7 +313,7 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
                          : [acc] "+r"(ap), [lm] "+r"(lm), [hf] "+r"(hf), [mu] "+r"(mult),
                            [rm] "+r"(rm), [a] "=&r"(a), [t] "=&r"(t), [m] "=&r"(m),
                            [lo] "=&r"(lo), [hi] "=&r"(hi)
-                         : [end] "r"(end)
+                         : [end] "r"(end), [k30] "r"(0x40000000u)
                          : "cc", "memory");
     }
     /* pass 2: + out_zp, clamp, narrow (the full int8 range, as RELU with zero point -128 or no
