@@ -3,7 +3,8 @@
  * FULLY_CONNECTED, selected at compile time:
  *   QK_ARM_MVE  Helium (M55: __ARM_FEATURE_MVE integer), arm_mve.h intrinsics
  *   QK_ARM_DSP  DSP extension (M4, M7, M33: __ARM_FEATURE_DSP), SMLAD / SXTB16 via arm_acle.h
- * Neither: the portable C in the kernels runs unchanged (host builds never include these headers).
+ * Neither (or an unoptimized -O0 build, where the asm blocks' register needs cannot be met): the
+ * portable C in the kernels runs unchanged (host builds never include these headers).
  * Every helper computes the same integer sums as the portable loops (bit-exact outputs).
  *
  * DSP row order. SMLAD multiplies two int16 pairs; a word of four int8 filter values w0..w3
@@ -17,10 +18,10 @@
 
 #include "qk_internal.h"
 
-#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && !defined(QK_NO_ARM)
+#if defined(__ARM_FEATURE_MVE) && (__ARM_FEATURE_MVE & 1) && defined(__OPTIMIZE__) && !defined(QK_NO_ARM)
 #define QK_ARM_MVE 1
 #include <arm_mve.h>
-#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) && !defined(QK_NO_ARM)
+#elif defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) && defined(__OPTIMIZE__) && !defined(QK_NO_ARM)
 #define QK_ARM_DSP 1
 #include <arm_acle.h>
 #endif
