@@ -222,6 +222,71 @@ static inline void qk_arm_dot2x2(const int16_t *xi, const int8_t *w0, const int8
     s[0] = a00; s[1] = a01; s[2] = a10; s[3] = a11;
 }
 
+/* qk_arm_dot2x2 over runs of filter pairs, the pair loop in asm too (its state lives on the
+ * stack: the inner loop needs all 14 registers). For j < npairs, rows w + 2jk and w + 2jk + k:
+ * pa[2j], pa[2j + 1] = dots with pixel A, pb[2j], pb[2j + 1] with B, over n4 values (a
+ * positive multiple of 4; every row must have n4 readable bytes). */
+static __attribute__((noinline, unused)) void
+qk_arm_dot2x2_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t npairs,
+                  int32_t *pa, int32_t *pb) {
+    const int16_t *xe = xi + 2 * n4, *xp;
+    const int8_t *p0 = w, *p1 = w + k;
+    register uint32_t xa0 __asm__("r2") = (uint32_t)npairs;
+    register uint32_t xb0 __asm__("r3") = (uint32_t)(2 * k - n4); /* p0, p1 to the next pair */
+    register uint32_t xa1 __asm__("r4") = (uint32_t)(uintptr_t)xi;
+    register uint32_t xb1 __asm__("r5");
+    uint32_t a00, a01, a10, a11, f = (uint32_t)(uintptr_t)pa, t = (uint32_t)(uintptr_t)pb;
+    __asm__ volatile(
+        "push   {r2, r3, r4}\n\t"
+        "str    %[t], [sp, #-4]!\n\t"
+        "str    %[f], [sp, #-4]!\n\t" /* [sp]: pa, pb, count, step, xi */
+        "0:\n\t"
+        "ldr    %[xp], [sp, #16]\n\t"
+        "mov    %[a00], #0\n\t"
+        "mov    %[a01], #0\n\t"
+        "mov    %[a10], #0\n\t"
+        "mov    %[a11], #0\n\t"
+        "1:\n\t"
+        "ldmia  %[xp]!, {%[xa0], %[xb0], %[xa1], %[xb1]}\n\t"
+        "ldr    %[f], [%[p0]], #4\n\t"
+        "sxtb16 %[t], %[f]\n\t"
+        "smlad  %[a00], %[xa0], %[t], %[a00]\n\t"
+        "smlad  %[a10], %[xa1], %[t], %[a10]\n\t"
+        "sxtb16 %[f], %[f], ror #8\n\t"
+        "smlad  %[a00], %[xb0], %[f], %[a00]\n\t"
+        "smlad  %[a10], %[xb1], %[f], %[a10]\n\t"
+        "ldr    %[f], [%[p1]], #4\n\t"
+        "sxtb16 %[t], %[f]\n\t"
+        "smlad  %[a01], %[xa0], %[t], %[a01]\n\t"
+        "smlad  %[a11], %[xa1], %[t], %[a11]\n\t"
+        "sxtb16 %[f], %[f], ror #8\n\t"
+        "smlad  %[a01], %[xb0], %[f], %[a01]\n\t"
+        "smlad  %[a11], %[xb1], %[f], %[a11]\n\t"
+        "cmp    %[xp], %[xe]\n\t"
+        "blo    1b\n\t"
+        "ldr    %[f], [sp]\n\t"
+        "str    %[a00], [%[f]], #4\n\t"
+        "str    %[a01], [%[f]], #4\n\t"
+        "str    %[f], [sp]\n\t"
+        "ldr    %[f], [sp, #4]\n\t"
+        "str    %[a10], [%[f]], #4\n\t"
+        "str    %[a11], [%[f]], #4\n\t"
+        "str    %[f], [sp, #4]\n\t"
+        "ldr    %[t], [sp, #12]\n\t"
+        "add    %[p0], %[p0], %[t]\n\t"
+        "add    %[p1], %[p1], %[t]\n\t"
+        "ldr    %[t], [sp, #8]\n\t"
+        "subs   %[t], %[t], #1\n\t"
+        "str    %[t], [sp, #8]\n\t"
+        "bne    0b\n\t"
+        "add    sp, sp, #20\n\t"
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [xp] "=&r"(xp), [p0] "+r"(p0), [p1] "+r"(p1), [xa0] "+r"(xa0), [xb0] "+r"(xb0),
+          [xa1] "+r"(xa1), [xb1] "=&r"(xb1), [f] "+r"(f), [t] "+r"(t)
+        : [xe] "r"(xe)
+        : "cc", "memory");
+}
+
 /* Depthwise taps, four channels at a time: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c] for the
  * n taps; channel pairs (c, c+2) sit in the lanes of one SXTAB16 / SXTB16 result, and
  * SMLABB / SMLATT multiply-accumulate the matching lanes. Returns the channels done (c_n & ~3). */

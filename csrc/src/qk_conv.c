@@ -433,6 +433,16 @@ static inline void qk__pairs_dots(const int16_t *xi, const int8_t *filter, const
                                   int32_t k, int32_t cn, int32_t sl, int32_t slp, int64_t last,
                                   int32_t *pa, int32_t *pb, int add) {
     int32_t j = 0, s[4];
+    if (!add) { /* the leading pairs whose rows all have slp bytes: one asm run */
+        const int64_t room = last - (w - filter) - k; /* pair jj fits if 2 jj k <= room */
+        int32_t np = room < 0 ? 0 : (int32_t)(room / (2 * (int64_t)k) + 1);
+        if (np > cn / 2) np = cn / 2;
+        if (np > 0) {
+            qk_arm_dot2x2_run(xi, w, k, slp, np, pa, pb);
+            j = 2 * np;
+            w += 2 * (int64_t)np * k;
+        }
+    }
     for (; j + 2 <= cn; j += 2, w += 2 * k) {
         qk_arm_dot2x2(xi, w, w + k, w + k - filter <= last ? slp : sl, s);
         if (add) { pa[j] += s[0]; pa[j + 1] += s[1]; pb[j] += s[2]; pb[j + 1] += s[3]; }
