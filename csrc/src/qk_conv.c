@@ -1,5 +1,6 @@
 /* Convolutions: CONV_2D, DEPTHWISE_CONV_2D (TRANSPOSE_CONV lives in qk_transpose_conv.c). */
 #include "qk_internal.h"
+#include "qk_simd.h"
 
 /*
  * Semantics follow TFLM's reference_integer_ops ConvPerChannel / DepthwiseConvPerChannel:
@@ -459,6 +460,124 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
 }
 
 /*
+ * Host SIMD CONV_2D (int8, groups 1): a blocked GEMM on AVX-512 VNNI (vpdpbusd, u8 x s8).
+ * Per panel of QK__GEMM_PX output pixels, each receptive field is packed as uint8 x + 128
+ * (padded taps as in_zp + 128), kp = K rounded up to 4 bytes per pixel (tail zero). The filter
+ * comes pre-packed by the lowering (interp/ops/conv.py, gemm_filter) in 16-channel blocks,
+ * [out_c / 16][kp / 4][16][4] int8, zero padded, so one 64-byte load gives 16 channels x 4 taps.
+ * Since sum (x + 128) w over all taps (padded ones at in_zp + 128) equals
+ * sum_in-image (x - in_zp) w + (in_zp + 128) sum w, the lowering's effective bias
+ * bias - (in_zp + 128) * sum w (int32, wrapping) makes acc + bias exactly TFLM's int32 sum mod
+ * 2^32; |sum (x + 128) w| <= 65536 * 255 * 128 < 2^31 and vpdpbusd adds without saturation.
+ * Requant: qk__rq16, the lane form of qk__rq_row_i8.
+ */
+#if QK_SIMD_VNNI
+#define QK__GEMM_PX 12 /* pixels per packed panel (QK_GEMM_PX in the lowering) */
+
+/* Pack output pixel (b, oy, ox)'s receptive field into row: kp uint8 values. */
+static void qk__gemm_pack(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                          int32_t ox, int32_t kp, uint8_t *restrict row) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n;
+    const uint8_t pad = (uint8_t)(g->in_zp + 128);
+    const int32_t ix0 = ox * g->sw - g->pw;
+    uint8_t *d = row;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) {
+            memset(d, pad, (size_t)kwc);
+            d += kwc;
+            continue;
+        }
+        const int64_t line = ((int64_t)b * g->in_h + iy) * g->in_w;
+        if (g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w) { /* kw * in_c contiguous values */
+            qk__xor80(d, in + (line + ix0) * c_n, kwc);
+            d += kwc;
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->kw; ++kx, d += c_n) {
+            const int32_t ix = ix0 + kx * g->dw;
+            if (ix < 0 || ix >= g->in_w) memset(d, pad, (size_t)c_n);
+            else qk__xor80(d, in + (line + ix) * c_n, c_n);
+        }
+    }
+    for (; d < row + kp; ++d) *d = 0;
+}
+
+/* M pixels (rows of the panel, kp apart) x NB 16-channel blocks: accumulate over kp / 4 steps,
+ * then requantize and store the first mv pixels (out: pixel 0's channel c0; pixels oc_n apart).
+ * M and NB are compile-time constants at every call (the loops unroll into registers). */
+QK__SIMD_INLINE void qk__gemm_tile(const uint8_t *rows, int32_t kp, const int M, const int NB,
+                                   int32_t mv, const int8_t *w, int64_t wblk,
+                                   const qk__rq16_params *rp, __m512i ozp, __m512i lo, __m512i hi,
+                                   int8_t *out, int32_t oc_n) {
+    __m512i acc[12][4];
+    for (int p = 0; p < M; ++p)
+        for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_setzero_si512();
+    for (int32_t k = 0; k < kp; k += 4) {
+        __m512i wv[4];
+        for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + j * wblk + 16 * k);
+        for (int p = 0; p < M; ++p) {
+            int32_t x4;
+            memcpy(&x4, rows + (int64_t)p * kp + k, 4);
+            const __m512i xv = _mm512_set1_epi32(x4);
+            for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], xv, wv[j]);
+        }
+    }
+    for (int p = 0; p < M; ++p) {
+        if (p >= mv) break;
+        for (int j = 0; j < NB; ++j)
+            qk__rq16_store(acc[p][j], &rp[j], ozp, lo, hi, out + (int64_t)p * oc_n + 16 * j);
+    }
+}
+
+/* Pixels [0, mv) of a panel against NB blocks from channel c0: tiles of 6 (NB >= 3) or 12. */
+#define QK__GEMM_TILES(NB_, M_)                                                                 \
+    for (int32_t p0 = 0; p0 < mv; p0 += (M_))                                                   \
+        qk__gemm_tile(panel + (int64_t)p0 * kp, kp, (M_), (NB_), mv - p0, wb, wblk, rp, ozp, lo, \
+                      hi, ob + (int64_t)p0 * oc_n, oc_n)
+
+static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const int8_t *wpk,
+                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
+                               int8_t *out, uint8_t *panel) {
+    const int32_t k = g->kh * g->kw * g->in_c, kp = (k + 3) / 4 * 4, oc_n = g->out_c;
+    const int32_t nblk = (oc_n + 15) / 16;
+    const int64_t wblk = (int64_t)kp * 16, npx = (int64_t)g->batches * g->out_h * g->out_w;
+    const __m512i ozp = _mm512_set1_epi32(g->out_zp);
+    const __m512i lo = _mm512_set1_epi32(g->act_min), hi = _mm512_set1_epi32(g->act_max);
+    memset(panel, 0, (size_t)QK__GEMM_PX * kp); /* rows past a short last panel: defined */
+    int32_t b = 0, oy = 0, ox = 0;
+    for (int64_t px0 = 0; px0 < npx; px0 += QK__GEMM_PX) {
+        const int32_t mv = npx - px0 < QK__GEMM_PX ? (int32_t)(npx - px0) : QK__GEMM_PX;
+        for (int32_t p = 0; p < mv; ++p) {
+            qk__gemm_pack(g, in, b, oy, ox, kp, panel + (int64_t)p * kp);
+            if (++ox == g->out_w) {
+                ox = 0;
+                if (++oy == g->out_h) { oy = 0; ++b; }
+            }
+        }
+        for (int32_t cb = 0; cb < nblk;) {
+            const int32_t nb = nblk - cb < 4 ? nblk - cb : 4;
+            qk__rq16_params rp[4];
+            for (int32_t j = 0; j < nb; ++j) {
+                const int32_t c0 = (cb + j) * 16;
+                rp[j] = qk__rq16_load(beff, mult, rq, oc_n, c0, oc_n - c0);
+            }
+            const int8_t *wb = wpk + (int64_t)cb * wblk;
+            int8_t *ob = out + px0 * oc_n + (int64_t)cb * 16;
+            switch (nb) {
+            case 4: QK__GEMM_TILES(4, 6); break;
+            case 3: QK__GEMM_TILES(3, 6); break;
+            case 2: QK__GEMM_TILES(2, 12); break;
+            default: QK__GEMM_TILES(1, 12); break;
+            }
+            cb += nb;
+        }
+    }
+}
+#undef QK__GEMM_TILES
+#endif /* QK_SIMD_VNNI */
+
+/*
  * CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 or int32 bias), NHWC, per-channel
  * (or broadcast per-tensor) requant; filter [out_c, kh, kw, fic], groups = in_c / fic.
  * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1),
@@ -470,9 +589,14 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *   to 16), acc [min(out_c, 64)] (int32; int64 for int16 inputs), then for int8 with
  *   kh * kw * in_c <= 15 the transposed
  *   filter, int16 [kh * kw * in_c][out_c]; rq uint32 [3 * out_c] (int8 fast path, qk__rq_ok).
+ *   Optional trailing args (33 in all) for the host GEMM path (qk__conv_gemm_vnni; int8, fast
+ *   path, constant filter): gemm_filter (-1: none), gemm_bias, gemm_panel: the packed filter
+ *   int8 [ocp / 16][kp / 4][16][4] and effective bias int32 [ocp] (ocp = out_c rounded up to 16,
+ *   kp = kh * kw * in_c rounded up to 4), panel scratch [QK__GEMM_PX * kp]. Builds without the
+ *   SIMD path ignore them; the lowering derives them from the constant filter and bias.
  */
 QK__EXEC(conv2d) {
-    if (n_args != 30) return QK_ERR_ARG;
+    if (n_args != 30 && n_args != 33) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 10);
     const int32_t in_dtype = args[8], bias_dtype = args[9];
@@ -513,6 +637,19 @@ QK__EXEC(conv2d) {
         }
     }
     if (g.out_c == 0) return QK_OK;
+#if QK_SIMD_VNNI
+    if (n_args == 33 && args[30] >= 0 && in_dtype == QK_I8 && rq != NULL && g.in_zp >= -128 &&
+        g.in_zp <= 127) {
+        const int64_t kp = ((int64_t)g.kh * g.kw * g.in_c + 3) / 4 * 4;
+        const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
+        const int8_t *wpk = qk__in(ctx, args[30], ocp * kp);
+        const int32_t *beff = qk__in(ctx, args[31], 4 * ocp);
+        uint8_t *panel = qk__out(ctx, args[32], QK__GEMM_PX * kp);
+        if (!wpk || !beff || !panel || !qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
+        qk__conv_gemm_vnni(&g, in, wpk, beff, mult, rq, out, panel);
+        return QK_OK;
+    }
+#endif
 
     if (in_dtype == QK_I8) {
         const int32_t *bias = NULL;

@@ -23,6 +23,11 @@ ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
+# Host SIMD GEMM constants for int8 CONV_2D (qk__conv_gemm_vnni in qk_conv.c): the packed filter
+# and effective bias. Builds without that path (Cortex-M) ignore them; set False to leave them
+# out of a plan (they add about the filter's size in constants).
+HOST_GEMM = True
+GEMM_PX = 12  # QK__GEMM_PX in qk_conv.c (pixels per packed panel)
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
 I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
@@ -175,9 +180,41 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         scratch = pb.scratch(row + acc + small, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift), "rq")
+    tail = []
+    if (HOST_GEMM and scratch >= 0 and x.dtype == I8 and w.is_const
+            and (b is None or b.is_const)):
+        tail = _gemm_args(pb, w.data, None if b is None else b.data, x.zero_point)
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
-        x.zero_point, y.zero_point, lo, hi])
+        x.zero_point, y.zero_point, lo, hi] + tail)
+
+
+def gemm_pack(w: np.ndarray) -> np.ndarray:
+    """CONV_2D filter [out_c, kh, kw, ic] as the host GEMM wants it: 16-channel blocks of
+    [kp / 4][16][4] int8 (kp = kh * kw * ic rounded up to 4), zero padded."""
+    out_c = w.shape[0]
+    k = w.size // out_c
+    kp, ocp = -(-k // 4) * 4, -(-out_c // 16) * 16
+    p = np.zeros((ocp, kp), np.int8)
+    p[:out_c, :k] = w.reshape(out_c, k)
+    return np.ascontiguousarray(p.reshape(ocp // 16, 16, kp // 4, 4).transpose(0, 2, 1, 3))
+
+
+def gemm_bias(w: np.ndarray, b: np.ndarray | None, in_zp: int) -> np.ndarray:
+    """bias - (in_zp + 128) * sum(w) per channel (int32, wrapping), zero padded to 16s: the
+    GEMM sums (x + 128) * w over every tap, padded taps at in_zp + 128."""
+    out_c = w.shape[0]
+    eff = np.zeros(-(-out_c // 16) * 16, np.int64)
+    eff[:out_c] = -(in_zp + 128) * w.reshape(out_c, -1).astype(np.int64).sum(axis=1)
+    if b is not None:
+        eff[:out_c] += b.astype(np.int64).reshape(-1)
+    return ((eff + 2**31) % 2**32 - 2**31).astype(np.int32)
+
+
+def _gemm_args(pb: PlanBuilder, w: np.ndarray, b: np.ndarray | None, in_zp: int) -> list[int]:
+    kp = -(-(w.size // w.shape[0]) // 4) * 4
+    return [pb.const(gemm_pack(w), "gemm_filter"), pb.const(gemm_bias(w, b, in_zp), "gemm_bias"),
+            pb.scratch(GEMM_PX * kp, "gemm_panel")]
 
 
 @register("DEPTHWISE_CONV_2D")
