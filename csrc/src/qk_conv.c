@@ -112,10 +112,35 @@ static int qk__rq_ok(const int32_t *shift, const uint32_t *rq, int32_t n) {
  * the three rq rows (offset to the chunk). The results go
  * back into acc first, so the requant loop runs on 32-bit lanes only (4 per vector, which also
  * covers rows of 8 channels); a second loop narrows them. */
+#if QK_SIMD_VNNI
+/* qk__rq_row_i8 on 16 lanes at a time (qk__rq16: the same integer steps). */
+static void qk__rq_row_i8_simd(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                               const uint32_t *lm, const uint32_t *rm, const uint32_t *hf,
+                               int32_t n, int32_t out_zp, int32_t act_min, int32_t act_max,
+                               int8_t *out) {
+    const __m512i ozp = _mm512_set1_epi32(out_zp);
+    const __m512i lo = _mm512_set1_epi32(act_min), hi = _mm512_set1_epi32(act_max);
+    for (int32_t i = 0; i < n; i += 16) {
+        const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        const __m512i b = bias != NULL ? _mm512_maskz_loadu_epi32(m, bias + i) : _mm512_setzero_si512();
+        const __m512i v = qk__rq16(_mm512_maskz_loadu_epi32(m, acc + i), b,
+                                   _mm512_maskz_loadu_epi32(m, mult + i),
+                                   _mm512_maskz_loadu_epi32(m, lm + i),
+                                   _mm512_maskz_loadu_epi32(m, rm + i),
+                                   _mm512_maskz_loadu_epi32(m, hf + i), ozp, lo, hi);
+        _mm512_mask_cvtepi32_storeu_epi8(out + i, m, v);
+    }
+}
+#endif
+
 static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
                           const int32_t *restrict mult, const uint32_t *restrict lm,
                           const uint32_t *restrict rm, const uint32_t *restrict hf, int32_t n,
                           int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *restrict out) {
+#if QK_SIMD_VNNI
+    qk__rq_row_i8_simd(acc, bias, mult, lm, rm, hf, n, out_zp, act_min, act_max, out);
+    return;
+#endif
     for (int32_t i = 0; i < n; ++i) {
         const uint32_t a = (uint32_t)acc[i] + (bias != NULL ? (uint32_t)bias[i] : 0u);
         const uint32_t xs = a * lm[i];
@@ -1023,6 +1048,54 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
         }
 }
 
+#if QK_SIMD_VNNI
+/*
+ * Host SIMD DEPTHWISE_CONV_2D, int8, depth multiplier 1: per 16-channel block (weights and
+ * requant parameters stay in registers) and output pixel, acc += (x - in_zp) * w over the
+ * in-image taps with vpdpwssd on int32 lanes: x - in_zp sign-extended (|.| <= 255), w from the
+ * lowering's dw_w32 constant [kh * kw][ocp] with each weight as a zero-extended int16, so the
+ * high halves multiply to 0 and each lane gets exactly (x - in_zp) * w. Same sums as TFLM;
+ * requant is qk__rq16.
+ */
+static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t *w32, int64_t ocp,
+                        const int32_t *bias, const int32_t *mult, const uint32_t *rq,
+                        int8_t *out) {
+    static const int32_t zero16[16] = {0};
+    const int32_t c_n = g->in_c;
+    const __m512i zpv = _mm512_set1_epi32(g->in_zp), ozp = _mm512_set1_epi32(g->out_zp);
+    const __m512i lo = _mm512_set1_epi32(g->act_min), hi = _mm512_set1_epi32(g->act_max);
+    for (int32_t c0 = 0; c0 < c_n; c0 += 16) {
+        const int32_t n = c_n - c0 < 16 ? c_n - c0 : 16;
+        qk__rq16_params rp = qk__rq16_load(bias != NULL ? bias : zero16, mult, rq, c_n, c0, n);
+        if (bias == NULL) rp.bias = _mm512_setzero_si512();
+        const __mmask16 m = rp.valid;
+        for (int32_t b = 0; b < g->batches; ++b)
+            for (int32_t oy = 0; oy < g->out_h; ++oy) {
+                const int32_t iy0 = oy * g->sh - g->ph;
+                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w) * c_n + c0;
+                for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
+                    const int32_t ix0 = ox * g->sw - g->pw;
+                    __m512i acc = _mm512_setzero_si512();
+                    for (int32_t ky = 0; ky < g->kh; ++ky) {
+                        const int32_t iy = iy0 + ky * g->dh;
+                        if (iy < 0 || iy >= g->in_h) continue;
+                        const int8_t *line = in + (((int64_t)b * g->in_h + iy) * g->in_w) * c_n + c0;
+                        const int32_t *wr = w32 + (int64_t)ky * g->kw * ocp + c0;
+                        for (int32_t kx = 0; kx < g->kw; ++kx) {
+                            const int32_t ix = ix0 + kx * g->dw;
+                            if (ix < 0 || ix >= g->in_w) continue;
+                            const __m128i x8 = _mm_maskz_loadu_epi8(m, line + (int64_t)ix * c_n);
+                            const __m512i x = _mm512_sub_epi32(_mm512_cvtepi8_epi32(x8), zpv);
+                            acc = _mm512_dpwssd_epi32(acc, x, _mm512_loadu_si512(wr + (int64_t)kx * ocp));
+                        }
+                    }
+                    qk__rq16_store(acc, &rp, ozp, lo, hi, o);
+                }
+            }
+    }
+}
+#endif
+
 /*
  * DEPTHWISE_CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 bias), NHWC;
  * filter [1, kh, kw, out_c], out_c = in_c * depth_multiplier, channel oc = c * dm + m.
@@ -1036,9 +1109,13 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
+ *   Optional trailing arg (32 in all) for the host SIMD path (qk__dw_vnni; int8 fast path,
+ *   depth multiplier 1, constant filter): dw_w32 (-1: none), the filter as int32
+ *   [kh * kw][ocp] (ocp = out_c rounded up to 16, zero padded), each weight w stored as
+ *   w & 0xFFFF. Builds without that path ignore it.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 31) return QK_ERR_ARG;
+    if (n_args != 31 && n_args != 32) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -1078,6 +1155,16 @@ QK__EXEC(depthwise_conv2d) {
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
+#if QK_SIMD_VNNI
+    if (es == 1 && args[6] >= 0 && n_args == 32 && args[31] >= 0 && dm == 1) {
+        const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
+        const int32_t *w32 = qk__in(ctx, args[31], 4 * ocp * g.kh * g.kw);
+        const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+        if (!w32 || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+        qk__dw_vnni(&g, in, w32, ocp, bias32, mult, rq, out);
+        return QK_OK;
+    }
+#endif
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);

@@ -275,6 +275,18 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         if extra >= 0:
             scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
             rq = pb.const(rq_words(shift), "rq")
+    tail = []
+    if HOST_GEMM and scratch >= 0 and dm == 1 and w.is_const:
+        tail = [pb.const(dw_w32(w.data), "dw_w32")]
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,
-        x.zero_point, y.zero_point, lo, hi])
+        x.zero_point, y.zero_point, lo, hi] + tail)
+
+
+def dw_w32(w: np.ndarray) -> np.ndarray:
+    """Depthwise filter [1, kh, kw, c] for the host SIMD path: int32 [kh * kw][c rounded up to
+    16], each weight as a zero-extended int16 (w & 0xFFFF), zero padded."""
+    c = w.shape[3]
+    out = np.zeros((w.size // c, -(-c // 16) * 16), np.int32)
+    out[:, :c] = w.reshape(-1, c).astype(np.int32) & 0xFFFF
+    return out
