@@ -121,14 +121,10 @@ static void qk__rq_row_i8_simd(const int32_t *acc, const int32_t *bias, const in
     const __m512i ozp = _mm512_set1_epi32(out_zp);
     const __m512i lo = _mm512_set1_epi32(act_min), hi = _mm512_set1_epi32(act_max);
     for (int32_t i = 0; i < n; i += 16) {
-        const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
-        const __m512i b = bias != NULL ? _mm512_maskz_loadu_epi32(m, bias + i) : _mm512_setzero_si512();
-        const __m512i v = qk__rq16(_mm512_maskz_loadu_epi32(m, acc + i), b,
-                                   _mm512_maskz_loadu_epi32(m, mult + i),
-                                   _mm512_maskz_loadu_epi32(m, lm + i),
-                                   _mm512_maskz_loadu_epi32(m, rm + i),
-                                   _mm512_maskz_loadu_epi32(m, hf + i), ozp, lo, hi);
-        _mm512_mask_cvtepi32_storeu_epi8(out + i, m, v);
+        const qk__rq16_params p = qk__rq16_load(bias, mult, lm, rm, hf, i, n - i);
+        _mm512_mask_cvtepi32_storeu_epi8(out + i, p.valid,
+                                         qk__rq16(_mm512_maskz_loadu_epi32(p.valid, acc + i), &p,
+                                                  ozp, lo, hi));
     }
 }
 #endif
@@ -585,7 +581,7 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
             qk__rq16_params rp[4];
             for (int32_t j = 0; j < nb; ++j) {
                 const int32_t c0 = (cb + j) * 16;
-                rp[j] = qk__rq16_load(beff, mult, rq, oc_n, c0, oc_n - c0);
+                rp[j] = qk__rq16_load(beff, mult, rq, rq + oc_n, rq + 2 * (int64_t)oc_n, c0, oc_n - c0);
             }
             const int8_t *wb = wpk + (int64_t)cb * wblk;
             int8_t *ob = out + px0 * oc_n + (int64_t)cb * 16;
@@ -1060,14 +1056,12 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
 static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t *w32, int64_t ocp,
                         const int32_t *bias, const int32_t *mult, const uint32_t *rq,
                         int8_t *out) {
-    static const int32_t zero16[16] = {0};
     const int32_t c_n = g->in_c;
     const __m512i zpv = _mm512_set1_epi32(g->in_zp), ozp = _mm512_set1_epi32(g->out_zp);
     const __m512i lo = _mm512_set1_epi32(g->act_min), hi = _mm512_set1_epi32(g->act_max);
     for (int32_t c0 = 0; c0 < c_n; c0 += 16) {
         const int32_t n = c_n - c0 < 16 ? c_n - c0 : 16;
-        qk__rq16_params rp = qk__rq16_load(bias != NULL ? bias : zero16, mult, rq, c_n, c0, n);
-        if (bias == NULL) rp.bias = _mm512_setzero_si512();
+        const qk__rq16_params rp = qk__rq16_load(bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, c0, n);
         const __mmask16 m = rp.valid;
         for (int32_t b = 0; b < g->batches; ++b)
             for (int32_t oy = 0; oy < g->out_h; ++oy) {

@@ -9,63 +9,68 @@
 #include <stdint.h>
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
-    defined(__AVX512VNNI__) && defined(__AVX512DQ__)
+    defined(__AVX512VNNI__) && defined(__AVX512DQ__) && defined(__AVX512CD__)
 #define QK_SIMD_VNNI 1
 #include <immintrin.h>
 
 #define QK__SIMD_INLINE static inline __attribute__((always_inline))
 
+/* Per-channel requant parameters of 16 channels, in the form qk__rq16 uses: the rq words'
+ * powers of two become shift counts (lm = 2^left, rm = 2^(31 - right)), so x * lm and
+ * (v * rm) >> 31 are per-lane variable shifts. */
+typedef struct {
+    __m512i bias, mult, mult_odd, left, right, hf;
+    __mmask16 valid;
+} qk__rq16_params;
+
+/* Lanes [0, n) of channels c0.. (n <= 16; the rest are zero and masked off on store); bias may
+ * be NULL (no bias). lm, rm, hf: the three rows of the qk__rq_ok words. */
+QK__SIMD_INLINE qk__rq16_params qk__rq16_load(const int32_t *bias, const int32_t *mult,
+                                              const uint32_t *lm, const uint32_t *rm,
+                                              const uint32_t *hf, int32_t c0, int32_t n) {
+    qk__rq16_params p;
+    const __m512i c31 = _mm512_set1_epi32(31);
+    p.valid = (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    p.bias = bias != NULL ? _mm512_maskz_loadu_epi32(p.valid, bias + c0) : _mm512_setzero_si512();
+    p.mult = _mm512_maskz_loadu_epi32(p.valid, mult + c0);
+    p.mult_odd = _mm512_srli_epi64(p.mult, 32);
+    /* lanes past n: lm = rm = 0 -> left = 31 - 32, right = 32: shifts of 32 give 0 (unused) */
+    p.left = _mm512_sub_epi32(c31, _mm512_lzcnt_epi32(_mm512_maskz_loadu_epi32(p.valid, lm + c0)));
+    p.right = _mm512_lzcnt_epi32(_mm512_maskz_loadu_epi32(p.valid, rm + c0));
+    p.hf = _mm512_maskz_loadu_epi32(p.valid, hf + c0);
+    return p;
+}
+
 /* 16 lanes of qk__rq_row_i8's requant (see qk_conv.c), same integer steps:
- *   a = acc + bias (wrapping); xs = a * 2^left (wrapping); neg = xs < 0; mag = |xs| (as uint32)
- *   hi = (mag * mult + 2^30 - neg) >> 31; r = ((hi + half) * 2^(31 - right)) >> 31
+ *   a = acc + bias (wrapping); xs = a << left (wrapping); neg = xs < 0; mag = |xs| (as uint32)
+ *   hi = (mag * mult + 2^30 - neg) >> 31; r = (hi + half) >> right
  *   v = clamp((neg ? -r : r) + out_zp, act_min, act_max)
- * The 32x32->64 multiplies run on even and odd lanes separately (vpmuludq). */
-QK__SIMD_INLINE __m512i qk__rq16(__m512i acc, __m512i bias, __m512i mult, __m512i lm,
-                                 __m512i rm, __m512i hf, __m512i ozp, __m512i lo, __m512i hi) {
+ * The 32x32->64 multiply runs on even and odd lanes separately (vpmuludq). */
+QK__SIMD_INLINE __m512i qk__rq16(__m512i acc, const qk__rq16_params *p, __m512i ozp, __m512i lo,
+                                 __m512i hi) {
     const __m512i lo32 = _mm512_set1_epi64(0xFFFFFFFFll);
-    const __m512i c30 = _mm512_set1_epi64((int64_t)1 << 30);
-    const __m512i xs = _mm512_mullo_epi32(_mm512_add_epi32(acc, bias), lm);
+    const __m512i xs = _mm512_sllv_epi32(_mm512_add_epi32(acc, p->bias), p->left);
     const __mmask16 neg = _mm512_movepi32_mask(xs);
-    const __m512i negv = _mm512_srli_epi32(xs, 31);
+    /* 2^30 - neg per lane: the rounding term, 2^30 or 2^30 - 1 */
+    const __m512i rnd = _mm512_sub_epi32(_mm512_set1_epi32(1 << 30), _mm512_srli_epi32(xs, 31));
     const __m512i mag = _mm512_abs_epi32(xs); /* INT32_MIN -> 0x80000000 == 2^31 unsigned */
-    __m512i pe = _mm512_mul_epu32(mag, mult);
-    __m512i po = _mm512_mul_epu32(_mm512_srli_epi64(mag, 32), _mm512_srli_epi64(mult, 32));
-    pe = _mm512_srli_epi64(_mm512_sub_epi64(_mm512_add_epi64(pe, c30), _mm512_and_si512(negv, lo32)), 31);
-    po = _mm512_srli_epi64(_mm512_sub_epi64(_mm512_add_epi64(po, c30), _mm512_srli_epi64(negv, 32)), 31);
-    const __m512i h = _mm512_add_epi32(_mm512_or_si512(pe, _mm512_slli_epi64(po, 32)), hf);
-    pe = _mm512_srli_epi64(_mm512_mul_epu32(h, rm), 31); /* < 2^32: upper halves are 0 */
-    po = _mm512_srli_epi64(_mm512_mul_epu32(_mm512_srli_epi64(h, 32), _mm512_srli_epi64(rm, 32)), 31);
-    __m512i r = _mm512_or_si512(pe, _mm512_slli_epi64(po, 32));
+    __m512i pe = _mm512_add_epi64(_mm512_mul_epu32(mag, p->mult), _mm512_and_si512(rnd, lo32));
+    __m512i po = _mm512_add_epi64(_mm512_mul_epu32(_mm512_srli_epi64(mag, 32), p->mult_odd),
+                                  _mm512_srli_epi64(rnd, 32));
+    /* even lanes: (pe >> 31) < 2^31 in the low half; odd: (po << 1)'s high half is po >> 31 */
+    const __m512i h = _mm512_mask_blend_epi32((__mmask16)0xAAAA, _mm512_srli_epi64(pe, 31),
+                                              _mm512_slli_epi64(po, 1));
+    /* h < 2^31, half <= 2^30: the sum fits uint32 */
+    __m512i r = _mm512_srlv_epi32(_mm512_add_epi32(h, p->hf), p->right);
     r = _mm512_mask_sub_epi32(r, neg, _mm512_setzero_si512(), r);
     r = _mm512_add_epi32(r, ozp);
     return _mm512_min_epi32(_mm512_max_epi32(r, lo), hi);
 }
 
-/* Per-channel requant parameters of one 16-channel block, loaded once and reused per pixel. */
-typedef struct {
-    __m512i bias, mult, lm, rm, hf;
-    __mmask16 valid;
-} qk__rq16_params;
-
-/* Lanes [0, n) of channels c0.. (n <= 16; the rest are zero and masked off on store). */
-QK__SIMD_INLINE qk__rq16_params qk__rq16_load(const int32_t *bias, const int32_t *mult,
-                                              const uint32_t *rq, int64_t oc_n, int32_t c0,
-                                              int32_t n) {
-    qk__rq16_params p;
-    p.valid = (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
-    p.bias = _mm512_maskz_loadu_epi32(p.valid, bias + c0);
-    p.mult = _mm512_maskz_loadu_epi32(p.valid, mult + c0);
-    p.lm = _mm512_maskz_loadu_epi32(p.valid, rq + c0);
-    p.rm = _mm512_maskz_loadu_epi32(p.valid, rq + oc_n + c0);
-    p.hf = _mm512_maskz_loadu_epi32(p.valid, rq + 2 * oc_n + c0);
-    return p;
-}
-
 /* Requantize one pixel's 16-channel accumulator and store its valid lanes as int8. */
 QK__SIMD_INLINE void qk__rq16_store(__m512i acc, const qk__rq16_params *p, __m512i ozp, __m512i lo,
                                     __m512i hi, int8_t *out) {
-    const __m512i v = qk__rq16(acc, p->bias, p->mult, p->lm, p->rm, p->hf, ozp, lo, hi);
-    _mm512_mask_cvtepi32_storeu_epi8(out, p->valid, v);
+    _mm512_mask_cvtepi32_storeu_epi8(out, p->valid, qk__rq16(acc, p, ozp, lo, hi));
 }
 
 /* a[i] ^ 0x80 for i < n: int8 values as uint8 (x + 128). */
