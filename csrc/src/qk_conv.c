@@ -524,33 +524,6 @@ static void qk__gemm_pack(const qk__conv_geom *g, const int8_t *in, int32_t b, i
     for (; d < row + kp; ++d) *d = 0;
 }
 
-/* M pixels (rows of the panel, kp apart) x NB 16-channel blocks: accumulate over kp / 4 steps,
- * then requantize and store the first mv pixels (out: pixel 0's channel c0; pixels oc_n apart).
- * M and NB are compile-time constants at every call (the loops unroll into registers). */
-QK__SIMD_INLINE void qk__gemm_tile(const uint8_t *rows, int32_t kp, const int M, const int NB,
-                                   int32_t mv, const int8_t *w, int64_t wblk,
-                                   const qk__rq16_params *rp, __m512i ozp, __m512i lo, __m512i hi,
-                                   int8_t *out, int32_t oc_n) {
-    __m512i acc[12][4];
-    for (int p = 0; p < M; ++p)
-        for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_setzero_si512();
-    for (int32_t k = 0; k < kp; k += 4) {
-        __m512i wv[4];
-        for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + j * wblk + 16 * k);
-        for (int p = 0; p < M; ++p) {
-            int32_t x4;
-            memcpy(&x4, rows + (int64_t)p * kp + k, 4);
-            const __m512i xv = _mm512_set1_epi32(x4);
-            for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], xv, wv[j]);
-        }
-    }
-    for (int p = 0; p < M; ++p) {
-        if (p >= mv) break;
-        for (int j = 0; j < NB; ++j)
-            qk__rq16_store(acc[p][j], &rp[j], ozp, lo, hi, out + (int64_t)p * oc_n + 16 * j);
-    }
-}
-
 /* Pixels [0, mv) of a panel against NB blocks from channel c0: tiles of 6 (NB >= 3) or 12. */
 #define QK__GEMM_TILES(NB_, M_)                                                                 \
     for (int32_t p0 = 0; p0 < mv; p0 += (M_))                                                   \

@@ -7,6 +7,7 @@
 #define QK_SIMD_H
 
 #include <stdint.h>
+#include <string.h>
 
 #if defined(__AVX512F__) && defined(__AVX512BW__) && defined(__AVX512VL__) && \
     defined(__AVX512VNNI__) && defined(__AVX512DQ__) && defined(__AVX512CD__)
@@ -71,6 +72,52 @@ QK__SIMD_INLINE __m512i qk__rq16(__m512i acc, const qk__rq16_params *p, __m512i 
 QK__SIMD_INLINE void qk__rq16_store(__m512i acc, const qk__rq16_params *p, __m512i ozp, __m512i lo,
                                     __m512i hi, int8_t *out) {
     _mm512_mask_cvtepi32_storeu_epi8(out, p->valid, qk__rq16(acc, p, ozp, lo, hi));
+}
+
+/* Requant parameters from per-channel shifts (qk__requant's form, shift in [-31, 30]) instead
+ * of rq words: left = max(shift, 0), right = max(-shift, 0), half = 2^right / 2. */
+QK__SIMD_INLINE qk__rq16_params qk__rq16_load_shift(const int32_t *bias, const int32_t *mult,
+                                                    const int32_t *shift, int32_t c0, int32_t n) {
+    qk__rq16_params p;
+    const __m512i z = _mm512_setzero_si512();
+    p.valid = (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u);
+    p.bias = bias != NULL ? _mm512_maskz_loadu_epi32(p.valid, bias + c0) : z;
+    p.mult = _mm512_maskz_loadu_epi32(p.valid, mult + c0);
+    p.mult_odd = _mm512_srli_epi64(p.mult, 32);
+    const __m512i s = _mm512_maskz_loadu_epi32(p.valid, shift + c0);
+    p.left = _mm512_max_epi32(s, z);
+    p.right = _mm512_max_epi32(_mm512_sub_epi32(z, s), z);
+    p.hf = _mm512_srli_epi32(_mm512_sllv_epi32(_mm512_set1_epi32(1), p.right), 1);
+    return p;
+}
+
+/* M pixels (rows of the panel, kp apart) x NB 16-channel blocks: accumulate over kp / 4 steps,
+ * then requantize and store the first mv pixels (out: pixel 0's channel c0; pixels oc_n apart).
+ * M <= 12 and NB <= 4 are compile-time constants at every call (the loops unroll into
+ * registers). The weights w are NB blocks wblk bytes apart, each [kp / 4][16][4] int8; the rows
+ * hold uint8 values (vpdpbusd: u8 x s8, int32 sums without saturation). */
+QK__SIMD_INLINE void qk__gemm_tile(const uint8_t *rows, int32_t kp, const int M, const int NB,
+                                   int32_t mv, const int8_t *w, int64_t wblk,
+                                   const qk__rq16_params *rp, __m512i ozp, __m512i lo, __m512i hi,
+                                   int8_t *out, int32_t oc_n) {
+    __m512i acc[12][4];
+    for (int p = 0; p < M; ++p)
+        for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_setzero_si512();
+    for (int32_t k = 0; k < kp; k += 4) {
+        __m512i wv[4];
+        for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + j * wblk + 16 * k);
+        for (int p = 0; p < M; ++p) {
+            int32_t x4;
+            memcpy(&x4, rows + (int64_t)p * kp + k, 4);
+            const __m512i xv = _mm512_set1_epi32(x4);
+            for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], xv, wv[j]);
+        }
+    }
+    for (int p = 0; p < M; ++p) {
+        if (p >= mv) break;
+        for (int j = 0; j < NB; ++j)
+            qk__rq16_store(acc[p][j], &rp[j], ozp, lo, hi, out + (int64_t)p * oc_n + 16 * j);
+    }
 }
 
 /* a[i] ^ 0x80 for i < n: int8 values as uint8 (x + 128). */
