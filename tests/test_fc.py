@@ -237,3 +237,27 @@ def test_fc_general_path_deep_and_runtime_weights() -> None:
     xs = [rng.integers(-128, 128, (2, 6)).astype(np.int8),
           rng.integers(-127, 128, (4, 6)).astype(np.int8)]
     assert_matches_tflm(w.to_bytes(), xs, litert=False)
+
+
+@pytest.mark.parametrize("host", [True, False], ids=["simd", "portable"])
+@pytest.mark.parametrize("batches,depth,out_depth", [
+    (1, 1, 1), (1, 3, 17), (2, 5, 33), (3, 129, 48), (1, 640, 128), (4, 37, 65), (2, 8, 100),
+])
+def test_fc_host_simd_tails(host, batches, depth, out_depth) -> None:
+    """The host VNNI GEMV (16-row blocks, depth padded to 4) and the portable loop, vs TFLM."""
+    from interp.ops import conv as conv_lowering
+    rng = np.random.default_rng(depth * 1000 + out_depth)
+    old = conv_lowering.HOST_GEMM
+    conv_lowering.HOST_GEMM = host
+    try:
+        for in_zp, per_channel in ((-128, False), (5, True), (127, False)):
+            scales = list(rng.uniform(0.002, 0.02, out_depth)) if per_channel else [0.01]
+            model = _fc_model(rng, in_shape=(batches, depth), out_depth=out_depth, dtype=np.int8,
+                              in_scale=0.05, in_zp=in_zp, w_scales=scales, out_scale=0.3,
+                              out_zp=-4, act=1, bias=True, keep_num_dims=False)
+            op = interp.Interpreter(model_content=model)._plan.ops[0]
+            assert len(op.args) == (17 if host else 15)
+            x = rng.integers(-128, 128, (batches, depth)).astype(np.int8)
+            assert_matches_tflm(model, [x])
+    finally:
+        conv_lowering.HOST_GEMM = old
