@@ -120,6 +120,20 @@ QK__SIMD_INLINE void qk__gemm_tile(const uint8_t *rows, int32_t kp, const int M,
     }
 }
 
+/* The same requant parameters on every lane: multiplier mult >= 0, shift in [-31, 30]. */
+QK__SIMD_INLINE qk__rq16_params qk__rq16_set(int32_t mult, int32_t shift) {
+    qk__rq16_params p;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    p.valid = (__mmask16)0xFFFFu;
+    p.bias = _mm512_setzero_si512();
+    p.mult = _mm512_set1_epi32(mult);
+    p.mult_odd = _mm512_srli_epi64(p.mult, 32);
+    p.left = _mm512_set1_epi32(shift > 0 ? shift : 0);
+    p.right = _mm512_set1_epi32(right);
+    p.hf = _mm512_set1_epi32(right > 0 ? (int32_t)(1u << (right - 1)) : 0);
+    return p;
+}
+
 /* a[i] ^ 0x80 for i < n: int8 values as uint8 (x + 128). */
 QK__SIMD_INLINE void qk__xor80(uint8_t *restrict d, const int8_t *restrict s, int32_t n) {
     const __m512i k = _mm512_set1_epi8((char)0x80);
