@@ -1023,26 +1023,55 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  * requant parameters stay in registers) and output pixel, acc += (x - in_zp) * w over the
  * in-image taps with vpdpwssd on int32 lanes: x - in_zp sign-extended (|.| <= 255), w from the
  * lowering's dw_w32 constant [kh * kw][ocp] with each weight as a zero-extended int16, so the
- * high halves multiply to 0 and each lane gets exactly (x - in_zp) * w. Same sums as TFLM;
- * requant is qk__rq16.
+ * high halves multiply to 0 and each lane gets exactly (x - in_zp) * w. Interior pixels (every
+ * tap in the image) sum x * w instead and take -in_zp * sum(w) in the bias: the same int32
+ * value (wrapping adds). Same sums as TFLM; requant is qk__rq16.
  */
 static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t *w32, int64_t ocp,
                         const int32_t *bias, const int32_t *mult, const uint32_t *rq,
                         int8_t *out) {
-    const int32_t c_n = g->in_c;
+    const int32_t c_n = g->in_c, taps = g->kh * g->kw;
     const __m512i zpv = _mm512_set1_epi32(g->in_zp), ozp = _mm512_set1_epi32(g->out_zp);
     const __m512i lo = _mm512_set1_epi32(g->act_min), hi = _mm512_set1_epi32(g->act_max);
+    /* interior pixels (every tap inside the image): [ya, yb) x [xa, xb) */
+    const int64_t ya0 = ((int64_t)g->ph + g->sh - 1) / g->sh, xa0 = ((int64_t)g->pw + g->sw - 1) / g->sw;
+    const int64_t ytop = (int64_t)g->in_h - 1 - (int64_t)(g->kh - 1) * g->dh + g->ph;
+    const int64_t xtop = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
+    const int64_t yb0 = ytop < 0 ? 0 : ytop / g->sh + 1, xb0 = xtop < 0 ? 0 : xtop / g->sw + 1;
+    const int64_t row_step = (int64_t)g->dh * g->in_w * c_n, col_step = (int64_t)g->dw * c_n;
     for (int32_t c0 = 0; c0 < c_n; c0 += 16) {
         const int32_t n = c_n - c0 < 16 ? c_n - c0 : 16;
         const qk__rq16_params rp = qk__rq16_load(bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, c0, n);
         const __mmask16 m = rp.valid;
+        /* interior pixels sum x * w over all taps and fold -in_zp * sum(w) into the bias */
+        __m512i wsum = _mm512_setzero_si512();
+        for (int32_t t = 0; t < taps; ++t) {
+            const __m512i w = _mm512_loadu_si512(w32 + (int64_t)t * ocp + c0);
+            wsum = _mm512_add_epi32(wsum, _mm512_srai_epi32(_mm512_slli_epi32(w, 16), 16));
+        }
+        qk__rq16_params rpi = rp; /* |wsum| <= 65536 * 128, |zp * wsum| < 2^31 */
+        rpi.bias = _mm512_sub_epi32(rp.bias, _mm512_mullo_epi32(zpv, wsum));
         for (int32_t b = 0; b < g->batches; ++b)
             for (int32_t oy = 0; oy < g->out_h; ++oy) {
                 const int32_t iy0 = oy * g->sh - g->ph;
+                const int y_in = oy >= ya0 && oy < yb0;
                 int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w) * c_n + c0;
                 for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
                     const int32_t ix0 = ox * g->sw - g->pw;
                     __m512i acc = _mm512_setzero_si512();
+                    if (y_in && ox >= xa0 && ox < xb0) {
+                        /* x sign-extended: its high half is 0 or -1, w's is 0: exact x * w */
+                        const int8_t *x0 = in + (((int64_t)b * g->in_h + iy0) * g->in_w + ix0) * c_n + c0;
+                        const int32_t *wr = w32 + c0;
+                        for (int32_t ky = 0; ky < g->kh; ++ky, x0 += row_step) {
+                            const int8_t *x = x0;
+                            for (int32_t kx = 0; kx < g->kw; ++kx, x += col_step, wr += ocp)
+                                acc = _mm512_dpwssd_epi32(acc, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x)),
+                                                          _mm512_loadu_si512(wr));
+                        }
+                        qk__rq16_store(acc, &rpi, ozp, lo, hi, o);
+                        continue;
+                    }
                     for (int32_t ky = 0; ky < g->kh; ++ky) {
                         const int32_t iy = iy0 + ky * g->dh;
                         if (iy < 0 || iy >= g->in_h) continue;
