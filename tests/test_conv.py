@@ -172,7 +172,13 @@ def test_depthwise_int8_wide_simd(case):
     (5, 5, 9, 65, 3, 2, 0),     # 4 + 1 blocks
     (7, 3, 3, 17, 3, 1, 0),     # 2 blocks, 21 pixels
     (9, 9, 2, 100, 3, 2, 0),    # 4 + 3 blocks
-    (6, 7, 13, 15, 5, 1, 0),    # 1 block, 15 channels, K = 325
+    (6, 7, 13, 15, 5, 1, 0),    # 1 block, 15 channels, K = 325: 6-pixel panels
+    (4, 5, 45, 40, 3, 1, 0),    # K = 405: 4-pixel panels
+    (4, 3, 70, 20, 3, 1, 0),    # K = 630: 2-pixel panels
+    (3, 3, 120, 70, 3, 1, 1),   # K = 1080: 1-pixel panels
+    (3, 4, 250, 17, 3, 1, 0),   # K = 2250: above the panel bound, the portable fast path
+    (5, 7, 12, 33, 1, 1, 0),    # 1x1 stride 1: rows read in place, 35 pixels
+    (3, 3, 10, 20, 1, 1, 0),    # 1x1 but in_c % 4 != 0: packed
 ])
 def test_conv_gemm_tails(ih, iw, ic, oc, k, stride, padding):
     rng = np.random.default_rng(ih * 100 + ic * 10 + oc)

@@ -256,7 +256,7 @@ def test_fc_host_simd_tails(host, batches, depth, out_depth) -> None:
                               in_scale=0.05, in_zp=in_zp, w_scales=scales, out_scale=0.3,
                               out_zp=-4, act=1, bias=True, keep_num_dims=False)
             op = interp.Interpreter(model_content=model)._plan.ops[0]
-            assert len(op.args) == (17 if host else 15)
+            assert len(op.args) == (16 if host else 15)
             x = rng.integers(-128, 128, (batches, depth)).astype(np.int8)
             assert_matches_tflm(model, [x])
     finally:

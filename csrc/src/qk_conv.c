@@ -482,8 +482,9 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
 
 /*
  * Host SIMD CONV_2D (int8, groups 1): a blocked GEMM on AVX-512 VNNI (vpdpbusd, u8 x s8).
- * Per panel of QK__GEMM_PX output pixels, each receptive field is packed as uint8 x + 128
- * (padded taps as in_zp + 128), kp = K rounded up to 4 bytes per pixel (tail zero). The filter
+ * Per panel of px output pixels, each receptive field is packed as uint8 x + 128 (padded taps
+ * as in_zp + 128), kp = K rounded up to 4 bytes per pixel (tail zero); 1x1 stride-1 convs read
+ * the input pixels in place instead (qk__gemm_direct). The filter
  * comes pre-packed by the lowering (interp/ops/conv.py, gemm_filter) in 16-channel blocks,
  * [out_c / 16][kp / 4][16][4] int8, zero padded, so one 64-byte load gives 16 channels x 4 taps.
  * Since sum (x + 128) w over all taps (padded ones at in_zp + 128) equals
@@ -493,7 +494,6 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  * Requant: qk__rq16, the lane form of qk__rq_row_i8.
  */
 #if QK_SIMD_VNNI
-#define QK__GEMM_PX 12 /* pixels per packed panel (QK_GEMM_PX in the lowering) */
 
 /* Pack output pixel (b, oy, ox)'s receptive field into row: kp uint8 values. */
 static void qk__gemm_pack(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
@@ -524,31 +524,60 @@ static void qk__gemm_pack(const qk__conv_geom *g, const int8_t *in, int32_t b, i
     for (; d < row + kp; ++d) *d = 0;
 }
 
-/* Pixels [0, mv) of a panel against NB blocks from channel c0: tiles of 6 (NB >= 3) or 12. */
-#define QK__GEMM_TILES(NB_, M_)                                                                 \
-    for (int32_t p0 = 0; p0 < mv; p0 += (M_))                                                   \
-        qk__gemm_tile(panel + (int64_t)p0 * kp, kp, (M_), (NB_), mv - p0, wb, wblk, rp, ozp, lo, \
-                      hi, ob + (int64_t)p0 * oc_n, oc_n)
+/* Pixels [0, mv) of `rows` (kp bytes apart) against NB blocks: tiles of M_ pixels; with
+ * `whole` the rows past mv are readable (a panel of a multiple of M_ rows), else the last
+ * pixels go one at a time. */
+#define QK__GEMM_TILES(NB_, M_, X_)                                                             \
+    do {                                                                                        \
+        int32_t p0 = 0;                                                                         \
+        for (; p0 + (M_) <= mv || (whole && p0 < mv); p0 += (M_))                               \
+            qk__gemm_tile(rows + (int64_t)p0 * kp, kp, (M_), (NB_), (X_), mv - p0, wb, wblk, rp,  \
+                          ozp, lo, hi, ob + (int64_t)p0 * oc_n, oc_n);                           \
+        for (; p0 < mv; ++p0)                                                                   \
+            qk__gemm_tile(rows + (int64_t)p0 * kp, kp, 1, (NB_), (X_), 1, wb, wblk, rp, ozp, lo,  \
+                          hi, ob + (int64_t)p0 * oc_n, oc_n);                                    \
+    } while (0)
 
+/* Tile sizes: up to 6 pixels with 3-4 blocks (24 accumulators), up to 12 with 1-2. */
+#define QK__GEMM_BLOCKS(M_, X_)                                                                 \
+    switch (nb) {                                                                               \
+    case 4: QK__GEMM_TILES(4, (M_) < 6 ? (M_) : 6, X_); break;                                  \
+    case 3: QK__GEMM_TILES(3, (M_) < 6 ? (M_) : 6, X_); break;                                  \
+    case 2: QK__GEMM_TILES(2, M_, X_); break;                                                   \
+    default: QK__GEMM_TILES(1, M_, X_); break;                                                  \
+    }
+
+/* Whether a CONV_2D reads its GEMM rows straight from the input: 1x1 filter, stride 1, no
+ * padding (each output pixel's receptive field is one input pixel) and in_c a multiple of 4. */
+static int qk__gemm_direct(const qk__conv_geom *g) {
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
+           g->in_c % 4 == 0 && g->out_h == g->in_h && g->out_w == g->in_w;
+}
+
+/* px: pixels per packed panel (1, 2, 4, 6 or 12; panel holds px * kp bytes), unused when
+ * qk__gemm_direct. */
 static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const int8_t *wpk,
                                const int32_t *beff, const int32_t *mult, const uint32_t *rq,
-                               int8_t *out, uint8_t *panel) {
+                               int8_t *out, uint8_t *panel, int32_t px) {
     const int32_t k = g->kh * g->kw * g->in_c, kp = (k + 3) / 4 * 4, oc_n = g->out_c;
-    const int32_t nblk = (oc_n + 15) / 16;
+    const int32_t nblk = (oc_n + 15) / 16, direct = qk__gemm_direct(g), whole = !direct;
     const int64_t wblk = (int64_t)kp * 16, npx = (int64_t)g->batches * g->out_h * g->out_w;
     const __m512i ozp = _mm512_set1_epi32(g->out_zp);
     const __m512i lo = _mm512_set1_epi32(g->act_min), hi = _mm512_set1_epi32(g->act_max);
-    memset(panel, 0, (size_t)QK__GEMM_PX * kp); /* rows past a short last panel: defined */
+    if (direct) px = 12;
+    else memset(panel, 0, (size_t)px * kp); /* rows past a short last panel: defined */
     int32_t b = 0, oy = 0, ox = 0;
-    for (int64_t px0 = 0; px0 < npx; px0 += QK__GEMM_PX) {
-        const int32_t mv = npx - px0 < QK__GEMM_PX ? (int32_t)(npx - px0) : QK__GEMM_PX;
-        for (int32_t p = 0; p < mv; ++p) {
-            qk__gemm_pack(g, in, b, oy, ox, kp, panel + (int64_t)p * kp);
-            if (++ox == g->out_w) {
-                ox = 0;
-                if (++oy == g->out_h) { oy = 0; ++b; }
+    for (int64_t px0 = 0; px0 < npx; px0 += px) {
+        const int32_t mv = npx - px0 < px ? (int32_t)(npx - px0) : px;
+        const uint8_t *rows = direct ? (const uint8_t *)(in + px0 * kp) : panel;
+        if (!direct)
+            for (int32_t p = 0; p < mv; ++p) {
+                qk__gemm_pack(g, in, b, oy, ox, kp, panel + (int64_t)p * kp);
+                if (++ox == g->out_w) {
+                    ox = 0;
+                    if (++oy == g->out_h) { oy = 0; ++b; }
+                }
             }
-        }
         for (int32_t cb = 0; cb < nblk;) {
             const int32_t nb = nblk - cb < 4 ? nblk - cb : 4;
             qk__rq16_params rp[4];
@@ -558,16 +587,22 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
             }
             const int8_t *wb = wpk + (int64_t)cb * wblk;
             int8_t *ob = out + px0 * oc_n + (int64_t)cb * 16;
-            switch (nb) {
-            case 4: QK__GEMM_TILES(4, 6); break;
-            case 3: QK__GEMM_TILES(3, 6); break;
-            case 2: QK__GEMM_TILES(2, 12); break;
-            default: QK__GEMM_TILES(1, 12); break;
+            if (direct) {
+                QK__GEMM_BLOCKS(12, (int32_t)0x80808080u)
+            } else {
+                switch (px) {
+                case 12: QK__GEMM_BLOCKS(12, 0) break;
+                case 6: QK__GEMM_BLOCKS(6, 0) break;
+                case 4: QK__GEMM_BLOCKS(4, 0) break;
+                case 2: QK__GEMM_BLOCKS(2, 0) break;
+                default: QK__GEMM_BLOCKS(1, 0) break;
+                }
             }
             cb += nb;
         }
     }
 }
+#undef QK__GEMM_BLOCKS
 #undef QK__GEMM_TILES
 #endif /* QK_SIMD_VNNI */
 
@@ -584,10 +619,11 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
  *   kh * kw * in_c <= 15 the transposed
  *   filter, int16 [kh * kw * in_c][out_c]; rq uint32 [3 * out_c] (int8 fast path, qk__rq_ok).
  *   Optional trailing args (33 in all) for the host GEMM path (qk__conv_gemm_vnni; int8, fast
- *   path, constant filter): gemm_filter (-1: none), gemm_bias, gemm_panel: the packed filter
+ *   path, constant filter): gemm_filter (-1: none), gemm_bias, gemm_px: the packed filter
  *   int8 [ocp / 16][kp / 4][16][4] and effective bias int32 [ocp] (ocp = out_c rounded up to 16,
- *   kp = kh * kw * in_c rounded up to 4), panel scratch [QK__GEMM_PX * kp]. Builds without the
- *   SIMD path ignore them; the lowering derives them from the constant filter and bias.
+ *   kp = kh * kw * in_c rounded up to 4), and the pixels per packed panel (1, 2, 4, 6 or 12; 0
+ *   when qk__gemm_direct), the panel (gemm_px * kp bytes) living in scratch. Builds without
+ *   the SIMD path ignore them; the lowering derives them from the constant filter and bias.
  */
 QK__EXEC(conv2d) {
     if (n_args != 30 && n_args != 33) return QK_ERR_ARG;
@@ -638,9 +674,12 @@ QK__EXEC(conv2d) {
         const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
         const int8_t *wpk = qk__in(ctx, args[30], ocp * kp);
         const int32_t *beff = qk__in(ctx, args[31], 4 * ocp);
-        uint8_t *panel = qk__out(ctx, args[32], QK__GEMM_PX * kp);
+        const int32_t px = args[32];
+        if (px == 0 ? !qk__gemm_direct(&g) : (px != 1 && px != 2 && px != 4 && px != 6 && px != 12))
+            return QK_ERR_ARG;
+        uint8_t *panel = qk__out(ctx, args[6], px * kp);
         if (!wpk || !beff || !panel || !qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
-        qk__conv_gemm_vnni(&g, in, wpk, beff, mult, rq, out, panel);
+        qk__conv_gemm_vnni(&g, in, wpk, beff, mult, rq, out, panel, px);
         return QK_OK;
     }
 #endif

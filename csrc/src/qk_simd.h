@@ -95,9 +95,10 @@ QK__SIMD_INLINE qk__rq16_params qk__rq16_load_shift(const int32_t *bias, const i
  * then requantize and store the first mv pixels (out: pixel 0's channel c0; pixels oc_n apart).
  * M <= 12 and NB <= 4 are compile-time constants at every call (the loops unroll into
  * registers). The weights w are NB blocks wblk bytes apart, each [kp / 4][16][4] int8; the rows
- * hold uint8 values (vpdpbusd: u8 x s8, int32 sums without saturation). */
-QK__SIMD_INLINE void qk__gemm_tile(const uint8_t *rows, int32_t kp, const int M, const int NB,
-                                   int32_t mv, const int8_t *w, int64_t wblk,
+ * hold uint8 values (X == 0) or int8 values read as x + 128 (X == 0x80808080: each byte's sign
+ * bit flipped); vpdpbusd: u8 x s8, int32 sums without saturation. */
+QK__SIMD_INLINE void qk__gemm_tile(const void *rows, int32_t kp, const int M, const int NB,
+                                   const int32_t X, int32_t mv, const int8_t *w, int64_t wblk,
                                    const qk__rq16_params *rp, __m512i ozp, __m512i lo, __m512i hi,
                                    int8_t *out, int32_t oc_n) {
     __m512i acc[12][4];
@@ -108,8 +109,8 @@ QK__SIMD_INLINE void qk__gemm_tile(const uint8_t *rows, int32_t kp, const int M,
         for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + j * wblk + 16 * k);
         for (int p = 0; p < M; ++p) {
             int32_t x4;
-            memcpy(&x4, rows + (int64_t)p * kp + k, 4);
-            const __m512i xv = _mm512_set1_epi32(x4);
+            memcpy(&x4, (const uint8_t *)rows + (int64_t)p * kp + k, 4);
+            const __m512i xv = _mm512_set1_epi32(x4 ^ X);
             for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], xv, wv[j]);
         }
     }

@@ -27,7 +27,7 @@ FAST = True  # use the C fast paths (scratch buffers); tests flip it to check th
 # and effective bias. Builds without that path (Cortex-M) ignore them; set False to leave them
 # out of a plan (they add about the filter's size in constants).
 HOST_GEMM = True
-GEMM_PX = 12  # QK__GEMM_PX in qk_conv.c (pixels per packed panel)
+GEMM_SCRATCH = 2048  # the GEMM panel may grow the fast path's scratch up to this many bytes
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
 I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
@@ -172,18 +172,29 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # requant words as a constant
     k = kh * kw * ic
     scratch = rq = -1
+    tail: list[int] = []
     if FAST and groups == 1 and not o.get("lean"):  # lean: the planner needs the bytes
         small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
         sl = kw * ic if kh > 1 and k > ROW_MAX else k  # qk__conv_row_len
         row = 2 * (-(-sl // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
         acc = (4 if x.dtype == I8 else 8) * min(out_c, ACC_CHUNK)  # int32 / int64 accumulators
-        scratch = pb.scratch(row + acc + small, "conv_row")
+        nbytes = row + acc + small
+        if HOST_GEMM and x.dtype == I8 and w.is_const and (b is None or b.is_const):
+            # host GEMM (qk__conv_gemm_vnni): its panel of px packed pixels lives in this
+            # scratch, which it may grow to GEMM_SCRATCH bytes; 1x1 stride-1 convs need none
+            kp = -(-k // 4) * 4
+            direct = (kh == kw == 1 and o["stride_h"] == o["stride_w"] == 1
+                      and geom[14] == geom[15] == 0 and ic % 4 == 0 and geom[7:9] == geom[1:3])
+            fit = max(nbytes, GEMM_SCRATCH) // kp
+            px = 0 if direct else next((p for p in (12, 6, 4, 2, 1) if p <= fit), None)
+            if px is not None:
+                nbytes = max(nbytes, px * kp)
+                tail = [pb.const(gemm_pack(w.data), "gemm_filter"),
+                        pb.const(gemm_bias(w.data, None if b is None else b.data, x.zero_point),
+                                 "gemm_bias"), px]
+        scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift), "rq")
-    tail = []
-    if (HOST_GEMM and scratch >= 0 and x.dtype == I8 and w.is_const
-            and (b is None or b.is_const)):
-        tail = _gemm_args(pb, w.data, None if b is None else b.data, x.zero_point)
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
@@ -209,12 +220,6 @@ def gemm_bias(w: np.ndarray, b: np.ndarray | None, in_zp: int) -> np.ndarray:
     if b is not None:
         eff[:out_c] += b.astype(np.int64).reshape(-1)
     return ((eff + 2**31) % 2**32 - 2**31).astype(np.int32)
-
-
-def _gemm_args(pb: PlanBuilder, w: np.ndarray, b: np.ndarray | None, in_zp: int) -> list[int]:
-    kp = -(-(w.size // w.shape[0]) // 4) * 4
-    return [pb.const(gemm_pack(w), "gemm_filter"), pb.const(gemm_bias(w, b, in_zp), "gemm_bias"),
-            pb.scratch(GEMM_PX * kp, "gemm_panel")]
 
 
 @register("DEPTHWISE_CONV_2D")

@@ -110,11 +110,10 @@ def lower_fully_connected(op: Operator, pb: PlanBuilder) -> None:
     if bias_id is None:
         bias_id = pb.tensor(bias)
     tail = []
-    if conv.HOST_GEMM and in_zp == -128 and filter_zp == 0 and w.is_const and depth <= 65536:
-        # host SIMD GEMV (qk__fc_vnni): the filter packed as CONV_2D's GEMM wants it, a row scratch
+    if conv.HOST_GEMM and in_zp == -128 and filter_zp == 0 and w.is_const and depth <= 16384:
+        # host SIMD GEMV (qk__fc_vnni): the filter packed as CONV_2D's GEMM wants it
         assert w.data is not None
-        tail = [pb.const(conv.gemm_pack(w.data), "gemm_filter"),
-                pb.scratch(-(-depth // 4) * 4, "fc_row")]
+        tail = [pb.const(conv.gemm_pack(w.data), "gemm_filter")]
     pb.emit(QK_OP_FULLY_CONNECTED, [
         pb.tensor(x), pb.tensor(w), bias_id, pb.const(mult), pb.const(shift), pb.tensor(out),
         batches, depth, out_depth, in_zp, filter_zp, out.zero_point, lo, hi, QK_I8] + tail)
