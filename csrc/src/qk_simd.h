@@ -15,6 +15,8 @@
 #include <immintrin.h>
 
 #define QK__SIMD_INLINE static inline __attribute__((always_inline))
+/* full unrolling of the micro-kernel's fixed-size loops keeps its accumulators in registers */
+#define QK__UNROLL _Pragma("GCC unroll 16")
 
 /* Per-channel requant parameters of 16 channels, in the form qk__rq16 uses: the rq words'
  * powers of two become shift counts (lm = 2^left, rm = 2^(31 - right)), so x * lm and
@@ -102,21 +104,21 @@ QK__SIMD_INLINE void qk__gemm_tile(const void *rows, int32_t kp, const int M, co
                                    const qk__rq16_params *rp, __m512i ozp, __m512i lo, __m512i hi,
                                    int8_t *out, int32_t oc_n) {
     __m512i acc[12][4];
-    for (int p = 0; p < M; ++p)
-        for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_setzero_si512();
+    QK__UNROLL for (int p = 0; p < M; ++p)
+        QK__UNROLL for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_setzero_si512();
     for (int32_t k = 0; k < kp; k += 4) {
         __m512i wv[4];
-        for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + j * wblk + 16 * k);
-        for (int p = 0; p < M; ++p) {
+        QK__UNROLL for (int j = 0; j < NB; ++j) wv[j] = _mm512_loadu_si512(w + j * wblk + 16 * k);
+        QK__UNROLL for (int p = 0; p < M; ++p) {
             int32_t x4;
             memcpy(&x4, (const uint8_t *)rows + (int64_t)p * kp + k, 4);
             const __m512i xv = _mm512_set1_epi32(x4 ^ X);
-            for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], xv, wv[j]);
+            QK__UNROLL for (int j = 0; j < NB; ++j) acc[p][j] = _mm512_dpbusd_epi32(acc[p][j], xv, wv[j]);
         }
     }
-    for (int p = 0; p < M; ++p) {
+    QK__UNROLL for (int p = 0; p < M; ++p) {
         if (p >= mv) break;
-        for (int j = 0; j < NB; ++j)
+        QK__UNROLL for (int j = 0; j < NB; ++j)
             qk__rq16_store(acc[p][j], &rp[j], ozp, lo, hi, out + (int64_t)p * oc_n + 16 * j);
     }
 }
