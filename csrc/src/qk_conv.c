@@ -1066,6 +1066,28 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  * tap in the image) sum x * w instead and take -in_zp * sum(w) in the bias: the same int32
  * value (wrapping adds). Same sums as TFLM; requant is qk__rq16.
  */
+/* NP (1, 2 or 4) interior depthwise pixels px_step input bytes apart: sum x * w over all kh x kw
+ * taps (x sign-extended: its high half is 0 or -1, w's is 0, so each lane gets exactly x * w),
+ * then requantize with the in_zp-folded bias (rp) and store, pixels c_n bytes apart. */
+QK__SIMD_INLINE void qk__dw_interior(const int8_t *x0, const int32_t *wr, int64_t ocp,
+                                     int32_t kh, int32_t kw, int64_t row_step, int64_t col_step,
+                                     int64_t px_step, __mmask16 m, const int NP,
+                                     const qk__rq16_params *rp, __m512i ozp, __m512i lo,
+                                     __m512i hi, int8_t *o, int32_t c_n) {
+    __m512i acc[4];
+    QK__UNROLL for (int p = 0; p < NP; ++p) acc[p] = _mm512_setzero_si512();
+    for (int32_t ky = 0; ky < kh; ++ky, x0 += row_step) {
+        const int8_t *x = x0;
+        for (int32_t kx = 0; kx < kw; ++kx, x += col_step, wr += ocp) {
+            const __m512i w = _mm512_loadu_si512(wr);
+            QK__UNROLL for (int p = 0; p < NP; ++p)
+                acc[p] = _mm512_dpwssd_epi32(
+                    acc[p], _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x + p * px_step)), w);
+        }
+    }
+    QK__UNROLL for (int p = 0; p < NP; ++p) qk__rq16_store(acc[p], rp, ozp, lo, hi, o + (int64_t)p * c_n);
+}
+
 static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t *w32, int64_t ocp,
                         const int32_t *bias, const int32_t *mult, const uint32_t *rq,
                         int8_t *out) {
@@ -1097,20 +1119,25 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
                 int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w) * c_n + c0;
                 for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
                     const int32_t ix0 = ox * g->sw - g->pw;
-                    __m512i acc = _mm512_setzero_si512();
                     if (y_in && ox >= xa0 && ox < xb0) {
-                        /* x sign-extended: its high half is 0 or -1, w's is 0: exact x * w */
                         const int8_t *x0 = in + (((int64_t)b * g->in_h + iy0) * g->in_w + ix0) * c_n + c0;
-                        const int32_t *wr = w32 + c0;
-                        for (int32_t ky = 0; ky < g->kh; ++ky, x0 += row_step) {
-                            const int8_t *x = x0;
-                            for (int32_t kx = 0; kx < g->kw; ++kx, x += col_step, wr += ocp)
-                                acc = _mm512_dpwssd_epi32(acc, _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x)),
-                                                          _mm512_loadu_si512(wr));
+                        if (ox + 4 <= xb0) { /* 4 pixels: independent sums, shared weights */
+                            qk__dw_interior(x0, w32 + c0, ocp, g->kh, g->kw, row_step, col_step,
+                                            (int64_t)g->sw * c_n, m, 4, &rpi, ozp, lo, hi, o, c_n);
+                            ox += 3;
+                            o += 3 * (int64_t)c_n;
+                        } else if (ox + 2 <= xb0) {
+                            qk__dw_interior(x0, w32 + c0, ocp, g->kh, g->kw, row_step, col_step,
+                                            (int64_t)g->sw * c_n, m, 2, &rpi, ozp, lo, hi, o, c_n);
+                            ox += 1;
+                            o += c_n;
+                        } else {
+                            qk__dw_interior(x0, w32 + c0, ocp, g->kh, g->kw, row_step, col_step,
+                                            (int64_t)g->sw * c_n, m, 1, &rpi, ozp, lo, hi, o, c_n);
                         }
-                        qk__rq16_store(acc, &rpi, ozp, lo, hi, o);
                         continue;
                     }
+                    __m512i acc = _mm512_setzero_si512();
                     for (int32_t ky = 0; ky < g->kh; ++ky) {
                         const int32_t iy = iy0 + ky * g->dh;
                         if (iy < 0 || iy >= g->in_h) continue;
