@@ -23,10 +23,30 @@ ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
-# Host SIMD GEMM constants for int8 CONV_2D (qk__conv_gemm_vnni in qk_conv.c): the packed filter
-# and effective bias. Builds without that path (Cortex-M) ignore them; set False to leave them
-# out of a plan (they add about the filter's size in constants).
-HOST_GEMM = True
+
+
+def _host_vnni() -> bool:
+    """Whether the extension (built with -march=native unless QK_MARCH says otherwise) has the
+    AVX-512 VNNI paths: only then are their plan constants worth emitting."""
+    import os
+    import platform
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    if os.environ.get("QK_MARCH", "native") != "native":
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((ln.split() for ln in f if ln.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_vnni"} <= set(flags)
+
+
+# Host SIMD constants (qk__conv_gemm_vnni / qk__dw_vnni in qk_conv.c, qk__fc_vnni in qk_fc.c): the
+# packed filters and effective biases. Builds without those paths (Cortex-M, other hosts) ignore
+# them, but they add about the filters' size in constants: set False to leave them out of a plan
+# (e.g. one exported for a Cortex-M target).
+HOST_GEMM = _host_vnni()
 GEMM_SCRATCH = 2048  # the GEMM panel may grow the fast path's scratch up to this many bytes
 
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
