@@ -654,6 +654,9 @@ def cmd_run_target(a: argparse.Namespace) -> int:
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
+    if a.target is None:  # the host: latency next to tflite-micro and LiteRT
+        from .bench import cmd_host_bench
+        return cmd_host_bench(a.model, a.rounds, a.optimize)
     it = _cli_interpreter(a)
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     work = _work_dir(a, a.model, a.target)
@@ -702,10 +705,12 @@ def add_cli(sub: Any) -> None:
                     help="speed: fast kernels; memory: the smallest arena")
     ex.set_defaults(fn=cmd_export)
 
-    be = sub.add_parser("bench", help="instructions per inference (and per op), flash and RAM "
-                                      "on an emulated Cortex-M board")
+    be = sub.add_parser("bench", help="host: latency vs tflite-micro and LiteRT; with --target: "
+                                      "instructions per inference (and per op), flash and RAM on "
+                                      "an emulated Cortex-M board")
     be.add_argument("model", nargs="?", help=".tflite file (default: bundled model)")
-    be.add_argument("--target", default="mps2-an386", choices=tnames)
+    be.add_argument("--target", choices=tnames, help="a Cortex-M board (default: the host)")
+    be.add_argument("--rounds", type=int, default=5, help="host: interleaved timing rounds")
     be.add_argument("--input", action="append", help=".npy/.npz input(s) (default: random)")
     be.add_argument("--seed", type=int, default=0, help="seed for random inputs")
     be.add_argument("--no-per-op", action="store_true", help="skip the traced per-op run")

@@ -63,9 +63,11 @@ def parse(buf: bytes) -> Graph:
         if code_index >= len(opcodes):
             raise ModelError(f"{where}: opcode index {code_index} out of range")
         name, ver = opcodes[code_index]
-        opts_type = t.scalar(3, "Uint8")
+        opts_type, expected = t.scalar(3, "Uint8"), schema.OP_OPTIONS.get(name, 0)
         if opts_type == 0:
-            opts_type = schema.OP_OPTIONS.get(name, 0)
+            opts_type = expected
+        elif expected and opts_type != expected:
+            raise ModelError(f"{where} ({name}): options table type {opts_type}, expected {expected}")
         options = schema.read_options(opts_type, t.table(4, f"{where} ({name}) options"))
         custom = t.vector(5, "u1")
         outs = tensor_list(t.vector(2, "<i4"), where)

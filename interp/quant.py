@@ -49,8 +49,15 @@ def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...]
 
 
 def quantize_value(x: float, scale: float, zero_point: int) -> int:
-    """TFLite's Quantize(): zero_point + round(x / scale), the division in float32."""
-    return zero_point + round_half_away(float(np.float32(x) / np.float32(scale)))
+    """TFLite's Quantize(): zero_point + round(x / scale), the division in float32.
+
+    TFLite casts the rounded value to int32; outside that range the cast is undefined and TFLM
+    refuses the model at allocation, so we reject it too.
+    """
+    q = round_half_away(float(np.float32(x) / np.float32(scale)))
+    if not -(2**31) <= q < 2**31:
+        raise ModelError(f"activation bound {x} at scale {scale:g} is outside the int32 range")
+    return zero_point + q
 
 
 def activation_range(activation: int, scale: float, zero_point: int, dtype: np.dtype) -> tuple[int, int]:

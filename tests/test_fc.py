@@ -239,6 +239,21 @@ def test_fc_general_path_deep_and_runtime_weights() -> None:
     assert_matches_tflm(w.to_bytes(), xs, litert=False)
 
 
+@pytest.mark.parametrize("scales", [(0.1, 0.01, 0.064), (0.3, 0.003, 0.0072), (0.05, 0.007, 0.0056)])
+def test_fc_per_tensor_multiplier_uses_the_double_product(scales) -> None:
+    """Input/filter/output scales whose ratio is a power of two in float32 arithmetic but not in
+    double: TFLM takes the double product (found by a long hypothesis run: 116 vs 117)."""
+    s_in, s_w, s_out = scales
+    w = ModelWriter()
+    x = w.tensor((256, 1), np.int8, scale=s_in, zero_point=-128)
+    wt = w.tensor((3, 1), np.int8, data=[[105], [127], [33]], scale=s_w)
+    y = w.tensor((256, 3), np.int8, scale=s_out, zero_point=-128)
+    w.op("FULLY_CONNECTED", [x, wt, -1], [y], version=4)
+    w.inputs, w.outputs = [x], [y]
+    xs = np.arange(-128, 128, dtype=np.int8).reshape(256, 1)
+    assert_matches_tflm(w.to_bytes(), [xs], litert=False)  # LiteRT-REF FC rounds once
+
+
 @pytest.mark.parametrize("host", [True, False], ids=["simd", "portable"])
 @pytest.mark.parametrize("batches,depth,out_depth", [
     (1, 1, 1), (1, 3, 17), (2, 5, 33), (3, 129, 48), (1, 640, 128), (4, 37, 65), (2, 8, 100),
