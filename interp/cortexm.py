@@ -130,14 +130,18 @@ class Exported:
 
 
 def _interpreter(model: Any) -> tuple[Interpreter, str]:
+    """The board's plan: an Interpreter planned for the host is replanned without host-only
+    constants (its optimize choice kept)."""
     if isinstance(model, Interpreter):
-        return model, "interpreter"
+        if model.target == "board":
+            return model, "interpreter"
+        return Interpreter(model.model_bytes, optimize=model.optimize, target="board"), "interpreter"
     if model is None:
         from . import default_model
-        return Interpreter(default_model.build()), "default model"
+        return Interpreter(default_model.build(), target="board"), "default model"
     if isinstance(model, (bytes, bytearray)):
-        return Interpreter(bytes(model)), "model bytes"
-    return Interpreter(Path(model)), Path(model).name
+        return Interpreter(bytes(model), target="board"), "model bytes"
+    return Interpreter(Path(model), target="board"), Path(model).name
 
 
 def _io(it: Interpreter, t: Any) -> IOTensor:
@@ -609,7 +613,7 @@ def _work_dir(a: argparse.Namespace, model: str | None, tname: str) -> Path:
 def _cli_interpreter(a: argparse.Namespace) -> Interpreter:
     from . import default_model
     return Interpreter(default_model.build() if a.model is None else Path(a.model),
-                       optimize=a.optimize)
+                       optimize=a.optimize, target="board")
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -627,7 +631,8 @@ def cmd_run_target(a: argparse.Namespace) -> int:
     from . import default_model
     # the same budget checks as the host run (--ram/--flash/--board), before anything is built
     it = Interpreter(default_model.build() if a.model is None else Path(a.model),
-                     ram_budget=a.ram, flash_budget=a.flash, board=a.board, optimize=a.optimize)
+                     ram_budget=a.ram, flash_budget=a.flash, board=a.board, optimize=a.optimize,
+                     target="board")
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     for d, x in zip(it.get_input_details(), xs):
         if x.dtype != d["dtype"] or list(x.shape) != list(d["shape"]):

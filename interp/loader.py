@@ -15,16 +15,19 @@ MAX_TENSOR_BYTES = 1 << 31  # far beyond any microcontroller; stops giant alloca
 MAX_RANK = 8
 
 
-def load(model: str | Path | bytes | bytearray | memoryview) -> Graph:
-    """Parse a .tflite file (path or bytes) into a verified Graph; raises ModelError."""
+def read_model(model: str | Path | bytes | bytearray | memoryview) -> bytes:
+    """The bytes of a .tflite given as a path or as bytes; raises ModelError."""
     if isinstance(model, (str, Path)):
         try:
-            data = Path(model).read_bytes()
+            return Path(model).read_bytes()
         except OSError as e:
             raise ModelError(f"cannot read model file: {e}") from e
-    else:
-        data = bytes(model)
-    return parse(data)
+    return bytes(model)
+
+
+def load(model: str | Path | bytes | bytearray | memoryview) -> Graph:
+    """Parse a .tflite file (path or bytes) into a verified Graph; raises ModelError."""
+    return parse(read_model(model))
 
 
 def parse(buf: bytes) -> Graph:

@@ -44,8 +44,8 @@ def _host_vnni() -> bool:
 
 # Host SIMD constants (qk__conv_gemm_vnni / qk__dw_vnni in qk_conv.c, qk__fc_vnni in qk_fc.c): the
 # packed filters and effective biases. Builds without those paths (Cortex-M, other hosts) ignore
-# them, but they add about the filters' size in constants: set False to leave them out of a plan
-# (e.g. one exported for a Cortex-M target).
+# them, but they add about the filters' size in constants, so a board's plan (PlanBuilder.host_simd
+# False: exports, flash budgets) leaves them out. HOST_GEMM says whether this CPU has the paths.
 HOST_GEMM = _host_vnni()
 GEMM_SCRATCH = 2048  # the GEMM panel may grow the fast path's scratch up to this many bytes
 
@@ -199,7 +199,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         row = 2 * (-(-sl // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
         acc = (4 if x.dtype == I8 else 8) * min(out_c, ACC_CHUNK)  # int32 / int64 accumulators
         nbytes = row + acc + small
-        if HOST_GEMM and x.dtype == I8 and w.is_const and (b is None or b.is_const):
+        if HOST_GEMM and pb.host_simd and x.dtype == I8 and w.is_const and (b is None or b.is_const):
             # host GEMM (qk__conv_gemm_vnni): its panel of px packed pixels lives in this
             # scratch, which it may grow to GEMM_SCRATCH bytes; 1x1 stride-1 convs need none
             kp = -(-k // 4) * 4
@@ -301,7 +301,7 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
             scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
             rq = pb.const(rq_words(shift), "rq")
     tail = []
-    if HOST_GEMM and scratch >= 0 and dm == 1 and w.is_const:
+    if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,

@@ -108,7 +108,7 @@ def lower_fully_connected(op: Operator, pb: PlanBuilder) -> None:
     if bias_id is None:
         bias_id = pb.tensor(bias)
     tail = []
-    if conv.HOST_GEMM and in_zp == -128 and filter_zp == 0 and w.is_const and depth <= 16384:
+    if conv.HOST_GEMM and pb.host_simd and in_zp == -128 and filter_zp == 0 and w.is_const and depth <= 16384:
         # host SIMD GEMV (qk__fc_vnni): the filter packed as CONV_2D's GEMM wants it
         assert w.data is not None
         tail = [pb.const(conv.gemm_pack(w.data), "gemm_filter")]
