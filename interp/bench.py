@@ -14,26 +14,17 @@ from typing import Callable
 
 import numpy as np
 
+from .cli_io import random_inputs
 from .interpreter import Interpreter
 
 RUNTIMES = ("interp", "tflm", "litert_ref", "litert_nodelegate", "litert_xnnpack")
-
-
-def _random_inputs(it: Interpreter, seed: int) -> list[np.ndarray]:
-    rng = np.random.default_rng(seed)
-    xs = []
-    for d in it.get_input_details():
-        dt = np.dtype(d["dtype"])
-        xs.append(rng.integers(np.iinfo(dt).min, np.iinfo(dt).max, d["shape"], dt, endpoint=True)
-                  if np.issubdtype(dt, np.integer) else rng.uniform(-1, 1, d["shape"]).astype(dt))
-    return xs
 
 
 def runners(data: bytes, inputs: list[np.ndarray] | None = None,
             optimize: str = "speed") -> dict[str, Callable[[], int]]:
     """One callable per available runtime: sets the inputs, invokes once, returns invoke ns."""
     ours = Interpreter(model_content=data, optimize=optimize)
-    xs = inputs if inputs is not None else _random_inputs(ours, 0)
+    xs = inputs if inputs is not None else random_inputs(ours.get_input_details(), 0)
     out: dict[str, Callable[[], int]] = {}
 
     def timed(set_inputs: Callable[[], None], invoke: Callable[[], None]) -> Callable[[], int]:

@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import InputError, InterpError
+from .cli_io import load_inputs, report_outputs
 from .interpreter import Interpreter
 from .plan import OPTIMIZE
 
@@ -585,22 +586,7 @@ def run_on_target(model: Any, target_name: str, runs: Sequence[Sequence[np.ndarr
 
 def _cli_inputs(a: argparse.Namespace, it: Interpreter) -> list[np.ndarray]:
     """The inputs `python -m interp run` would use: --input files, else seeded random values."""
-    details = it.get_input_details()
-    arrays: list[np.ndarray] = []
-    if a.input:
-        for p in a.input:
-            data = np.load(p)
-            arrays += ([data[k] for k in data.files] if isinstance(data, np.lib.npyio.NpzFile)
-                       else [data])
-    else:  # the same generator and draws as the host run, so the same seed gives the same input
-        rng = np.random.default_rng(a.seed)
-        for d in details:
-            info = np.iinfo(d["dtype"]) if np.issubdtype(d["dtype"], np.integer) else None
-            arrays.append(rng.integers(info.min, info.max, d["shape"], d["dtype"], endpoint=True)
-                          if info else rng.uniform(-1, 1, d["shape"]).astype(d["dtype"]))
-    if len(arrays) != len(details):
-        raise InterpError(f"model has {len(details)} inputs, got {len(arrays)} arrays")
-    return arrays
+    return load_inputs(a.input, it.get_input_details(), a.seed)
 
 
 def _work_dir(a: argparse.Namespace, model: str | None, tname: str) -> Path:
@@ -642,19 +628,10 @@ def cmd_run_target(a: argparse.Namespace) -> int:
     ex, res = run_on_target(it, a.target, [xs], work_dir=_work_dir(a, a.model, a.target),
                             count=count)
     outs = {spec.name: y for spec, y in zip(ex.outputs, res.outputs[0])}
-    with np.printoptions(threshold=64, edgeitems=8, linewidth=100):
-        for name, y in outs.items():
-            print(f"output {name!r} {y.dtype.name}{list(y.shape)}:\n{y}")
-    print(f"arena bytes: {it.arena_bytes}   constant bytes: {it.const_bytes}")
+    report_outputs(outs, it.arena_bytes, it.const_bytes, a.output)
     t = ex.target
     if res.insns:
         print(f"{t.name} ({t.description}): {res.insns[0]} instructions per inference")
-    if a.output:
-        if len(outs) == 1:
-            np.save(a.output, next(iter(outs.values())))
-        else:
-            np.savez(a.output, **outs)
-        print(f"saved outputs to {a.output}")
     return 0
 
 

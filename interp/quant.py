@@ -21,21 +21,10 @@ def round_half_away(x: float) -> int:
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
-    """(Q31 multiplier, shift) with real == mult * 2^(shift - 31), as TFLite's QuantizeMultiplier."""
-    if real == 0.0:
-        return 0, 0
-    if not math.isfinite(real):
-        raise ModelError(f"non-finite requantization scale {real}")
-    frac, shift = math.frexp(real)
-    q = round_half_away(frac * (1 << 31))
-    if q == 1 << 31:
-        q //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    if shift > 30:
-        return (1 << 31) - 1, 30
-    return q, shift
+    """(Q31 multiplier, shift) with real == mult * 2^(shift - 31), as TFLite's QuantizeMultiplier,
+    with shifts above 30 saturated to (2^31 - 1, 30) as qk__requant needs."""
+    q, shift = quantize_multiplier_unclamped(real)
+    return ((1 << 31) - 1, 30) if shift > 30 else (q, shift)
 
 
 def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...] | list[float],
