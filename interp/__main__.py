@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from . import default_model
+from .cli_io import load_inputs, report_outputs
 from .cortexm import add_cli as add_target_cli
 from .budget import BOARDS
 from .errors import InterpError
@@ -25,20 +26,7 @@ def cmd_run(a: argparse.Namespace) -> int:
     it = Interpreter(_model_source(a.model), ram_budget=a.ram, flash_budget=a.flash, board=a.board,
                      optimize=a.optimize)
     details = it.get_input_details()
-    if a.input:
-        arrays = []
-        for p in a.input:
-            data = np.load(p)
-            arrays += [data[k] for k in data.files] if isinstance(data, np.lib.npyio.NpzFile) else [data]
-    else:
-        rng = np.random.default_rng(a.seed)
-        arrays = []
-        for d in details:
-            info = np.iinfo(d["dtype"]) if np.issubdtype(d["dtype"], np.integer) else None
-            arrays.append(rng.integers(info.min, info.max, d["shape"], d["dtype"], endpoint=True)
-                          if info else rng.uniform(-1, 1, d["shape"]).astype(d["dtype"]))
-    if len(arrays) != len(details):
-        raise InterpError(f"model has {len(details)} inputs, got {len(arrays)} arrays")
+    arrays = load_inputs(a.input, details, a.seed)
     times = []
     for _ in range(max(a.repeat, 1)):
         for d, x in zip(details, arrays):  # the arena reuses input buffers, as TFLM's does
@@ -47,17 +35,8 @@ def cmd_run(a: argparse.Namespace) -> int:
         it.invoke()
         times.append(time.perf_counter() - t0)
     outs = {d["name"]: it.get_tensor(d["index"]) for d in it.get_output_details()}
-    with np.printoptions(threshold=64, edgeitems=8, linewidth=100):
-        for name, y in outs.items():
-            print(f"output {name!r} {y.dtype.name}{list(y.shape)}:\n{y}")
-    print(f"arena bytes: {it.arena_bytes}   constant bytes: {it.const_bytes}")
+    report_outputs(outs, it.arena_bytes, it.const_bytes, a.output)
     print(f"latency: median {np.median(times) * 1e6:.1f} us over {len(times)} invokes")
-    if a.output:
-        if len(outs) == 1:
-            np.save(a.output, next(iter(outs.values())))
-        else:
-            np.savez(a.output, **outs)
-        print(f"saved outputs to {a.output}")
     return 0
 
 

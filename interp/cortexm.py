@@ -30,6 +30,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from .errors import InputError, InterpError
+from .cli_io import load_inputs, report_outputs
 from .interpreter import Interpreter
 from .plan import OPTIMIZE
 
@@ -130,14 +131,18 @@ class Exported:
 
 
 def _interpreter(model: Any) -> tuple[Interpreter, str]:
+    """The board's plan: an Interpreter planned for the host is replanned without host-only
+    constants (its optimize choice kept)."""
     if isinstance(model, Interpreter):
-        return model, "interpreter"
+        if model.target == "board":
+            return model, "interpreter"
+        return Interpreter(model.model_bytes, optimize=model.optimize, target="board"), "interpreter"
     if model is None:
         from . import default_model
-        return Interpreter(default_model.build()), "default model"
+        return Interpreter(default_model.build(), target="board"), "default model"
     if isinstance(model, (bytes, bytearray)):
-        return Interpreter(bytes(model)), "model bytes"
-    return Interpreter(Path(model)), Path(model).name
+        return Interpreter(bytes(model), target="board"), "model bytes"
+    return Interpreter(Path(model), target="board"), Path(model).name
 
 
 def _io(it: Interpreter, t: Any) -> IOTensor:
@@ -581,22 +586,7 @@ def run_on_target(model: Any, target_name: str, runs: Sequence[Sequence[np.ndarr
 
 def _cli_inputs(a: argparse.Namespace, it: Interpreter) -> list[np.ndarray]:
     """The inputs `python -m interp run` would use: --input files, else seeded random values."""
-    details = it.get_input_details()
-    arrays: list[np.ndarray] = []
-    if a.input:
-        for p in a.input:
-            data = np.load(p)
-            arrays += ([data[k] for k in data.files] if isinstance(data, np.lib.npyio.NpzFile)
-                       else [data])
-    else:  # the same generator and draws as the host run, so the same seed gives the same input
-        rng = np.random.default_rng(a.seed)
-        for d in details:
-            info = np.iinfo(d["dtype"]) if np.issubdtype(d["dtype"], np.integer) else None
-            arrays.append(rng.integers(info.min, info.max, d["shape"], d["dtype"], endpoint=True)
-                          if info else rng.uniform(-1, 1, d["shape"]).astype(d["dtype"]))
-    if len(arrays) != len(details):
-        raise InterpError(f"model has {len(details)} inputs, got {len(arrays)} arrays")
-    return arrays
+    return load_inputs(a.input, it.get_input_details(), a.seed)
 
 
 def _work_dir(a: argparse.Namespace, model: str | None, tname: str) -> Path:
@@ -609,7 +599,7 @@ def _work_dir(a: argparse.Namespace, model: str | None, tname: str) -> Path:
 def _cli_interpreter(a: argparse.Namespace) -> Interpreter:
     from . import default_model
     return Interpreter(default_model.build() if a.model is None else Path(a.model),
-                       optimize=a.optimize)
+                       optimize=a.optimize, target="board")
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -627,7 +617,8 @@ def cmd_run_target(a: argparse.Namespace) -> int:
     from . import default_model
     # the same budget checks as the host run (--ram/--flash/--board), before anything is built
     it = Interpreter(default_model.build() if a.model is None else Path(a.model),
-                     ram_budget=a.ram, flash_budget=a.flash, board=a.board, optimize=a.optimize)
+                     ram_budget=a.ram, flash_budget=a.flash, board=a.board, optimize=a.optimize,
+                     target="board")
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     for d, x in zip(it.get_input_details(), xs):
         if x.dtype != d["dtype"] or list(x.shape) != list(d["shape"]):
@@ -637,23 +628,17 @@ def cmd_run_target(a: argparse.Namespace) -> int:
     ex, res = run_on_target(it, a.target, [xs], work_dir=_work_dir(a, a.model, a.target),
                             count=count)
     outs = {spec.name: y for spec, y in zip(ex.outputs, res.outputs[0])}
-    with np.printoptions(threshold=64, edgeitems=8, linewidth=100):
-        for name, y in outs.items():
-            print(f"output {name!r} {y.dtype.name}{list(y.shape)}:\n{y}")
-    print(f"arena bytes: {it.arena_bytes}   constant bytes: {it.const_bytes}")
+    report_outputs(outs, it.arena_bytes, it.const_bytes, a.output)
     t = ex.target
     if res.insns:
         print(f"{t.name} ({t.description}): {res.insns[0]} instructions per inference")
-    if a.output:
-        if len(outs) == 1:
-            np.save(a.output, next(iter(outs.values())))
-        else:
-            np.savez(a.output, **outs)
-        print(f"saved outputs to {a.output}")
     return 0
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
+    if a.target is None:  # the host: latency next to tflite-micro and LiteRT
+        from .bench import cmd_host_bench
+        return cmd_host_bench(a.model, a.rounds, a.optimize)
     it = _cli_interpreter(a)
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     work = _work_dir(a, a.model, a.target)
@@ -702,10 +687,12 @@ def add_cli(sub: Any) -> None:
                     help="speed: fast kernels; memory: the smallest arena")
     ex.set_defaults(fn=cmd_export)
 
-    be = sub.add_parser("bench", help="instructions per inference (and per op), flash and RAM "
-                                      "on an emulated Cortex-M board")
+    be = sub.add_parser("bench", help="host: latency vs tflite-micro and LiteRT; with --target: "
+                                      "instructions per inference (and per op), flash and RAM on "
+                                      "an emulated Cortex-M board")
     be.add_argument("model", nargs="?", help=".tflite file (default: bundled model)")
-    be.add_argument("--target", default="mps2-an386", choices=tnames)
+    be.add_argument("--target", choices=tnames, help="a Cortex-M board (default: the host)")
+    be.add_argument("--rounds", type=int, default=5, help="host: interleaved timing rounds")
     be.add_argument("--input", action="append", help=".npy/.npz input(s) (default: random)")
     be.add_argument("--seed", type=int, default=0, help="seed for random inputs")
     be.add_argument("--no-per-op", action="store_true", help="skip the traced per-op run")

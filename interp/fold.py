@@ -108,6 +108,10 @@ def _try_fold(op: Operator) -> np.ndarray | None:
             value = FOLDERS[op.name](op)
         except UnsupportedOperatorError:  # left in the graph: lowering reports it
             return None
+        except ModelError:
+            raise
+        except (ValueError, IndexError) as e:  # numpy refuses inconsistent shapes or axes
+            raise ModelError(f"{op.describe()}: inconsistent constant inputs: {e}") from None
     else:
         return None
     if value is None:

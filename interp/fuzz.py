@@ -16,6 +16,7 @@ import traceback
 import numpy as np
 
 from .errors import InterpError
+from .cli_io import random_inputs
 from .interpreter import Interpreter
 
 MUTATIONS = ("bitflip", "truncate", "splice", "offset", "huge_length", "zero_run", "byte_set")
@@ -58,12 +59,8 @@ def check_file(data: bytes, seed: int = 0) -> str:
     """'rejected', 'ran' or raises AssertionError describing an unexpected exception."""
     try:
         it = Interpreter(model_content=data)
-        rng = np.random.default_rng(seed)
-        for d in it.get_input_details():
-            dt = np.dtype(d["dtype"])
-            shape = tuple(int(s) for s in d["shape"])
-            x = (rng.integers(np.iinfo(dt).min, np.iinfo(dt).max, shape, dt, endpoint=True)
-                 if np.issubdtype(dt, np.integer) else rng.standard_normal(shape).astype(dt))
+        details = it.get_input_details()
+        for d, x in zip(details, random_inputs(details, seed)):
             it.set_tensor(d["index"], x)
         it.invoke()
         return "ran"

@@ -10,10 +10,11 @@ from . import kernels
 from .budget import check_budget, memory_report, resolve_budget
 from .errors import InputError
 from .graph import Graph, Tensor
-from .loader import load
+from .loader import load, read_model
 from .plan import ALIGN, OPTIMIZE, Plan, lower
 
 GUARD_BYTES = 16
+TARGETS = ("host", "board")
 
 
 def _aligned_zeros(nbytes: int) -> np.ndarray:
@@ -34,7 +35,7 @@ class Interpreter:
     def __init__(self, model_path: str | Path | bytes | None = None, *,
                  model_content: bytes | None = None, ram_budget: int | str | None = None,
                  flash_budget: int | str | None = None, board: str | None = None,
-                 optimize: str = "speed", debug: bool = False) -> None:
+                 optimize: str = "speed", target: str = "host", debug: bool = False) -> None:
         """Load, verify, lower and plan a model; check budgets before anything runs.
 
         Args:
@@ -45,6 +46,9 @@ class Interpreter:
             optimize: "speed" (fast kernels everywhere) or "memory" (the smallest arena: slower
                 in-place / scratch-free kernels where they shrink the peak). A speed plan over
                 the RAM budget is shrunk the memory way until it fits.
+            target: "host" lets the plan carry constants only this machine's SIMD kernels
+                read (packed filters); "board" plans exactly what a microcontroller stores. A
+                flash budget or board preset implies "board", so flash is counted as shipped.
             debug: put guard bytes around every arena buffer and check them after every op.
         Raises:
             ModelError / UnsupportedOperatorError: bad or unsupported model.
@@ -56,9 +60,16 @@ class Interpreter:
             raise InputError("give a model path or model_content bytes")
         if optimize not in OPTIMIZE:
             raise InputError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
+        if target not in TARGETS:
+            raise InputError(f"target must be one of {TARGETS}, not {target!r}")
         ram, flash = resolve_budget(ram_budget, flash_budget, board)
-        self._graph: Graph = load(source)
-        self._plan: Plan = lower(self._graph, GUARD_BYTES if debug else 0, optimize, ram)
+        if flash is not None:
+            target = "board"
+        self.model_bytes = read_model(source)
+        self.optimize, self.target = optimize, target
+        self._graph: Graph = load(self.model_bytes)
+        self._plan: Plan = lower(self._graph, GUARD_BYTES if debug else 0, optimize, ram,
+                                 host_simd=target == "host")
         check_budget(self._plan, ram, flash)
         self._consts = _aligned_zeros(self._plan.consts.nbytes)
         self._consts[:] = self._plan.consts

@@ -15,16 +15,19 @@ MAX_TENSOR_BYTES = 1 << 31  # far beyond any microcontroller; stops giant alloca
 MAX_RANK = 8
 
 
-def load(model: str | Path | bytes | bytearray | memoryview) -> Graph:
-    """Parse a .tflite file (path or bytes) into a verified Graph; raises ModelError."""
+def read_model(model: str | Path | bytes | bytearray | memoryview) -> bytes:
+    """The bytes of a .tflite given as a path or as bytes; raises ModelError."""
     if isinstance(model, (str, Path)):
         try:
-            data = Path(model).read_bytes()
+            return Path(model).read_bytes()
         except OSError as e:
             raise ModelError(f"cannot read model file: {e}") from e
-    else:
-        data = bytes(model)
-    return parse(data)
+    return bytes(model)
+
+
+def load(model: str | Path | bytes | bytearray | memoryview) -> Graph:
+    """Parse a .tflite file (path or bytes) into a verified Graph; raises ModelError."""
+    return parse(read_model(model))
 
 
 def parse(buf: bytes) -> Graph:
@@ -63,9 +66,11 @@ def parse(buf: bytes) -> Graph:
         if code_index >= len(opcodes):
             raise ModelError(f"{where}: opcode index {code_index} out of range")
         name, ver = opcodes[code_index]
-        opts_type = t.scalar(3, "Uint8")
+        opts_type, expected = t.scalar(3, "Uint8"), schema.OP_OPTIONS.get(name, 0)
         if opts_type == 0:
-            opts_type = schema.OP_OPTIONS.get(name, 0)
+            opts_type = expected
+        elif expected and opts_type != expected:
+            raise ModelError(f"{where} ({name}): options table type {opts_type}, expected {expected}")
         options = schema.read_options(opts_type, t.table(4, f"{where} ({name}) options"))
         custom = t.vector(5, "u1")
         outs = tensor_list(t.vector(2, "<i4"), where)

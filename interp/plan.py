@@ -78,8 +78,9 @@ class Plan:
 
 
 class PlanBuilder:
-    def __init__(self, graph: Graph) -> None:
+    def __init__(self, graph: Graph, host_simd: bool = True) -> None:
         self.graph = graph
+        self.host_simd = host_simd  # may add constants only the host's SIMD kernels read
         self.buffers: list[Buffer] = []
         self.tensor_buffer: dict[int, int] = {}
         self.ops: list[PlannedOp] = []
@@ -159,7 +160,8 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(a).reshape(-1).view(np.uint8)
 
 
-def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int | None = None) -> Plan:
+def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int | None = None,
+          host_simd: bool = True) -> Plan:
     """Lower every op; collect every unsupported op into one UnsupportedOperatorError.
 
     optimize="speed" uses the fast kernels everywhere. optimize="memory" then swaps the op at the
@@ -167,6 +169,8 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     its fast-path scratch: "lean") and replans, while the arena shrinks. With a ram_budget, a
     speed plan that does not fit is shrunk the same way until it fits.
     guard > 0 (debug) leaves that many guard bytes on each side of every arena buffer.
+    host_simd=False leaves out constants only the host's SIMD kernels use (packed filters), so
+    the plan is exactly what a board stores.
     """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
@@ -175,13 +179,13 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     graph = fuse_pad_into_conv(fold_constants(graph))
-    plan = _lower_once(graph, guard)
+    plan = _lower_once(graph, guard, host_simd)
     if optimize == "memory" or (ram_budget is not None and plan.arena_bytes > ram_budget):
-        plan = _shrink(graph, plan, guard, None if optimize == "memory" else ram_budget)
+        plan = _shrink(graph, plan, guard, None if optimize == "memory" else ram_budget, host_simd)
     return plan
 
 
-def _shrink(graph: Graph, plan: Plan, guard: int, enough: int | None) -> Plan:
+def _shrink(graph: Graph, plan: Plan, guard: int, enough: int | None, host_simd: bool) -> Plan:
     """Apply memory moves at the peak op while they shrink the arena (or until it is `enough`)."""
     from .ops.conv_inplace import eligible
 
@@ -195,7 +199,7 @@ def _shrink(graph: Graph, plan: Plan, guard: int, enough: int | None) -> Plan:
             break
         tried.add((op.index, moves[0]))
         op.options[moves[0]] = True
-        trial = _lower_once(graph, guard)
+        trial = _lower_once(graph, guard, host_simd)
         if trial.arena_bytes < plan.arena_bytes:
             plan = trial
         else:
@@ -207,8 +211,8 @@ def _has_scratch(plan: Plan, step: int) -> bool:
     return any(b.scratch and b.first == step for b in plan.buffers)
 
 
-def _lower_once(graph: Graph, guard: int) -> Plan:
-    pb = PlanBuilder(graph)
+def _lower_once(graph: Graph, guard: int, host_simd: bool) -> Plan:
+    pb = PlanBuilder(graph, host_simd)
     for t in graph.inputs + graph.variables:
         pb.tensor(t)
     problems = []

@@ -21,21 +21,10 @@ def round_half_away(x: float) -> int:
 
 
 def quantize_multiplier(real: float) -> tuple[int, int]:
-    """(Q31 multiplier, shift) with real == mult * 2^(shift - 31), as TFLite's QuantizeMultiplier."""
-    if real == 0.0:
-        return 0, 0
-    if not math.isfinite(real):
-        raise ModelError(f"non-finite requantization scale {real}")
-    frac, shift = math.frexp(real)
-    q = round_half_away(frac * (1 << 31))
-    if q == 1 << 31:
-        q //= 2
-        shift += 1
-    if shift < -31:
-        return 0, 0
-    if shift > 30:
-        return (1 << 31) - 1, 30
-    return q, shift
+    """(Q31 multiplier, shift) with real == mult * 2^(shift - 31), as TFLite's QuantizeMultiplier,
+    with shifts above 30 saturated to (2^31 - 1, 30) as qk__requant needs."""
+    q, shift = quantize_multiplier_unclamped(real)
+    return ((1 << 31) - 1, 30) if shift > 30 else (q, shift)
 
 
 def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...] | list[float],
@@ -49,8 +38,15 @@ def per_channel_multipliers(input_scale: float, filter_scales: tuple[float, ...]
 
 
 def quantize_value(x: float, scale: float, zero_point: int) -> int:
-    """TFLite's Quantize(): zero_point + round(x / scale), the division in float32."""
-    return zero_point + round_half_away(float(np.float32(x) / np.float32(scale)))
+    """TFLite's Quantize(): zero_point + round(x / scale), the division in float32.
+
+    TFLite casts the rounded value to int32; outside that range the cast is undefined and TFLM
+    refuses the model at allocation, so we reject it too.
+    """
+    q = round_half_away(float(np.float32(x) / np.float32(scale)))
+    if not -(2**31) <= q < 2**31:
+        raise ModelError(f"activation bound {x} at scale {scale:g} is outside the int32 range")
+    return zero_point + q
 
 
 def activation_range(activation: int, scale: float, zero_point: int, dtype: np.dtype) -> tuple[int, int]:

@@ -159,9 +159,10 @@ def test_int8_all_values(name, s_in, z_in, ratio_exp, z_out) -> None:
     s_out, options, litert = float(f32(s_in * 10.0 ** ratio_exp)), None, True
     if name == "LOGISTIC":
         s_out, z_out = 1 / 256, -128
-        # LiteRT's int8 logistic is a float LUT; TFLM saturates to -128 at |x| >= its input
-        # radius, which for large input scales (e.g. 2.05, x = -3) is where LiteRT rounds to -127
-        litert = s_in <= 1.0
+        # LiteRT's int8 logistic is a float LUT, TFLM's is fixed-point: they differ by 1 LSB on
+        # rare inputs (s_in 0.01688, zp -128: one of 256 values), and TFLM saturates to -128 at
+        # its input radius where LiteRT rounds to -127. TFLM is the oracle here.
+        litert = False
     elif name == "TANH":
         s_out, z_out = 1 / 128, 0
     elif name == "RELU6":

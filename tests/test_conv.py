@@ -13,17 +13,21 @@ from oracles import MODELS, assert_matches_tflm, run_interp, run_tflm
 
 
 
-PATHS = pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+# "simd": the fast paths plus the host SIMD constants (qk__conv_gemm_vnni / qk__dw_vnni where
+# the build has them; elsewhere C ignores them and runs "fast"), "fast": the portable fast paths,
+# "plain": TFLM's loop nests.
+PATHS = pytest.mark.parametrize("fast", ["simd", True, False], ids=["simd", "fast", "plain"])
 
 
-def check(model, inputs, fast: bool, litert: bool = True) -> None:
+def check(model, inputs, fast, litert: bool = True) -> None:
     """assert_matches_tflm through the C fast paths (scratch buffers) or the plain loop nests."""
-    old = conv_lowering.FAST
-    conv_lowering.FAST = fast
+    old = conv_lowering.FAST, conv_lowering.HOST_GEMM
+    conv_lowering.FAST = bool(fast)
+    conv_lowering.HOST_GEMM = fast == "simd"
     try:
         assert_matches_tflm(model, inputs, litert=litert)
     finally:
-        conv_lowering.FAST = old
+        conv_lowering.FAST, conv_lowering.HOST_GEMM = old
 
 
 ACTS = [0, 1, 2, 3]  # NONE, RELU, RELU_N1_TO_1, RELU6
@@ -41,19 +45,19 @@ def _scale(draw) -> float:
 
 
 @st.composite
-def conv_case(draw, depthwise: bool, dtype):
+def conv_case(draw, depthwise: bool, dtype, max_ic: int = 8, max_oc_mult: int = 6, max_hw: int = 9):
     """A random single-op conv/depthwise model and its input."""
     seed = draw(st.integers(0, 2**31))
     rng = np.random.default_rng(seed)
     n = draw(st.integers(1, 2))
-    ih, iw = draw(st.integers(1, 9)), draw(st.integers(1, 9))
+    ih, iw = draw(st.integers(1, max_hw)), draw(st.integers(1, max_hw))
     kh, kw = draw(st.integers(1, 4)), draw(st.integers(1, 4))
     sh, sw = draw(st.integers(1, 3)), draw(st.integers(1, 3))
     dh, dw = draw(st.integers(1, 2)), draw(st.integers(1, 2))
     padding = draw(st.sampled_from([0, 1]))
     if padding == 1:  # VALID: make the window fit
         ih, iw = max(ih, (kh - 1) * dh + 1), max(iw, (kw - 1) * dw + 1)
-    ic = draw(st.integers(1, 8))
+    ic = draw(st.integers(1, max_ic))
     if depthwise:
         dm = draw(st.integers(1, 3))
         oc = ic * dm
@@ -62,7 +66,7 @@ def conv_case(draw, depthwise: bool, dtype):
     else:
         groups = draw(st.sampled_from([1, 1, 1, 2])) if ic % 2 == 0 else 1
         fic = ic // groups
-        oc = groups * draw(st.integers(1, 6))
+        oc = groups * draw(st.integers(1, max_oc_mult))
         fshape = (oc, kh, kw, fic)
         axis = 0
     eff_h, eff_w = (kh - 1) * dh + 1, (kw - 1) * dw + 1
@@ -142,6 +146,71 @@ def test_depthwise_int8(fast, case):
 def test_depthwise_int16(fast, case):
     model, inputs, _ = case
     check(model, inputs, fast, litert=False)
+
+
+# Wider channel ranges: the host GEMM's 16-channel blocks (1..4 per tile and more than 4), its
+# 4-byte depth padding and 6/12-pixel tiles with tails; depthwise channel blocks with tails.
+@settings(max_examples=40, deadline=None)
+@given(conv_case(False, np.int8, max_ic=24, max_oc_mult=80, max_hw=14))
+def test_conv2d_int8_wide_simd(case):
+    model, inputs, litert_ok = case
+    check(model, inputs, "simd", litert=litert_ok)
+
+
+@settings(max_examples=40, deadline=None)
+@given(conv_case(True, np.int8, max_ic=40, max_hw=14))
+def test_depthwise_int8_wide_simd(case):
+    model, inputs, litert_ok = case
+    check(model, inputs, "simd", litert=litert_ok)
+
+
+@pytest.mark.parametrize("ih,iw,ic,oc,k,stride,padding", [
+    (1, 1, 1, 1, 1, 1, 0),      # one pixel, one channel
+    (3, 4, 5, 33, 3, 1, 0),     # 3 blocks (a 6-pixel tile), K = 45 (not a multiple of 4)
+    (5, 5, 7, 48, 2, 1, 1),     # 3 full blocks, 16 pixels: a short second panel
+    (4, 6, 16, 64, 1, 1, 0),    # 4 blocks, 24 pixels: whole panels
+    (5, 5, 9, 65, 3, 2, 0),     # 4 + 1 blocks
+    (7, 3, 3, 17, 3, 1, 0),     # 2 blocks, 21 pixels
+    (9, 9, 2, 100, 3, 2, 0),    # 4 + 3 blocks
+    (6, 7, 13, 15, 5, 1, 0),    # 1 block, 15 channels, K = 325: 6-pixel panels
+    (4, 5, 45, 40, 3, 1, 0),    # K = 405: 4-pixel panels
+    (4, 3, 70, 20, 3, 1, 0),    # K = 630: 2-pixel panels
+    (3, 3, 120, 70, 3, 1, 1),   # K = 1080: 1-pixel panels
+    (3, 4, 250, 17, 3, 1, 0),   # K = 2250: above the panel bound, the portable fast path
+    (5, 7, 12, 33, 1, 1, 0),    # 1x1 stride 1: rows read in place, 35 pixels
+    (3, 3, 10, 20, 1, 1, 0),    # 1x1 but in_c % 4 != 0: packed
+])
+def test_conv_gemm_tails(ih, iw, ic, oc, k, stride, padding):
+    rng = np.random.default_rng(ih * 100 + ic * 10 + oc)
+    for zp in (-128, -3, 127):
+        model, inputs = _big_case(rng, False, ih, iw, ic, oc, k, stride, padding, in_zp=zp)
+        check(model, inputs, "simd")
+
+
+@pytest.mark.parametrize("ih,iw,c,k,stride,padding", [
+    (3, 3, 1, 3, 1, 0), (5, 4, 15, 3, 1, 0), (6, 5, 17, 3, 2, 0), (4, 7, 33, 3, 1, 1),
+    (5, 5, 64, 3, 2, 0), (6, 6, 69, 5, 1, 0), (4, 4, 130, 2, 2, 1),
+])
+def test_dw_simd_tails(ih, iw, c, k, stride, padding):
+    rng = np.random.default_rng(ih * 100 + c)
+    for zp in (-128, 5, 127):
+        model, inputs = _big_case(rng, True, ih, iw, c, c, k, stride, padding, in_zp=zp)
+        check(model, inputs, "simd")
+
+
+def test_simd_constants_emitted():
+    """The lowering adds the host GEMM / depthwise args only when asked (HOST_GEMM)."""
+    rng = np.random.default_rng(2)
+    for dw, n_args in ((False, 33), (True, 32)):
+        model, _ = _big_case(rng, dw, 5, 5, 8, 8, 3, 1, 0)
+        old = conv_lowering.HOST_GEMM
+        try:
+            for host in (True, False):
+                conv_lowering.HOST_GEMM = host
+                op = interp.Interpreter(model_content=model)._plan.ops[0]
+                assert len(op.args) == (n_args if host else n_args - (3 if not dw else 1))
+        finally:
+            conv_lowering.HOST_GEMM = old
 
 
 def _big_case(rng, depthwise, ih, iw, ic, oc, k, stride, padding, in_zp=-5, act=3):
@@ -274,12 +343,11 @@ def test_filter_and_bias_as_inputs(fast, depthwise):
 
 
 @PATHS
-@pytest.mark.parametrize("bias", [None, np.int32, np.int64])
-@pytest.mark.parametrize("dtype", [np.int8, np.int16])
+@pytest.mark.parametrize("dtype, bias", [(np.int8, None), (np.int8, np.int32), (np.int16, None),
+                                         (np.int16, np.int32), (np.int16, np.int64)])
 def test_big_receptive_field(fast, bias, dtype):
-    """kh * kw * in_c above 512: the fast path gathers one filter row at a time."""
-    if dtype == np.int8 and bias == np.int64:
-        pytest.skip("int8 conv takes an int32 bias only")
+    """kh * kw * in_c above 512: the fast path gathers one filter row at a time (int8 conv
+    takes an int32 bias only)."""
     rng = np.random.default_rng(5)
     c, oc = 70, 9
     w = ModelWriter()
@@ -326,7 +394,7 @@ def test_pad_fused_into_conv(monkeypatch, depthwise, stride):
     model = w.to_bytes()
     it = interp.Interpreter(model_content=model)
     assert [op.name for op in it._plan.ops] == ["DEPTHWISE_CONV_2D" if depthwise else "CONV_2D"]
-    for fast in (True, False):
+    for fast in ("simd", True, False):
         check(model, [_rand(rng, (1, 7, 6, c), np.int8)], fast)
 
 

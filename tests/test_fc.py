@@ -237,3 +237,42 @@ def test_fc_general_path_deep_and_runtime_weights() -> None:
     xs = [rng.integers(-128, 128, (2, 6)).astype(np.int8),
           rng.integers(-127, 128, (4, 6)).astype(np.int8)]
     assert_matches_tflm(w.to_bytes(), xs, litert=False)
+
+
+@pytest.mark.parametrize("scales", [(0.1, 0.01, 0.064), (0.3, 0.003, 0.0072), (0.05, 0.007, 0.0056)])
+def test_fc_per_tensor_multiplier_uses_the_double_product(scales) -> None:
+    """Input/filter/output scales whose ratio is a power of two in float32 arithmetic but not in
+    double: TFLM takes the double product (found by a long hypothesis run: 116 vs 117)."""
+    s_in, s_w, s_out = scales
+    w = ModelWriter()
+    x = w.tensor((256, 1), np.int8, scale=s_in, zero_point=-128)
+    wt = w.tensor((3, 1), np.int8, data=[[105], [127], [33]], scale=s_w)
+    y = w.tensor((256, 3), np.int8, scale=s_out, zero_point=-128)
+    w.op("FULLY_CONNECTED", [x, wt, -1], [y], version=4)
+    w.inputs, w.outputs = [x], [y]
+    xs = np.arange(-128, 128, dtype=np.int8).reshape(256, 1)
+    assert_matches_tflm(w.to_bytes(), [xs], litert=False)  # LiteRT-REF FC rounds once
+
+
+@pytest.mark.parametrize("host", [True, False], ids=["simd", "portable"])
+@pytest.mark.parametrize("batches,depth,out_depth", [
+    (1, 1, 1), (1, 3, 17), (2, 5, 33), (3, 129, 48), (1, 640, 128), (4, 37, 65), (2, 8, 100),
+])
+def test_fc_host_simd_tails(host, batches, depth, out_depth) -> None:
+    """The host VNNI GEMV (16-row blocks, depth padded to 4) and the portable loop, vs TFLM."""
+    from interp.ops import conv as conv_lowering
+    rng = np.random.default_rng(depth * 1000 + out_depth)
+    old = conv_lowering.HOST_GEMM
+    conv_lowering.HOST_GEMM = host
+    try:
+        for in_zp, per_channel in ((-128, False), (5, True), (127, False)):
+            scales = list(rng.uniform(0.002, 0.02, out_depth)) if per_channel else [0.01]
+            model = _fc_model(rng, in_shape=(batches, depth), out_depth=out_depth, dtype=np.int8,
+                              in_scale=0.05, in_zp=in_zp, w_scales=scales, out_scale=0.3,
+                              out_zp=-4, act=1, bias=True, keep_num_dims=False)
+            op = interp.Interpreter(model_content=model)._plan.ops[0]
+            assert len(op.args) == (16 if host else 15)
+            x = rng.integers(-128, 128, (batches, depth)).astype(np.int8)
+            assert_matches_tflm(model, [x])
+    finally:
+        conv_lowering.HOST_GEMM = old

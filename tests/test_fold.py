@@ -117,3 +117,15 @@ def test_fold_rejects_bad_gather_index() -> None:
     w.inputs, w.outputs = [x], [y, g]
     with pytest.raises(interp.ModelError):
         interp.Interpreter(model_content=w.to_bytes())
+
+
+def test_inconsistent_constant_inputs_are_a_model_error() -> None:
+    """CONCATENATION of a 1-D and a 0-D constant (found by the fuzzer): ModelError, not numpy's."""
+    w = ModelWriter()
+    a = w.tensor((2,), np.int32, data=[1, 2])
+    b = w.tensor((), np.int32, data=3)
+    y = w.tensor((3,), np.int32)
+    w.op("CONCATENATION", [a, b], [y], {"axis": 0})
+    w.inputs, w.outputs = [], [y]
+    with pytest.raises(interp.ModelError, match="CONCATENATION"):
+        interp.Interpreter(model_content=w.to_bytes())

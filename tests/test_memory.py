@@ -105,3 +105,15 @@ def test_memory_report_names_the_peak() -> None:
     it = interp.Interpreter(model_content=default_model.build())
     report = it.memory_report()
     assert "<- peak" in report and f"arena {it.arena_bytes} B" in report
+
+
+def test_flash_counts_what_a_board_stores() -> None:
+    """Host plans may carry SIMD-only packed filters; a flash budget plans the board's bytes."""
+    from oracles import models_dir
+    path = models_dir() / "vww_96_int8.tflite"
+    board = interp.Interpreter(path, target="board")
+    budgeted = interp.Interpreter(path, flash_budget="4m")
+    assert budgeted.target == "board" and budgeted.const_bytes == board.const_bytes
+    assert interp.Interpreter(path).const_bytes >= board.const_bytes
+    with pytest.raises(interp.InputError):
+        interp.Interpreter(path, target="mars")

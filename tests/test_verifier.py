@@ -159,3 +159,20 @@ def test_missing_file_is_a_model_error(tmp_path) -> None:
     _rejects_path = tmp_path / "nope.tflite"
     with pytest.raises(interp.ModelError):
         interp.Interpreter(_rejects_path)
+
+
+def test_options_table_of_the_wrong_type(monkeypatch) -> None:
+    """An op whose builtin_options union holds another op's table (found by the fuzzer)."""
+    from interp import schema
+    w = ModelWriter()
+    x = w.tensor((1, 4, 4, 1), np.int8, scale=0.1)
+    f = w.tensor((1, 1, 1, 1), np.int8, data=[[[[1]]]], scale=0.1)
+    y = w.tensor((1, 4, 4, 1), np.int8, scale=0.1)
+    w.op("CONV_2D", [x, f, -1], [y], {"padding": 0, "stride_w": 1, "stride_h": 1}, version=3)
+    w.inputs, w.outputs = [x], [y]
+    interp.Interpreter(model_content=w.to_bytes())  # the well-formed model loads
+    monkeypatch.setitem(schema.OP_OPTIONS, "CONV_2D", 5)  # write Pool2DOptions instead
+    w.ops[0].options = {"padding": 0, "stride_w": 1, "stride_h": 1}
+    data = w.to_bytes()
+    monkeypatch.undo()
+    _rejects(data, "options table type 5, expected 1")

@@ -1,6 +1,7 @@
 /* Convolutions: CONV_2D, DEPTHWISE_CONV_2D (TRANSPOSE_CONV lives in qk_transpose_conv.c). */
 #include "qk_internal.h"
 #include "qk_arm.h"
+#include "qk_simd.h"
 
 /*
  * Semantics follow TFLM's reference_integer_ops ConvPerChannel / DepthwiseConvPerChannel:
@@ -112,12 +113,32 @@ static int qk__rq_ok(const int32_t *shift, const uint32_t *rq, int32_t n) {
  * the three rq rows (offset to the chunk). The results go
  * back into acc first, so the requant loop runs on 32-bit lanes only (4 per vector, which also
  * covers rows of 8 channels); a second loop narrows them. */
+#if QK_SIMD_VNNI
+/* qk__rq_row_i8 on 16 lanes at a time (qk__rq16: the same integer steps). */
+static void qk__rq_row_i8_simd(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                               const uint32_t *lm, const uint32_t *rm, const uint32_t *hf,
+                               int32_t n, int32_t out_zp, int32_t act_min, int32_t act_max,
+                               int8_t *out) {
+    const __m512i ozp = _mm512_set1_epi32(out_zp);
+    const __m512i lo = _mm512_set1_epi32(act_min), hi = _mm512_set1_epi32(act_max);
+    for (int32_t i = 0; i < n; i += 16) {
+        const qk__rq16_params p = qk__rq16_load(bias, mult, lm, rm, hf, i, n - i);
+        _mm512_mask_cvtepi32_storeu_epi8(out + i, p.valid,
+                                         qk__rq16(_mm512_maskz_loadu_epi32(p.valid, acc + i), &p,
+                                                  ozp, lo, hi));
+    }
+}
+#endif
+
 static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
                           const int32_t *restrict mult, const uint32_t *restrict lm,
                           const uint32_t *restrict rm, const uint32_t *restrict hf, int32_t n,
                           int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *restrict out) {
 #if defined(QK_ARM_DSP) || defined(QK_ARM_MVE)
     qk_arm_rq_row_i8(acc, bias, mult, lm, rm, hf, n, out_zp, act_min, act_max, out);
+    return;
+#elif QK_SIMD_VNNI
+    qk__rq_row_i8_simd(acc, bias, mult, lm, rm, hf, n, out_zp, act_min, act_max, out);
     return;
 #endif
     for (int32_t i = 0; i < n; ++i) {
@@ -647,6 +668,132 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
 }
 
 /*
+ * Host SIMD CONV_2D (int8, groups 1): a blocked GEMM on AVX-512 VNNI (vpdpbusd, u8 x s8).
+ * Per panel of px output pixels, each receptive field is packed as uint8 x + 128 (padded taps
+ * as in_zp + 128), kp = K rounded up to 4 bytes per pixel (tail zero); 1x1 stride-1 convs read
+ * the input pixels in place instead (qk__gemm_direct). The filter
+ * comes pre-packed by the lowering (interp/ops/conv.py, gemm_filter) in 16-channel blocks,
+ * [out_c / 16][kp / 4][16][4] int8, zero padded, so one 64-byte load gives 16 channels x 4 taps.
+ * Since sum (x + 128) w over all taps (padded ones at in_zp + 128) equals
+ * sum_in-image (x - in_zp) w + (in_zp + 128) sum w, the lowering's effective bias
+ * bias - (in_zp + 128) * sum w (int32, wrapping) makes acc + bias exactly TFLM's int32 sum mod
+ * 2^32; |sum (x + 128) w| <= 65536 * 255 * 128 < 2^31 and vpdpbusd adds without saturation.
+ * Requant: qk__rq16, the lane form of qk__rq_row_i8.
+ */
+#if QK_SIMD_VNNI
+
+/* Pack output pixel (b, oy, ox)'s receptive field into row: kp uint8 values. */
+static void qk__gemm_pack(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                          int32_t ox, int32_t kp, uint8_t *restrict row) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n;
+    const uint8_t pad = (uint8_t)(g->in_zp + 128);
+    const int32_t ix0 = ox * g->sw - g->pw;
+    uint8_t *d = row;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) {
+            memset(d, pad, (size_t)kwc);
+            d += kwc;
+            continue;
+        }
+        const int64_t line = ((int64_t)b * g->in_h + iy) * g->in_w;
+        if (g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w) { /* kw * in_c contiguous values */
+            qk__xor80(d, in + (line + ix0) * c_n, kwc);
+            d += kwc;
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->kw; ++kx, d += c_n) {
+            const int32_t ix = ix0 + kx * g->dw;
+            if (ix < 0 || ix >= g->in_w) memset(d, pad, (size_t)c_n);
+            else qk__xor80(d, in + (line + ix) * c_n, c_n);
+        }
+    }
+    for (; d < row + kp; ++d) *d = 0;
+}
+
+/* Pixels [0, mv) of `rows` (kp bytes apart) against NB blocks: tiles of M_ pixels; with
+ * `whole` the rows past mv are readable (a panel of a multiple of M_ rows), else the last
+ * pixels go one at a time. */
+#define QK__GEMM_TILES(NB_, M_, X_)                                                             \
+    do {                                                                                        \
+        int32_t p0 = 0;                                                                         \
+        for (; p0 + (M_) <= mv || (whole && p0 < mv); p0 += (M_))                               \
+            qk__gemm_tile(rows + (int64_t)p0 * kp, kp, (M_), (NB_), (X_), mv - p0, wb, wblk, rp,  \
+                          ozp, lo, hi, ob + (int64_t)p0 * oc_n, oc_n);                           \
+        for (; p0 < mv; ++p0)                                                                   \
+            qk__gemm_tile(rows + (int64_t)p0 * kp, kp, 1, (NB_), (X_), 1, wb, wblk, rp, ozp, lo,  \
+                          hi, ob + (int64_t)p0 * oc_n, oc_n);                                    \
+    } while (0)
+
+/* Tile sizes: up to 6 pixels with 3-4 blocks (24 accumulators), up to 12 with 1-2. */
+#define QK__GEMM_BLOCKS(M_, X_)                                                                 \
+    switch (nb) {                                                                               \
+    case 4: QK__GEMM_TILES(4, (M_) < 6 ? (M_) : 6, X_); break;                                  \
+    case 3: QK__GEMM_TILES(3, (M_) < 6 ? (M_) : 6, X_); break;                                  \
+    case 2: QK__GEMM_TILES(2, M_, X_); break;                                                   \
+    default: QK__GEMM_TILES(1, M_, X_); break;                                                  \
+    }
+
+/* Whether a CONV_2D reads its GEMM rows straight from the input: 1x1 filter, stride 1, no
+ * padding (each output pixel's receptive field is one input pixel) and in_c a multiple of 4. */
+static int qk__gemm_direct(const qk__conv_geom *g) {
+    return g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 && g->pw == 0 &&
+           g->in_c % 4 == 0 && g->out_h == g->in_h && g->out_w == g->in_w;
+}
+
+/* px: pixels per packed panel (1, 2, 4, 6 or 12; panel holds px * kp bytes), unused when
+ * qk__gemm_direct. */
+static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const int8_t *wpk,
+                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
+                               int8_t *out, uint8_t *panel, int32_t px) {
+    const int32_t k = g->kh * g->kw * g->in_c, kp = (k + 3) / 4 * 4, oc_n = g->out_c;
+    const int32_t nblk = (oc_n + 15) / 16, direct = qk__gemm_direct(g), whole = !direct;
+    const int64_t wblk = (int64_t)kp * 16, npx = (int64_t)g->batches * g->out_h * g->out_w;
+    const __m512i ozp = _mm512_set1_epi32(g->out_zp);
+    const __m512i lo = _mm512_set1_epi32(g->act_min), hi = _mm512_set1_epi32(g->act_max);
+    if (direct) px = 12;
+    else memset(panel, 0, (size_t)px * kp); /* rows past a short last panel: defined */
+    int32_t b = 0, oy = 0, ox = 0;
+    for (int64_t px0 = 0; px0 < npx; px0 += px) {
+        const int32_t mv = npx - px0 < px ? (int32_t)(npx - px0) : px;
+        const uint8_t *rows = direct ? (const uint8_t *)(in + px0 * kp) : panel;
+        if (!direct)
+            for (int32_t p = 0; p < mv; ++p) {
+                qk__gemm_pack(g, in, b, oy, ox, kp, panel + (int64_t)p * kp);
+                if (++ox == g->out_w) {
+                    ox = 0;
+                    if (++oy == g->out_h) { oy = 0; ++b; }
+                }
+            }
+        for (int32_t cb = 0; cb < nblk;) {
+            const int32_t nb = nblk - cb < 4 ? nblk - cb : 4;
+            qk__rq16_params rp[4];
+            for (int32_t j = 0; j < nb; ++j) {
+                const int32_t c0 = (cb + j) * 16;
+                rp[j] = qk__rq16_load(beff, mult, rq, rq + oc_n, rq + 2 * (int64_t)oc_n, c0, oc_n - c0);
+            }
+            const int8_t *wb = wpk + (int64_t)cb * wblk;
+            int8_t *ob = out + px0 * oc_n + (int64_t)cb * 16;
+            if (direct) {
+                QK__GEMM_BLOCKS(12, (int32_t)0x80808080u)
+            } else {
+                switch (px) {
+                case 12: QK__GEMM_BLOCKS(12, 0) break;
+                case 6: QK__GEMM_BLOCKS(6, 0) break;
+                case 4: QK__GEMM_BLOCKS(4, 0) break;
+                case 2: QK__GEMM_BLOCKS(2, 0) break;
+                default: QK__GEMM_BLOCKS(1, 0) break;
+                }
+            }
+            cb += nb;
+        }
+    }
+}
+#undef QK__GEMM_BLOCKS
+#undef QK__GEMM_TILES
+#endif /* QK_SIMD_VNNI */
+
+/*
  * CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 or int32 bias), NHWC, per-channel
  * (or broadcast per-tensor) requant; filter [out_c, kh, kw, fic], groups = in_c / fic.
  * args: in, filter, bias (-1: none), mult, shift, out, scratch (-1), rq (-1),
@@ -658,9 +805,15 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
  *   to 16), acc [min(out_c, 64)] (int32; int64 for int16 inputs), then for int8 with
  *   kh * kw * in_c <= 15 the transposed
  *   filter, int16 [kh * kw * in_c][out_c]; rq uint32 [3 * out_c] (int8 fast path, qk__rq_ok).
+ *   Optional trailing args (33 in all) for the host GEMM path (qk__conv_gemm_vnni; int8, fast
+ *   path, constant filter): gemm_filter (-1: none), gemm_bias, gemm_px: the packed filter
+ *   int8 [ocp / 16][kp / 4][16][4] and effective bias int32 [ocp] (ocp = out_c rounded up to 16,
+ *   kp = kh * kw * in_c rounded up to 4), and the pixels per packed panel (1, 2, 4, 6 or 12; 0
+ *   when qk__gemm_direct), the panel (gemm_px * kp bytes) living in scratch. Builds without
+ *   the SIMD path ignore them; the lowering derives them from the constant filter and bias.
  */
 QK__EXEC(conv2d) {
-    if (n_args != 30) return QK_ERR_ARG;
+    if (n_args != 30 && n_args != 33) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 10);
     const int32_t in_dtype = args[8], bias_dtype = args[9];
@@ -701,6 +854,22 @@ QK__EXEC(conv2d) {
         }
     }
     if (g.out_c == 0) return QK_OK;
+#if QK_SIMD_VNNI
+    if (n_args == 33 && args[30] >= 0 && in_dtype == QK_I8 && rq != NULL && g.in_zp >= -128 &&
+        g.in_zp <= 127) {
+        const int64_t kp = ((int64_t)g.kh * g.kw * g.in_c + 3) / 4 * 4;
+        const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
+        const int8_t *wpk = qk__in(ctx, args[30], ocp * kp);
+        const int32_t *beff = qk__in(ctx, args[31], 4 * ocp);
+        const int32_t px = args[32];
+        if (px == 0 ? !qk__gemm_direct(&g) : (px != 1 && px != 2 && px != 4 && px != 6 && px != 12))
+            return QK_ERR_ARG;
+        uint8_t *panel = qk__out(ctx, args[6], px * kp);
+        if (!wpk || !beff || !panel || !qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
+        qk__conv_gemm_vnni(&g, in, wpk, beff, mult, rq, out, panel, px);
+        return QK_OK;
+    }
+#endif
 
     if (in_dtype == QK_I8) {
         const int32_t *bias = NULL;
@@ -1089,6 +1258,108 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
         }
 }
 
+#if QK_SIMD_VNNI
+/*
+ * Host SIMD DEPTHWISE_CONV_2D, int8, depth multiplier 1: per 16-channel block (weights and
+ * requant parameters stay in registers) and output pixel, acc += (x - in_zp) * w over the
+ * in-image taps with vpdpwssd on int32 lanes: x - in_zp sign-extended (|.| <= 255), w from the
+ * lowering's dw_w32 constant [kh * kw][ocp] with each weight as a zero-extended int16, so the
+ * high halves multiply to 0 and each lane gets exactly (x - in_zp) * w. Interior pixels (every
+ * tap in the image) sum x * w instead and take -in_zp * sum(w) in the bias: the same int32
+ * value (wrapping adds). Same sums as TFLM; requant is qk__rq16.
+ */
+/* NP (1, 2 or 4) interior depthwise pixels px_step input bytes apart: sum x * w over all kh x kw
+ * taps (x sign-extended: its high half is 0 or -1, w's is 0, so each lane gets exactly x * w),
+ * then requantize with the in_zp-folded bias (rp) and store, pixels c_n bytes apart. */
+QK__SIMD_INLINE void qk__dw_interior(const int8_t *x0, const int32_t *wr, int64_t ocp,
+                                     int32_t kh, int32_t kw, int64_t row_step, int64_t col_step,
+                                     int64_t px_step, __mmask16 m, const int NP,
+                                     const qk__rq16_params *rp, __m512i ozp, __m512i lo,
+                                     __m512i hi, int8_t *o, int32_t c_n) {
+    __m512i acc[4];
+    QK__UNROLL for (int p = 0; p < NP; ++p) acc[p] = _mm512_setzero_si512();
+    for (int32_t ky = 0; ky < kh; ++ky, x0 += row_step) {
+        const int8_t *x = x0;
+        for (int32_t kx = 0; kx < kw; ++kx, x += col_step, wr += ocp) {
+            const __m512i w = _mm512_loadu_si512(wr);
+            QK__UNROLL for (int p = 0; p < NP; ++p)
+                acc[p] = _mm512_dpwssd_epi32(
+                    acc[p], _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, x + p * px_step)), w);
+        }
+    }
+    QK__UNROLL for (int p = 0; p < NP; ++p) qk__rq16_store(acc[p], rp, ozp, lo, hi, o + (int64_t)p * c_n);
+}
+
+static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t *w32, int64_t ocp,
+                        const int32_t *bias, const int32_t *mult, const uint32_t *rq,
+                        int8_t *out) {
+    const int32_t c_n = g->in_c, taps = g->kh * g->kw;
+    const __m512i zpv = _mm512_set1_epi32(g->in_zp), ozp = _mm512_set1_epi32(g->out_zp);
+    const __m512i lo = _mm512_set1_epi32(g->act_min), hi = _mm512_set1_epi32(g->act_max);
+    /* interior pixels (every tap inside the image): [ya, yb) x [xa, xb) */
+    const int64_t ya0 = ((int64_t)g->ph + g->sh - 1) / g->sh, xa0 = ((int64_t)g->pw + g->sw - 1) / g->sw;
+    const int64_t ytop = (int64_t)g->in_h - 1 - (int64_t)(g->kh - 1) * g->dh + g->ph;
+    const int64_t xtop = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
+    const int64_t yb0 = ytop < 0 ? 0 : ytop / g->sh + 1, xb0 = xtop < 0 ? 0 : xtop / g->sw + 1;
+    const int64_t row_step = (int64_t)g->dh * g->in_w * c_n, col_step = (int64_t)g->dw * c_n;
+    for (int32_t c0 = 0; c0 < c_n; c0 += 16) {
+        const int32_t n = c_n - c0 < 16 ? c_n - c0 : 16;
+        const qk__rq16_params rp = qk__rq16_load(bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, c0, n);
+        const __mmask16 m = rp.valid;
+        /* interior pixels sum x * w over all taps and fold -in_zp * sum(w) into the bias */
+        __m512i wsum = _mm512_setzero_si512();
+        for (int32_t t = 0; t < taps; ++t) {
+            const __m512i w = _mm512_loadu_si512(w32 + (int64_t)t * ocp + c0);
+            wsum = _mm512_add_epi32(wsum, _mm512_srai_epi32(_mm512_slli_epi32(w, 16), 16));
+        }
+        qk__rq16_params rpi = rp; /* |wsum| <= 65536 * 128, |zp * wsum| < 2^31 */
+        rpi.bias = _mm512_sub_epi32(rp.bias, _mm512_mullo_epi32(zpv, wsum));
+        for (int32_t b = 0; b < g->batches; ++b)
+            for (int32_t oy = 0; oy < g->out_h; ++oy) {
+                const int32_t iy0 = oy * g->sh - g->ph;
+                const int y_in = oy >= ya0 && oy < yb0;
+                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w) * c_n + c0;
+                for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
+                    const int32_t ix0 = ox * g->sw - g->pw;
+                    if (y_in && ox >= xa0 && ox < xb0) {
+                        const int8_t *x0 = in + (((int64_t)b * g->in_h + iy0) * g->in_w + ix0) * c_n + c0;
+                        if (ox + 4 <= xb0) { /* 4 pixels: independent sums, shared weights */
+                            qk__dw_interior(x0, w32 + c0, ocp, g->kh, g->kw, row_step, col_step,
+                                            (int64_t)g->sw * c_n, m, 4, &rpi, ozp, lo, hi, o, c_n);
+                            ox += 3;
+                            o += 3 * (int64_t)c_n;
+                        } else if (ox + 2 <= xb0) {
+                            qk__dw_interior(x0, w32 + c0, ocp, g->kh, g->kw, row_step, col_step,
+                                            (int64_t)g->sw * c_n, m, 2, &rpi, ozp, lo, hi, o, c_n);
+                            ox += 1;
+                            o += c_n;
+                        } else {
+                            qk__dw_interior(x0, w32 + c0, ocp, g->kh, g->kw, row_step, col_step,
+                                            (int64_t)g->sw * c_n, m, 1, &rpi, ozp, lo, hi, o, c_n);
+                        }
+                        continue;
+                    }
+                    __m512i acc = _mm512_setzero_si512();
+                    for (int32_t ky = 0; ky < g->kh; ++ky) {
+                        const int32_t iy = iy0 + ky * g->dh;
+                        if (iy < 0 || iy >= g->in_h) continue;
+                        const int8_t *line = in + (((int64_t)b * g->in_h + iy) * g->in_w) * c_n + c0;
+                        const int32_t *wr = w32 + (int64_t)ky * g->kw * ocp + c0;
+                        for (int32_t kx = 0; kx < g->kw; ++kx) {
+                            const int32_t ix = ix0 + kx * g->dw;
+                            if (ix < 0 || ix >= g->in_w) continue;
+                            const __m128i x8 = _mm_maskz_loadu_epi8(m, line + (int64_t)ix * c_n);
+                            const __m512i x = _mm512_sub_epi32(_mm512_cvtepi8_epi32(x8), zpv);
+                            acc = _mm512_dpwssd_epi32(acc, x, _mm512_loadu_si512(wr + (int64_t)kx * ocp));
+                        }
+                    }
+                    qk__rq16_store(acc, &rp, ozp, lo, hi, o);
+                }
+            }
+    }
+}
+#endif
+
 /*
  * DEPTHWISE_CONV_2D, int8 x int8 (int32 bias) or int16 x int8 (int64 bias), NHWC;
  * filter [1, kh, kw, out_c], out_c = in_c * depth_multiplier, channel oc = c * dm + m.
@@ -1102,9 +1373,13 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
+ *   Optional trailing arg (32 in all) for the host SIMD path (qk__dw_vnni; int8 fast path,
+ *   depth multiplier 1, constant filter): dw_w32 (-1: none), the filter as int32
+ *   [kh * kw][ocp] (ocp = out_c rounded up to 16, zero padded), each weight w stored as
+ *   w & 0xFFFF. Builds without that path ignore it.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 31) return QK_ERR_ARG;
+    if (n_args != 31 && n_args != 32) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -1144,6 +1419,16 @@ QK__EXEC(depthwise_conv2d) {
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
+#if QK_SIMD_VNNI
+    if (es == 1 && args[6] >= 0 && n_args == 32 && args[31] >= 0 && dm == 1) {
+        const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
+        const int32_t *w32 = qk__in(ctx, args[31], 4 * ocp * g.kh * g.kw);
+        const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+        if (!w32 || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+        qk__dw_vnni(&g, in, w32, ocp, bias32, mult, rq, out);
+        return QK_OK;
+    }
+#endif
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);

@@ -5,6 +5,7 @@
  * lowering (interp/ops/eltwise.py) exactly as TFLM computes it at Prepare time.
  */
 #include "qk_internal.h"
+#include "qk_simd.h"
 
 /* TensorType codes for unsigned types qk.h does not name (same numbering as qk.h's enum). */
 #define QK__U32 15
@@ -144,6 +145,42 @@ QK__ROW(qk__row_addsub_i16, int16_t, qk__addsub_q(x, y, p))
 QK__ROW(qk__row_addsub_i32, int32_t,
         qk__iact(p->sub ? qk__wrap_sub(x, y) : qk__wrap_add(x, y), p))
 QK__ROW(qk__row_addsub_f32, float, qk__fact(p->sub ? x - y : x + y, p))
+
+#if QK_SIMD_VNNI
+/* Host SIMD int8 ADD/SUB row (contiguous in1; in2 contiguous or one broadcast value): 16
+ * elements at a time through qk__addsub_q's steps, each qk__requant as qk__rq16 (the exec
+ * function checks multipliers >= 0 and shifts in [-31, 0], where the two agree). Other strides
+ * take qk__row_addsub_i8. */
+static void qk__row_addsub_i8_simd(const void *a_, int32_t sa, const void *b_, int32_t sb,
+                                   void *o_, int32_t n, const qk__binp *p) {
+    if (sa != 1 || (sb != 1 && sb != 0)) {
+        qk__row_addsub_i8(a_, sa, b_, sb, o_, n, p);
+        return;
+    }
+    const int8_t *a = (const int8_t *)a_, *b = (const int8_t *)b_;
+    int8_t *o = (int8_t *)o_;
+    const qk__rq16_params r1 = qk__rq16_set(p->m1, p->s1), r2 = qk__rq16_set(p->m2, p->s2);
+    const qk__rq16_params ro = qk__rq16_set(p->mo, p->so);
+    const __m512i off1 = _mm512_set1_epi32(p->in1_off), off2 = _mm512_set1_epi32(p->in2_off);
+    const __m128i ls = _mm_cvtsi32_si128(p->left_shift);
+    const __m512i z = _mm512_setzero_si512(), ozp = _mm512_set1_epi32(p->out_off);
+    const __m512i imin = _mm512_set1_epi32(INT32_MIN), imax = _mm512_set1_epi32(INT32_MAX);
+    const __m512i lo = _mm512_set1_epi32(p->act_min), hi = _mm512_set1_epi32(p->act_max);
+    const __m512i yb = _mm512_set1_epi32(b[0]);
+    for (int32_t i = 0; i < n; i += 16) {
+        const __mmask16 m = (__mmask16)(n - i >= 16 ? 0xFFFFu : (1u << (n - i)) - 1u);
+        const __m512i x = _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, a + i));
+        const __m512i y = sb ? _mm512_cvtepi8_epi32(_mm_maskz_loadu_epi8(m, b + i)) : yb;
+        /* (x + off) << left_shift as uint32, as qk__addsub_q */
+        const __m512i x1 = _mm512_sll_epi32(_mm512_add_epi32(x, off1), ls);
+        const __m512i x2 = _mm512_sll_epi32(_mm512_add_epi32(y, off2), ls);
+        const __m512i y1 = qk__rq16(x1, &r1, z, imin, imax); /* |y| < 2^30 */
+        const __m512i y2 = qk__rq16(x2, &r2, z, imin, imax);
+        const __m512i raw = p->sub ? _mm512_sub_epi32(y1, y2) : _mm512_add_epi32(y1, y2);
+        _mm512_mask_cvtepi32_storeu_epi8(o + i, m, qk__rq16(raw, &ro, ozp, lo, hi));
+    }
+}
+#endif
 
 /* MUL quantized element: |(a+off1)*(b+off2)| <= 256*256 (int8) or 2^30 (int16, offsets 0). */
 static int32_t qk__mul_q(int32_t a, int32_t b, const qk__binp *p) {
@@ -309,6 +346,9 @@ static qk_status qk__addsub(const qk_ctx *ctx, const int32_t *args, int32_t n_ar
         /* (max |value + offset|) << left_shift must stay below 2^31 */
         if (((int64_t)lim << p.left_shift) > ((int64_t)1 << 31) + ((int64_t)1 << p.left_shift))
             return QK_ERR_ARG;
+#if QK_SIMD_VNNI
+        if (dtype == QK_I8) return qk__binary(ctx, args, 1, qk__row_addsub_i8_simd, &p);
+#endif
         return qk__binary(ctx, args, dtype == QK_I8 ? 1 : 2,
                           dtype == QK_I8 ? qk__row_addsub_i8 : qk__row_addsub_i16, &p);
     }

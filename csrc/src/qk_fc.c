@@ -1,6 +1,7 @@
 /* FULLY_CONNECTED and SVDF (TFLM reference_integer_ops FullyConnected / svdf_common.cc). */
 #include "qk_internal.h"
 #include "qk_arm.h"
+#include "qk_simd.h"
 
 /*
  * TFLM accumulates in int32 and lets sums wrap; accumulating in uint32 gives the same bits with
@@ -123,6 +124,47 @@ static void qk__fc_block(const int8_t *x, const int8_t *filter, int32_t depth, i
     }
 }
 
+#if QK_SIMD_VNNI
+#define QK__FC_ROW_MAX 16384 /* depth bound of the host SIMD path (its uint8 row on the stack) */
+/*
+ * Host SIMD int8 FULLY_CONNECTED (in_zp == -128, filter_zp == 0: x - in_zp == x + 128, the
+ * input's bits as uint8): a GEMV per batch row on the CONV_2D GEMM micro-kernel, one "pixel"
+ * (the row, packed as uint8 with the depth zero padded to kp) times 16-channel blocks of the
+ * lowering's packed filter [ocp / 16][kp / 4][16][4]. Same int32 sums as the portable path
+ * (|sum| <= 65536 * 255 * 128 < 2^31; + bias wraps like TFLM); requant per qk__requant
+ * (qk__rq16 with shifts, mult >= 0 checked by the caller).
+ */
+static void qk__fc_vnni(const int8_t *x8, const int8_t *wpk, const int32_t *bias,
+                        const int32_t *mult, const int32_t *shift, int32_t batches, int32_t depth,
+                        int32_t out_depth, int32_t out_zp, int32_t act_min, int32_t act_max,
+                        int8_t *y8) {
+    uint8_t row[QK__FC_ROW_MAX]; /* host-only path: the stack has room */
+    const int32_t kp = (depth + 3) / 4 * 4, nblk = (out_depth + 15) / 16;
+    const int64_t wblk = (int64_t)kp * 16;
+    const __m512i ozp = _mm512_set1_epi32(out_zp);
+    const __m512i lo = _mm512_set1_epi32(act_min), hi = _mm512_set1_epi32(act_max);
+    for (int32_t i = depth; i < kp; ++i) row[i] = 0;
+    for (int32_t b = 0; b < batches; ++b) {
+        qk__xor80(row, x8 + (int64_t)b * depth, depth);
+        int8_t *y = y8 + (int64_t)b * out_depth;
+        for (int32_t cb = 0; cb < nblk; cb += 4) {
+            const int32_t nb = nblk - cb < 4 ? nblk - cb : 4;
+            qk__rq16_params rp[4];
+            for (int32_t j = 0; j < nb; ++j)
+                rp[j] = qk__rq16_load_shift(bias, mult, shift, (cb + j) * 16, out_depth - (cb + j) * 16);
+            const int8_t *w = wpk + (int64_t)cb * wblk;
+            int8_t *o = y + (int64_t)cb * 16;
+            switch (nb) {
+            case 4: qk__gemm_tile(row, kp, 1, 4, 0, 1, w, wblk, rp, ozp, lo, hi, o, out_depth); break;
+            case 3: qk__gemm_tile(row, kp, 1, 3, 0, 1, w, wblk, rp, ozp, lo, hi, o, out_depth); break;
+            case 2: qk__gemm_tile(row, kp, 1, 2, 0, 1, w, wblk, rp, ozp, lo, hi, o, out_depth); break;
+            default: qk__gemm_tile(row, kp, 1, 1, 0, 1, w, wblk, rp, ozp, lo, hi, o, out_depth); break;
+            }
+        }
+    }
+}
+#endif
+
 /*
  * FULLY_CONNECTED, per-tensor or per-output-channel requant (mult/shift always [out_depth]).
  * args: in, filter, bias (-1: none), mult, shift, out,
@@ -136,9 +178,13 @@ static void qk__fc_block(const int8_t *x, const int8_t *filter, int32_t depth, i
  *   in_dtype QK_I16: in/out int16, bias int64 [out_depth]; in_zp and out_zp must be 0 (TFLM's
  *                    16x8 kernel ignores them); acc = sum x * (w - filter_zp) + bias in int64
  *                    (|acc| <= depth * 2^15 * 2^8 + |bias|), out = clamp(requant64(acc)).
+ *   Optional trailing arg (16 in all) for the host SIMD path (qk__fc_vnni; int8, in_zp -128,
+ *   filter_zp 0, constant filter, accum_depth <= 16384): gemm_filter (-1: none), the filter
+ *   packed as CONV_2D's (int8 [ocp / 16][kp / 4][16][4], ocp = out_depth rounded up to 16,
+ *   kp = accum_depth rounded up to 4). Builds without that path ignore it.
  */
 QK__EXEC(fully_connected) {
-    if (n_args != 15) return QK_ERR_ARG;
+    if (n_args != 15 && n_args != 16) return QK_ERR_ARG;
     const int32_t batches = args[6], depth = args[7], out_depth = args[8];
     const int32_t in_zp = args[9], filter_zp = args[10], out_zp = args[11];
     const int32_t act_min = args[12], act_max = args[13], dtype = args[14];
@@ -193,6 +239,20 @@ QK__EXEC(fully_connected) {
     const int8_t *x8 = in;
     const int32_t *b32 = bias;
     int8_t *y8 = out;
+#if QK_SIMD_VNNI
+    if (n_args == 16 && args[15] >= 0 && in_zp == -128 && filter_zp == 0 && depth <= QK__FC_ROW_MAX) {
+        const int64_t kp = ((int64_t)depth + 3) / 4 * 4, ocp = ((int64_t)out_depth + 15) / 16 * 16;
+        const int8_t *wpk = qk__in(ctx, args[15], ocp * kp);
+        if (!wpk) return QK_ERR_ARG;
+        int ok = 1;
+        for (int32_t o = 0; o < out_depth; ++o) ok &= mult[o] >= 0;
+        if (ok) {
+            qk__fc_vnni(x8, wpk, b32, mult, shift, batches, depth, out_depth, out_zp, act_min,
+                        act_max, y8);
+            return QK_OK;
+        }
+    }
+#endif
     for (int32_t b = 0; b < batches; ++b) {
         const int8_t *x = x8 + (int64_t)b * depth;
         int8_t *y = y8 + (int64_t)b * out_depth;

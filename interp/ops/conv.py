@@ -24,6 +24,31 @@ DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
+
+def _host_vnni() -> bool:
+    """Whether the extension (built with -march=native unless QK_MARCH says otherwise) has the
+    AVX-512 VNNI paths: only then are their plan constants worth emitting."""
+    import os
+    import platform
+    if platform.machine().lower() not in ("x86_64", "amd64"):
+        return False
+    if os.environ.get("QK_MARCH", "native") != "native":
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = next((ln.split() for ln in f if ln.startswith("flags")), [])
+    except OSError:
+        return False
+    return {"avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512cd", "avx512_vnni"} <= set(flags)
+
+
+# Host SIMD constants (qk__conv_gemm_vnni / qk__dw_vnni in qk_conv.c, qk__fc_vnni in qk_fc.c): the
+# packed filters and effective biases. Builds without those paths (Cortex-M, other hosts) ignore
+# them, but they add about the filters' size in constants, so a board's plan (PlanBuilder.host_simd
+# False: exports, flash budgets) leaves them out. HOST_GEMM says whether this CPU has the paths.
+HOST_GEMM = _host_vnni()
+GEMM_SCRATCH = 2048  # the GEMM panel may grow the fast path's scratch up to this many bytes
+
 I8, I16 = np.dtype(np.int8), np.dtype(np.int16)
 I32, I64 = np.dtype(np.int32), np.dtype(np.int64)
 
@@ -167,17 +192,54 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # requant words as a constant
     k = kh * kw * ic
     scratch = rq = -1
+    tail: list[int] = []
     if FAST and groups == 1 and not o.get("lean"):  # lean: the planner needs the bytes
         small = 2 * k * out_c if x.dtype == I8 and k <= SMALL_K else 0
         sl = kw * ic if kh > 1 and k > ROW_MAX else k  # qk__conv_row_len
         row = 2 * (-(-sl // KPAD) * KPAD)  # a multiple of 16 bytes, as C's row offset
         acc = (4 if x.dtype == I8 else 8) * min(out_c, ACC_CHUNK)  # int32 / int64 accumulators
-        scratch = pb.scratch(row + acc + small, "conv_row")
+        nbytes = row + acc + small
+        if HOST_GEMM and pb.host_simd and x.dtype == I8 and w.is_const and (b is None or b.is_const):
+            # host GEMM (qk__conv_gemm_vnni): its panel of px packed pixels lives in this
+            # scratch, which it may grow to GEMM_SCRATCH bytes; 1x1 stride-1 convs need none
+            kp = -(-k // 4) * 4
+            direct = (kh == kw == 1 and o["stride_h"] == o["stride_w"] == 1
+                      and geom[14] == geom[15] == 0 and ic % 4 == 0 and geom[7:9] == geom[1:3])
+            fit = max(nbytes, GEMM_SCRATCH) // kp
+            px = 0 if direct else next((p for p in (12, 6, 4, 2, 1) if p <= fit), None)
+            if px is not None:
+                nbytes = max(nbytes, px * kp)
+                tail = [pb.const(gemm_pack(w.data), "gemm_filter"),
+                        pb.const(gemm_bias(w.data, None if b is None else b.data, x.zero_point),
+                                 "gemm_bias"), px]
+        scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift), "rq")
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
-        x.zero_point, y.zero_point, lo, hi])
+        x.zero_point, y.zero_point, lo, hi] + tail)
+
+
+def gemm_pack(w: np.ndarray) -> np.ndarray:
+    """CONV_2D filter [out_c, kh, kw, ic] as the host GEMM wants it: 16-channel blocks of
+    [kp / 4][16][4] int8 (kp = kh * kw * ic rounded up to 4), zero padded."""
+    out_c = w.shape[0]
+    k = w.size // out_c
+    kp, ocp = -(-k // 4) * 4, -(-out_c // 16) * 16
+    p = np.zeros((ocp, kp), np.int8)
+    p[:out_c, :k] = w.reshape(out_c, k)
+    return np.ascontiguousarray(p.reshape(ocp // 16, 16, kp // 4, 4).transpose(0, 2, 1, 3))
+
+
+def gemm_bias(w: np.ndarray, b: np.ndarray | None, in_zp: int) -> np.ndarray:
+    """bias - (in_zp + 128) * sum(w) per channel (int32, wrapping), zero padded to 16s: the
+    GEMM sums (x + 128) * w over every tap, padded taps at in_zp + 128."""
+    out_c = w.shape[0]
+    eff = np.zeros(-(-out_c // 16) * 16, np.int64)
+    eff[:out_c] = -(in_zp + 128) * w.reshape(out_c, -1).astype(np.int64).sum(axis=1)
+    if b is not None:
+        eff[:out_c] += b.astype(np.int64).reshape(-1)
+    return ((eff + 2**31) % 2**32 - 2**31).astype(np.int32)
 
 
 @register("DEPTHWISE_CONV_2D")
@@ -238,6 +300,18 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         if extra >= 0:
             scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
             rq = pb.const(rq_words(shift), "rq")
+    tail = []
+    if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
+        tail = [pb.const(dw_w32(w.data), "dw_w32")]
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,
-        x.zero_point, y.zero_point, lo, hi])
+        x.zero_point, y.zero_point, lo, hi] + tail)
+
+
+def dw_w32(w: np.ndarray) -> np.ndarray:
+    """Depthwise filter [1, kh, kw, c] for the host SIMD path: int32 [kh * kw][c rounded up to
+    16], each weight as a zero-extended int16 (w & 0xFFFF), zero padded."""
+    c = w.shape[3]
+    out = np.zeros((w.size // c, -(-c // 16) * 16), np.int32)
+    out[:, :c] = w.reshape(-1, c).astype(np.int32) & 0xFFFF
+    return out

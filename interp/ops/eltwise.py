@@ -7,6 +7,8 @@ revisions of sub_common.cc / div.cc compute in float32).
 """
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 
 from .. import quant, schema
@@ -156,9 +158,9 @@ def lower_sub(op: Operator, pb: PlanBuilder) -> None:
     _addsub(op, pb, QK_OP_SUB)
 
 
-@register("MUL")
-def lower_mul(op: Operator, pb: PlanBuilder) -> None:
-    a, b, out = _binary_inputs(op, (I8, I16, I32, F32))
+def _muldiv(op: Operator, pb: PlanBuilder, opcode: int, types: tuple[np.dtype, ...],
+            real_scale: Callable[[Tensor, Tensor, Tensor], float]) -> None:
+    a, b, out = _binary_inputs(op, types)
     hdr = broadcast_header(op, pb, a, b, out)
     act = int(op.options.get("fused_activation_function", 0))
     tail = [0] * 5
@@ -168,30 +170,24 @@ def lower_mul(op: Operator, pb: PlanBuilder) -> None:
         lohi = _int32_act(act)
     else:
         if out.dtype == I16 and (a.zero_point, b.zero_point, out.zero_point) != (0, 0, 0):
-            raise unsupported(op, "int16 MUL needs zero points 0")
-        mo, so = quant.quantize_multiplier(a.scale * b.scale / out.scale)  # mul_common.cc: double
+            raise unsupported(op, "int16 needs zero points 0")
+        mo, so = quant.quantize_multiplier(real_scale(a, b, out))
         lohi = list(quant.activation_range(act, out.scale, out.zero_point, out.dtype))
         tail = [-a.zero_point, -b.zero_point, out.zero_point, mo, so]
-    pb.emit(QK_OP_MUL, hdr + lohi + tail)
+    pb.emit(opcode, hdr + lohi + tail)
+
+
+@register("MUL")
+def lower_mul(op: Operator, pb: PlanBuilder) -> None:
+    # mul_common.cc: double arithmetic
+    _muldiv(op, pb, QK_OP_MUL, (I8, I16, I32, F32), lambda a, b, o: a.scale * b.scale / o.scale)
 
 
 @register("DIV")
 def lower_div(op: Operator, pb: PlanBuilder) -> None:
-    a, b, out = _binary_inputs(op, (I8, I32, F32))
-    hdr = broadcast_header(op, pb, a, b, out)
-    act = int(op.options.get("fused_activation_function", 0))
-    tail = [0] * 5
-    if out.dtype == F32:
-        lohi = _float_act(act)
-    elif out.dtype == I32:
-        lohi = _int32_act(act)
-    else:
-        # double arithmetic: the installed TFLM matches this, not the float32 form some div.cc
-        # revisions show (checked on scales where the two multipliers differ)
-        mo, so = quant.quantize_multiplier(a.scale / (b.scale * out.scale))
-        lohi = list(quant.activation_range(act, out.scale, out.zero_point, out.dtype))
-        tail = [-a.zero_point, -b.zero_point, out.zero_point, mo, so]
-    pb.emit(QK_OP_DIV, hdr + lohi + tail)
+    # double arithmetic: the installed TFLM matches this, not the float32 form some div.cc
+    # revisions show (checked on scales where the two multipliers differ)
+    _muldiv(op, pb, QK_OP_DIV, (I8, I32, F32), lambda a, b, o: a.scale / (b.scale * o.scale))
 
 
 def _minmax(op: Operator, pb: PlanBuilder, opcode: int) -> None:
