@@ -44,7 +44,7 @@ static inline void store(void *base, int32_t dtype, int64_t i, int32_t v) {
 
 /* Runs one pool; is_max selects MAX_POOL_2D, otherwise AVERAGE_POOL_2D. */
 static qk_status run_pool(const qk_ctx *ctx, const int32_t *args, int32_t n_args, int is_max) {
-    qk__pool p;
+    qk__pool p = {0}; /* fully set by pool_params; zeroed so -O1 sees it initialized */
     int32_t elem = 0;
     qk_status st = pool_params(args, n_args, &p, &elem);
     if (st != QK_OK) return st;
