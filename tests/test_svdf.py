@@ -290,3 +290,26 @@ def test_keyword_scrambled_svdf_section_matches_tflm(name: str) -> None:
         np.testing.assert_array_equal(g, want)
     # the weights are scrambled: TFLM saturates nearly every layer too, even on the golden inputs
     assert len(np.unique(np.concatenate(ours))) > 1
+
+
+@pytest.mark.parametrize("state_dtype", [np.int8, np.int16])
+@pytest.mark.parametrize("seed", range(4))
+def test_svdf_scales_are_double_products(state_dtype: type, seed: int) -> None:
+    """Scale ratios that are powers of two in double but not in float32 arithmetic put requant
+    results on rounding ties: TFLM matches the double products (found by a long hypothesis run,
+    state value 127 vs -128)."""
+    rng = np.random.default_rng(seed)
+    f32 = np.float32
+    s_in = float(f32(rng.choice([0.1, 0.3, 0.05, 0.7, 0.2]) * rng.uniform(0.5, 2)))
+    s_wf = float(f32(rng.choice([0.01, 0.003, 0.02])))
+    s_state = float(f32(s_in * s_wf * 2.0 ** float(rng.integers(-2, 5))))
+    s_wt = float(f32(rng.choice([0.1, 0.03, 0.01])))
+    s_out = float(f32(s_state * s_wt * 2.0 ** float(rng.integers(3, 9))))
+    model = svdf_model(rng, state_dtype=state_dtype, batches=256, n_input=1, units=3, rank=1,
+                       memory=2, in_scale=s_in, in_zp=-128, wf_scale=s_wf, state_scale=s_state,
+                       state_zp=5 if state_dtype == np.int8 else 0, wt_scale=s_wt,
+                       out_scale=s_out, out_zp=-3, act=0)
+    x = np.arange(-128, 128, dtype=np.int8).reshape(256, 1)
+    xs = [x, x[::-1].copy()]
+    for got, want in zip(run_steps(model, xs, None, "ours"), run_steps(model, xs, None, "tflm")):
+        np.testing.assert_array_equal(got, want)
