@@ -117,3 +117,16 @@ def test_flash_counts_what_a_board_stores() -> None:
     assert interp.Interpreter(path).const_bytes >= board.const_bytes
     with pytest.raises(interp.InputError):
         interp.Interpreter(path, target="mars")
+
+
+def test_cli_memory_report_and_plot(tmp_path) -> None:
+    import subprocess
+    import sys
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "mem.png"
+    p = subprocess.run([sys.executable, "-m", "interp", "inspect", "--memory", "--plot", str(png)],
+                       capture_output=True, text=True, check=True)
+    assert "<- peak" in p.stdout and png.stat().st_size > 1000
+    p = subprocess.run([sys.executable, "-m", "interp", "run", "--ram", "100"], capture_output=True,
+                       text=True)
+    assert p.returncode == 2 and "BudgetError" in p.stderr and "Peak at op" in p.stderr
