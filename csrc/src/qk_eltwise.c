@@ -6,6 +6,7 @@
  */
 #include "qk_internal.h"
 #include "qk_simd.h"
+#include "qk_arm.h"
 
 /* TensorType codes for unsigned types qk.h does not name (same numbering as qk.h's enum). */
 #define QK__U32 15
@@ -182,6 +183,96 @@ static void qk__row_addsub_i8_simd(const void *a_, int32_t sa, const void *b_, i
 }
 #endif
 
+#if defined(QK_ARM_MVE)
+/* Helium int8 ADD/SUB row (contiguous in1; in2 contiguous or one broadcast value): four lanes
+ * through qk__addsub_q's steps. Each qk__requant (m >= 0, shift s in [-31, 0], checked by the
+ * exec function) is VQRDMULH (SRDHM exactly) then VRSHL by s after adding -1 to negative values
+ * when s < 0 (the sign bit of y & s), i.e. rounding half away from zero. */
+static inline int32x4_t qk_arm_addsub_rq(int32x4_t y, int32_t m, int32x4_t e) {
+    y = vqrdmulhq_n_s32(y, m);
+    return vrshlq_s32(vaddq_s32(y, vshrq_n_s32(vandq_s32(y, e), 31)), e);
+}
+
+static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, int32_t sb,
+                                  void *o_, int32_t n, const qk__binp *p) {
+    if (sa != 1 || (sb != 1 && sb != 0)) {
+        qk__row_addsub_i8(a_, sa, b_, sb, o_, n, p);
+        return;
+    }
+    const int8_t *a = (const int8_t *)a_, *b = (const int8_t *)b_;
+    int8_t *o = (int8_t *)o_;
+    const int32x4_t e1 = vdupq_n_s32(p->s1), e2 = vdupq_n_s32(p->s2), eo = vdupq_n_s32(p->so);
+    const int32_t ls = p->left_shift, m1 = p->m1, m2 = p->m2, mo = p->mo;
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    const int32_t off1 = p->in1_off, off2 = p->in2_off, ozp = p->out_off;
+    const int32x4_t yb = qk_arm_addsub_rq(vshlq_r_s32(vdupq_n_s32(b[0] + off2), ls), m2, e2);
+    const int sub = p->sub;
+    for (int32_t i = 0; i < n; i += 4) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t x1 = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a + i, pr), off1), ls);
+        const int32x4_t y1 = qk_arm_addsub_rq(x1, m1, e1); /* |y| < 2^30 */
+        int32x4_t y2 = yb;
+        if (sb) y2 = qk_arm_addsub_rq(vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(b + i, pr), off2), ls),
+                                      m2, e2);
+        const int32x4_t raw = sub ? vsubq_s32(y1, y2) : vaddq_s32(y1, y2);
+        const int32x4_t r = vaddq_n_s32(qk_arm_addsub_rq(raw, mo, eo), ozp);
+        vstrbq_p_s32(o + i, vminq_s32(vmaxq_s32(r, lo), hi), pr);
+    }
+}
+#define QK__ADDSUB_I8_ARM 1
+#elif defined(QK_ARM_DSP)
+/* DSP int8 ADD/SUB row: qk__addsub_q with each qk__requant (m >= 0, shift -R in [-31, 0]) as
+ * one SMLAL: the rounding of SRDHM and of the shift merge (nested floors) into
+ * floor((x m + 2^30 + (half - n) 2^31) / 2^(31 + R)), n = 1 if x < 0 (and R > 0; y = 0 when
+ * x < 0 gives 0 either way, half = 2^(R-1) being below 2^R), and for R > 0 that is the top
+ * word of the sum >> (R - 1); R == 0 is floor((x m + 2^30) / 2^31). */
+typedef struct {
+    int32_t m, sh, half, nmask; /* sh = R - 1, or -1 for R == 0 */
+} qk__arm_rqs;
+
+static inline qk__arm_rqs qk__arm_rqs_set(int32_t m, int32_t s) {
+    qk__arm_rqs r;
+    r.m = m;
+    r.sh = -s - 1;
+    r.half = s < 0 ? (int32_t)(1u << (-s - 1)) : 0;
+    r.nmask = s < 0 ? -1 : 0;
+    return r;
+}
+
+static inline int32_t qk__arm_rqs_apply(int32_t x, const qk__arm_rqs *q) {
+    const int32_t t = q->half + ((x >> 31) & q->nmask);
+    const int64_t init = (int64_t)(((uint64_t)(int64_t)t << 31) + 0x40000000u);
+    const int64_t acc = init + (int64_t)x * q->m;
+    if (q->sh >= 0) return (int32_t)(acc >> 32) >> q->sh;
+    return (int32_t)(acc >> 31);
+}
+
+static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, int32_t sb,
+                                  void *o_, int32_t n, const qk__binp *p) {
+    if (sa != 1 || (sb != 1 && sb != 0)) {
+        qk__row_addsub_i8(a_, sa, b_, sb, o_, n, p);
+        return;
+    }
+    const int8_t *a = (const int8_t *)a_, *b = (const int8_t *)b_;
+    int8_t *o = (int8_t *)o_;
+    const qk__arm_rqs q1 = qk__arm_rqs_set(p->m1, p->s1), q2 = qk__arm_rqs_set(p->m2, p->s2);
+    const qk__arm_rqs qo = qk__arm_rqs_set(p->mo, p->so);
+    const int32_t ls = p->left_shift, off1 = p->in1_off, off2 = p->in2_off, ozp = p->out_off;
+    const int32_t lo = p->act_min, hi = p->act_max;
+    const int32_t sgn = p->sub ? -1 : 1;
+    const int32_t yb = sgn * qk__arm_rqs_apply((int32_t)((uint32_t)(b[0] + off2) << ls), &q2);
+    for (int32_t i = 0; i < n; ++i) {
+        const int32_t y1 = qk__arm_rqs_apply((int32_t)((uint32_t)(a[i] + off1) << ls), &q1);
+        const int32_t y2 =
+            sb ? sgn * qk__arm_rqs_apply((int32_t)((uint32_t)(b[i] + off2) << ls), &q2) : yb;
+        int32_t v = qk__arm_rqs_apply(y1 + y2, &qo) + ozp;
+        v = v < lo ? lo : v;
+        o[i] = (int8_t)(v > hi ? hi : v);
+    }
+}
+#define QK__ADDSUB_I8_ARM 1
+#endif
+
 /* MUL quantized element: |(a+off1)*(b+off2)| <= 256*256 (int8) or 2^30 (int16, offsets 0). */
 static int32_t qk__mul_q(int32_t a, int32_t b, const qk__binp *p) {
     const int32_t prod = (a + p->in1_off) * (b + p->in2_off);
@@ -348,6 +439,9 @@ static qk_status qk__addsub(const qk_ctx *ctx, const int32_t *args, int32_t n_ar
             return QK_ERR_ARG;
 #if QK_SIMD_VNNI
         if (dtype == QK_I8) return qk__binary(ctx, args, 1, qk__row_addsub_i8_simd, &p);
+#endif
+#if defined(QK__ADDSUB_I8_ARM)
+        if (dtype == QK_I8) return qk__binary(ctx, args, 1, qk__row_addsub_i8_arm, &p);
 #endif
         return qk__binary(ctx, args, dtype == QK_I8 ? 1 : 2,
                           dtype == QK_I8 ? qk__row_addsub_i8 : qk__row_addsub_i16, &p);
