@@ -222,29 +222,101 @@ static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, in
 #define QK__ADDSUB_I8_ARM 1
 #elif defined(QK_ARM_DSP)
 /* DSP int8 ADD/SUB row: qk__addsub_q with each qk__requant (m >= 0, shift -R in [-31, 0]) as
- * one SMLAL: the rounding of SRDHM and of the shift merge (nested floors) into
- * floor((x m + 2^30 + (half - n) 2^31) / 2^(31 + R)), n = 1 if x < 0 (and R > 0; y = 0 when
- * x < 0 gives 0 either way, half = 2^(R-1) being below 2^R), and for R > 0 that is the top
- * word of the sum >> (R - 1); R == 0 is floor((x m + 2^30) / 2^31). */
+ * one SMLAL. R > 0: the roundings of SRDHM and of the shift merge (nested floors) into
+ * floor((x m + 2^30 + (half - n) 2^31) / 2^(31 + R)), half = 2^(R-1), n = 1 if x < 0 (y is 0
+ * or has x's sign, and y = 0 gives 0 either way), i.e. the top word of the 64-bit sum >> (R-1).
+ * R == 0: floor((x m + 2^30) / 2^31) = floor((x 2m + 2^31) / 2^32), the top word of an SMLAL
+ * with the multiplier 2m as int32, plus x when that wrapped (2m - 2^32, m >= 2^30). */
 typedef struct {
-    int32_t m, sh, half, nmask; /* sh = R - 1, or -1 for R == 0 */
+    int32_t m, khi, sh, r0; /* khi: the high word of 2^30 + half 2^31 (R > 0); sh = R - 1 */
+    int32_t xm;             /* R == 0: -1 if 2m wrapped (m >= 2^30), else 0 */
+    uint32_t klo;
 } qk__arm_rqs;
 
 static inline qk__arm_rqs qk__arm_rqs_set(int32_t m, int32_t s) {
     qk__arm_rqs r;
-    r.m = m;
-    r.sh = -s - 1;
-    r.half = s < 0 ? (int32_t)(1u << (-s - 1)) : 0;
-    r.nmask = s < 0 ? -1 : 0;
+    r.r0 = s == 0;
+    if (s < 0) {
+        const uint64_t k = ((uint64_t)1 << 30) + ((uint64_t)1 << (30 - s));
+        r.m = m;
+        r.klo = (uint32_t)k;
+        r.khi = (int32_t)(k >> 32);
+        r.sh = -s - 1;
+        r.xm = 0;
+    } else {
+        r.m = (int32_t)(2u * (uint32_t)m); /* 2m, as int32 2m - 2^32 when m >= 2^30 */
+        r.xm = m >= 0x40000000 ? -1 : 0;
+        r.klo = 0x80000000u;
+        r.khi = 0;
+        r.sh = 0;
+    }
     return r;
 }
 
+static inline int32_t qk__arm_rqs_r0(int32_t x, const qk__arm_rqs *q) {
+    const int64_t acc = (int64_t)q->klo + (int64_t)x * q->m;
+    return (int32_t)(acc >> 32) + (x & q->xm);
+}
+
+static inline int32_t qk__arm_rqs_rn(int32_t x, const qk__arm_rqs *q) {
+    uint32_t lo, t;
+    int32_t hi;
+    __asm__("asr    %[t], %[x], #31\n\t"        /* t = -n */
+            "adds   %[lo], %[klo], %[t], lsl #31\n\t"
+            "adc    %[hi], %[khi], %[t]\n\t"     /* 2^30 + (half - n) 2^31 */
+            "smlal  %[lo], %[hi], %[x], %[m]\n\t"
+            "asr    %[hi], %[hi], %[sh]"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t)
+            : [x] "r"(x), [m] "r"(q->m), [klo] "r"(q->klo), [khi] "r"(q->khi), [sh] "r"(q->sh)
+            : "cc");
+    return hi;
+}
+
 static inline int32_t qk__arm_rqs_apply(int32_t x, const qk__arm_rqs *q) {
-    const int32_t t = q->half + ((x >> 31) & q->nmask);
-    const int64_t init = (int64_t)(((uint64_t)(int64_t)t << 31) + 0x40000000u);
-    const int64_t acc = init + (int64_t)x * q->m;
-    if (q->sh >= 0) return (int32_t)(acc >> 32) >> q->sh;
-    return (int32_t)(acc >> 31);
+    return q->r0 ? qk__arm_rqs_r0(x, q) : qk__arm_rqs_rn(x, q);
+}
+
+#define QK__ARM_CHUNK 64
+/* One input's pass over a chunk: buf = y (mode 0), buf += y (1) or buf -= y (2), y the
+ * requantized (x + off) << ls; the shift kind (R == 0 or not) is fixed per loop. */
+#define QK__ARM_IN_LOOP(RQ)                                                                \
+    do {                                                                                    \
+        if (mode == 0)                                                                      \
+            for (int32_t i = 0; i < n; ++i) buf[i] = RQ((int32_t)((uint32_t)(x[i] + off) << ls), q); \
+        else if (mode == 1)                                                                 \
+            for (int32_t i = 0; i < n; ++i) buf[i] += RQ((int32_t)((uint32_t)(x[i] + off) << ls), q); \
+        else                                                                                \
+            for (int32_t i = 0; i < n; ++i) buf[i] -= RQ((int32_t)((uint32_t)(x[i] + off) << ls), q); \
+    } while (0)
+
+static __attribute__((noinline)) void qk__arm_add_in(const int8_t *x, int32_t n, int32_t off,
+                                                     int32_t ls, const qk__arm_rqs *q_,
+                                                     int32_t mode, int32_t *buf) {
+    const qk__arm_rqs qv = *q_, *q = &qv; /* (locals: buf stores do not reload them) */
+    if (q->r0)
+        QK__ARM_IN_LOOP(qk__arm_rqs_r0);
+    else
+        QK__ARM_IN_LOOP(qk__arm_rqs_rn);
+}
+#undef QK__ARM_IN_LOOP
+
+static __attribute__((noinline)) void qk__arm_add_out(const int32_t *buf, int32_t n,
+                                                      const qk__arm_rqs *q_, int32_t ozp,
+                                                      int32_t lo, int32_t hi, int8_t *o) {
+    const qk__arm_rqs qv = *q_, *q = &qv;
+    if (q->r0) {
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t v = qk__arm_rqs_r0(buf[i], q) + ozp;
+            v = v < lo ? lo : v;
+            o[i] = (int8_t)(v > hi ? hi : v);
+        }
+    } else {
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t v = qk__arm_rqs_rn(buf[i], q) + ozp;
+            v = v < lo ? lo : v;
+            o[i] = (int8_t)(v > hi ? hi : v);
+        }
+    }
 }
 
 static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, int32_t sb,
@@ -257,17 +329,23 @@ static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, in
     int8_t *o = (int8_t *)o_;
     const qk__arm_rqs q1 = qk__arm_rqs_set(p->m1, p->s1), q2 = qk__arm_rqs_set(p->m2, p->s2);
     const qk__arm_rqs qo = qk__arm_rqs_set(p->mo, p->so);
-    const int32_t ls = p->left_shift, off1 = p->in1_off, off2 = p->in2_off, ozp = p->out_off;
-    const int32_t lo = p->act_min, hi = p->act_max;
-    const int32_t sgn = p->sub ? -1 : 1;
-    const int32_t yb = sgn * qk__arm_rqs_apply((int32_t)((uint32_t)(b[0] + off2) << ls), &q2);
-    for (int32_t i = 0; i < n; ++i) {
-        const int32_t y1 = qk__arm_rqs_apply((int32_t)((uint32_t)(a[i] + off1) << ls), &q1);
-        const int32_t y2 =
-            sb ? sgn * qk__arm_rqs_apply((int32_t)((uint32_t)(b[i] + off2) << ls), &q2) : yb;
-        int32_t v = qk__arm_rqs_apply(y1 + y2, &qo) + ozp;
-        v = v < lo ? lo : v;
-        o[i] = (int8_t)(v > hi ? hi : v);
+    const int32_t ls = p->left_shift;
+    int32_t buf[QK__ARM_CHUNK];
+    if (sb == 0) { /* one broadcast in2 value: y2 once, then buf = y1 +- y2 in pass 1 */
+        const int32_t y2 = qk__arm_rqs_apply((int32_t)((uint32_t)(b[0] + p->in2_off) << ls), &q2);
+        for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
+            const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
+            qk__arm_add_in(a + c, m, p->in1_off, ls, &q1, 0, buf);
+            for (int32_t i = 0; i < m; ++i) buf[i] = p->sub ? buf[i] - y2 : buf[i] + y2;
+            qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
+        }
+        return;
+    }
+    for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
+        const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
+        qk__arm_add_in(a + c, m, p->in1_off, ls, &q1, 0, buf);
+        qk__arm_add_in(b + c, m, p->in2_off, ls, &q2, p->sub ? 2 : 1, buf);
+        qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
     }
 }
 #define QK__ADDSUB_I8_ARM 1
