@@ -186,11 +186,56 @@ static void qk__row_addsub_i8_simd(const void *a_, int32_t sa, const void *b_, i
 #if defined(QK_ARM_MVE)
 /* Helium int8 ADD/SUB row (contiguous in1; in2 contiguous or one broadcast value): four lanes
  * through qk__addsub_q's steps. Each qk__requant (m >= 0, shift s in [-31, 0], checked by the
- * exec function) is VQRDMULH (SRDHM exactly) then VRSHL by s after adding -1 to negative values
- * when s < 0 (the sign bit of y & s), i.e. rounding half away from zero. */
-static inline int32x4_t qk_arm_addsub_rq(int32x4_t y, int32_t m, int32x4_t e) {
+ * exec function) is VQRDMULH (SRDHM exactly) then, when s < 0, VRSHL by s after adding -1 to
+ * negative values, i.e. rounding half away from zero. (x + off) << ls is one VMLAS. The loop is
+ * specialized on the input shifts being 0 (the larger input scale gives multiplier 0.5, shift
+ * 0), SUB and the broadcast. */
+static inline __attribute__((always_inline)) int32x4_t qk_arm_addsub_rq(int32x4_t y, int32_t m,
+                                                                       int32_t s, const int z) {
     y = vqrdmulhq_n_s32(y, m);
-    return vrshlq_s32(vaddq_s32(y, vshrq_n_s32(vandq_s32(y, e), 31)), e);
+    if (z) return y;
+    return vrshlq_n_s32(vaddq_s32(y, vshrq_n_s32(y, 31)), s);
+}
+
+/* output requant, any shift: the -1 goes to negative values only when s < 0 (sign bit of y & s) */
+static inline __attribute__((always_inline)) int32x4_t qk_arm_addsub_rqo(int32x4_t y, int32_t m,
+                                                                        int32_t s, int32x4_t e) {
+    y = vqrdmulhq_n_s32(y, m);
+    return vrshlq_n_s32(vaddq_s32(y, vshrq_n_s32(vandq_s32(y, e), 31)), s);
+}
+
+static inline __attribute__((always_inline)) void
+qk_arm_addsub_body(const int8_t *a, const int8_t *b, int8_t *o, int32_t n, const qk__binp *p,
+                   const int z1, const int z2, const int sub, const int bc) {
+    const int32x4_t pw = vdupq_n_s32((int32_t)(1u << p->left_shift));
+    const int32_t k1 = (int32_t)((uint32_t)p->in1_off << p->left_shift);
+    const int32_t k2 = (int32_t)((uint32_t)p->in2_off << p->left_shift);
+    const int32_t m1 = p->m1, s1 = p->s1, m2 = p->m2, s2 = p->s2, mo = p->mo, so = p->so;
+    const int32_t ozp = p->out_off;
+    const int32x4_t eo = vdupq_n_s32(so);
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    const int32x4_t yb = /* (any shift) */
+        qk_arm_addsub_rqo(vmlasq_n_s32(vdupq_n_s32(b[0]), pw, k2), m2, s2, vdupq_n_s32(s2));
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const int32x4_t y1 = qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_s32(a + i), pw, k1), m1, s1, z1);
+        const int32x4_t y2 =
+            bc ? yb : qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_s32(b + i), pw, k2), m2, s2, z2);
+        const int32x4_t r = qk_arm_addsub_rqo(sub ? vsubq_s32(y1, y2) : vaddq_s32(y1, y2), mo,
+                                              so, eo);
+        vstrbq_s32(o + i, vminq_s32(vmaxq_s32(vaddq_n_s32(r, ozp), lo), hi));
+    }
+    if (i < n) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t y1 =
+            qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_z_s32(a + i, pr), pw, k1), m1, s1, z1);
+        const int32x4_t y2 =
+            bc ? yb
+               : qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_z_s32(b + i, pr), pw, k2), m2, s2, z2);
+        const int32x4_t r = qk_arm_addsub_rqo(sub ? vsubq_s32(y1, y2) : vaddq_s32(y1, y2), mo,
+                                              so, eo);
+        vstrbq_p_s32(o + i, vminq_s32(vmaxq_s32(vaddq_n_s32(r, ozp), lo), hi), pr);
+    }
 }
 
 static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, int32_t sb,
@@ -201,23 +246,23 @@ static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, in
     }
     const int8_t *a = (const int8_t *)a_, *b = (const int8_t *)b_;
     int8_t *o = (int8_t *)o_;
-    const int32x4_t e1 = vdupq_n_s32(p->s1), e2 = vdupq_n_s32(p->s2), eo = vdupq_n_s32(p->so);
-    const int32_t ls = p->left_shift, m1 = p->m1, m2 = p->m2, mo = p->mo;
-    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
-    const int32_t off1 = p->in1_off, off2 = p->in2_off, ozp = p->out_off;
-    const int32x4_t yb = qk_arm_addsub_rq(vshlq_r_s32(vdupq_n_s32(b[0] + off2), ls), m2, e2);
-    const int sub = p->sub;
-    for (int32_t i = 0; i < n; i += 4) {
-        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
-        const int32x4_t x1 = vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(a + i, pr), off1), ls);
-        const int32x4_t y1 = qk_arm_addsub_rq(x1, m1, e1); /* |y| < 2^30 */
-        int32x4_t y2 = yb;
-        if (sb) y2 = qk_arm_addsub_rq(vshlq_r_s32(vaddq_n_s32(vldrbq_z_s32(b + i, pr), off2), ls),
-                                      m2, e2);
-        const int32x4_t raw = sub ? vsubq_s32(y1, y2) : vaddq_s32(y1, y2);
-        const int32x4_t r = vaddq_n_s32(qk_arm_addsub_rq(raw, mo, eo), ozp);
-        vstrbq_p_s32(o + i, vminq_s32(vmaxq_s32(r, lo), hi), pr);
+    const int z1 = p->s1 == 0, z2 = p->s2 == 0;
+#define QK__ARM_ADD_V(Z1, Z2, SUB, BC) qk_arm_addsub_body(a, b, o, n, p, Z1, Z2, SUB, BC)
+    switch ((z1 ? 1 : 0) | (z2 ? 2 : 0) | (p->sub ? 4 : 0) | (sb == 0 ? 8 : 0)) {
+    case 0: QK__ARM_ADD_V(0, 0, 0, 0); break;
+    case 1: QK__ARM_ADD_V(1, 0, 0, 0); break;
+    case 2: QK__ARM_ADD_V(0, 1, 0, 0); break;
+    case 3: QK__ARM_ADD_V(1, 1, 0, 0); break;
+    case 4: QK__ARM_ADD_V(0, 0, 1, 0); break;
+    case 5: QK__ARM_ADD_V(1, 0, 1, 0); break;
+    case 6: QK__ARM_ADD_V(0, 1, 1, 0); break;
+    case 7: QK__ARM_ADD_V(1, 1, 1, 0); break;
+    case 8: case 10: QK__ARM_ADD_V(0, 0, 0, 1); break; /* (z2 only matters once, for yb) */
+    case 9: case 11: QK__ARM_ADD_V(1, 0, 0, 1); break;
+    case 12: case 14: QK__ARM_ADD_V(0, 0, 1, 1); break;
+    default: QK__ARM_ADD_V(1, 0, 1, 1); break;
     }
+#undef QK__ARM_ADD_V
 }
 #define QK__ADDSUB_I8_ARM 1
 #elif defined(QK_ARM_DSP)
