@@ -349,6 +349,13 @@ static __attribute__((noinline)) void qk__arm_add_out(const int32_t *buf, int32_
                                                       const qk__arm_rqs *q_, int32_t ozp,
                                                       int32_t lo, int32_t hi, int8_t *o) {
     const qk__arm_rqs qv = *q_, *q = &qv;
+    if (!q->r0 && hi == 127) { /* (lo >= -128: SSAT is the upper clamp) */
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t v = qk__arm_rqs_rn(buf[i], q) + ozp;
+            o[i] = (int8_t)__ssat(v < lo ? lo : v, 8);
+        }
+        return;
+    }
     if (q->r0) {
         for (int32_t i = 0; i < n; ++i) {
             int32_t v = qk__arm_rqs_r0(buf[i], q) + ozp;
