@@ -512,11 +512,22 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
     (void)hf;
     const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
     int32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        int32x4_t a = vld1q_s32(acc + i);
-        if (bias != NULL) a = vaddq_s32(a, vld1q_s32(bias + i));
-        a = qk_arm_rq4(a, vld1q_s32(mult + i), vld1q_u32(lm + i), vld1q_u32(rm + i));
-        vstrbq_s32(out + i, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
+    /* main loop with walking pointers (bias or not decided outside it) */
+    const int32_t *ap = acc, *bp = bias, *mp = mult;
+    const uint32_t *lp = lm, *rp = rm;
+    int8_t *op = out;
+    if (bias != NULL) {
+        for (; i + 4 <= n; i += 4, ap += 4, bp += 4, mp += 4, lp += 4, rp += 4, op += 4) {
+            const int32x4_t a = qk_arm_rq4(vaddq_s32(vld1q_s32(ap), vld1q_s32(bp)), vld1q_s32(mp),
+                                           vld1q_u32(lp), vld1q_u32(rp));
+            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
+        }
+    } else {
+        for (; i + 4 <= n; i += 4, ap += 4, mp += 4, lp += 4, rp += 4, op += 4) {
+            const int32x4_t a = qk_arm_rq4(vld1q_s32(ap), vld1q_s32(mp), vld1q_u32(lp),
+                                           vld1q_u32(rp));
+            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
+        }
     }
     if (i < n) {
         const mve_pred16_t p = vctp32q((uint32_t)(n - i));
