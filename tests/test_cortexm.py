@@ -223,6 +223,49 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
                      f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on {board}")
 
 
+# -- single-op sweep: int8 ADD / SUB (the DSP / Helium rows) on M4 and M55 ------------------------
+
+def _add_model(name: str, s1: tuple, s2: tuple, q1: tuple, q2: tuple, qo: tuple, act: int) -> bytes:
+    w = ModelWriter(description="cortexm add sweep")
+    a = w.tensor(s1, np.int8, scale=q1[0], zero_point=q1[1])
+    b = w.tensor(s2, np.int8, scale=q2[0], zero_point=q2[1])
+    o = w.tensor(np.broadcast_shapes(s1, s2), np.int8, scale=qo[0], zero_point=qo[1])
+    w.op(name, [a, b], [o], {"fused_activation_function": act})
+    w.inputs, w.outputs = [a, b], [o]
+    return w.to_bytes()
+
+
+# (op, shape1, shape2, (scale, zp) in1, in2, out): odd lengths and Helium tails, broadcasts (one
+# value, a row, strided), equal scales (input shift 0), scale ratios both ways, a tiny output
+# scale (output shift 0), int8 zero point edges
+ADD_CASES = [
+    ("ADD", (1, 5, 7, 16), (1, 5, 7, 16), (0.05, -3), (0.08, 10), (0.1, 2)),
+    ("ADD", (1, 3, 3, 13), (1, 3, 3, 13), (0.02, -128), (0.02, 127), (0.05, -128)),
+    ("SUB", (1, 4, 4, 9), (1, 4, 4, 9), (0.1, 0), (0.003, -7), (0.12, 5)),
+    ("ADD", (1, 1, 1, 3), (1, 1, 1, 3), (0.5, 127), (0.01, -128), (0.7, 127)),
+    ("ADD", (1, 6, 5, 11), (1, 1, 1, 1), (0.04, 4), (0.09, -20), (0.06, -1)),
+    ("SUB", (1, 6, 5, 11), (1, 1, 1, 11), (0.04, 4), (0.09, -20), (0.2, 30)),
+    ("ADD", (1, 6, 5, 7), (1, 6, 1, 1), (0.03, 1), (0.03, 2), (0.03, 3)),
+    ("ADD", (2, 3, 37), (2, 3, 37), (0.06, 9), (0.02, -9), (0.06 * 0.75 * 2.0 ** -18, 0)),
+    ("SUB", (1, 2, 2, 1030), (1, 2, 2, 1030), (0.01, -50), (0.011, 60), (0.004, -100)),
+    ("SUB", (1, 3, 5, 6), (1, 1, 1, 1), (0.2, -5), (0.07, 11), (0.15, 0)),
+    ("ADD", (1, 9, 3), (1, 1, 1), (0.05, 3), (0.05, -3), (0.08, 7)),
+    ("SUB", (1, 4, 7), (1, 4, 7), (0.05, 100), (0.05, -100), (0.03, 1)),
+]
+
+
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_add_sub_sweep(board: str, tmp_path_factory) -> None:
+    work = tmp_path_factory.mktemp(f"add-{board}")
+    for k, (name, s1, s2, q1, q2, qo) in enumerate(ADD_CASES):
+        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        it = interp.Interpreter(_add_model(name, s1, s2, q1, q2, qo, act))
+        runs = _random_inputs(it, range(k, k + 2))
+        ex = cortexm.export(it, board, work / f"add{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        _assert_same(res.outputs, _host_outputs(it, runs), f"{name} {s1} {s2} act {act} on {board}")
+
+
 # -- instruction counting ------------------------------------------------------------------------
 
 def test_instruction_counts_deterministic_and_per_op(tmp_path) -> None:

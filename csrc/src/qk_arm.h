@@ -385,15 +385,36 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
     /* pass 2: + out_zp, clamp, narrow (the full int8 range, as RELU with zero point -128 or no
      * activation give, is one SSAT) */
     if (act_min == -128 && act_max == 127) {
-        for (int32_t i = 0; i < n; ++i)
+        int32_t i = 0;
+        for (; i + 4 <= n; i += 4) { /* (four at a time: LDRD pairs, one loop test) */
+            const int32_t v0 = acc[i], v1 = acc[i + 1], v2 = acc[i + 2], v3 = acc[i + 3];
+            out[i] = (int8_t)__ssat((int32_t)((uint32_t)v0 + (uint32_t)out_zp), 8);
+            out[i + 1] = (int8_t)__ssat((int32_t)((uint32_t)v1 + (uint32_t)out_zp), 8);
+            out[i + 2] = (int8_t)__ssat((int32_t)((uint32_t)v2 + (uint32_t)out_zp), 8);
+            out[i + 3] = (int8_t)__ssat((int32_t)((uint32_t)v3 + (uint32_t)out_zp), 8);
+        }
+        for (; i < n; ++i)
             out[i] = (int8_t)__ssat((int32_t)((uint32_t)acc[i] + (uint32_t)out_zp), 8);
         return;
     }
-    for (int32_t i = 0; i < n; ++i) { /* (+ out_zp wraps like TFLM's int32 add) */
-        int32_t v = (int32_t)((uint32_t)acc[i] + (uint32_t)out_zp);
-        v = v < act_min ? act_min : v;
-        out[i] = (int8_t)(v > act_max ? act_max : v);
+    int32_t i = 0;
+#define QK_ARM_CLAMP8(v)                                                                       \
+    (int8_t)((v) < act_min ? act_min : ((v) > act_max ? act_max : (v)))
+    for (; i + 4 <= n; i += 4) { /* (+ out_zp wraps like TFLM's int32 add) */
+        const int32_t v0 = (int32_t)((uint32_t)acc[i] + (uint32_t)out_zp);
+        const int32_t v1 = (int32_t)((uint32_t)acc[i + 1] + (uint32_t)out_zp);
+        const int32_t v2 = (int32_t)((uint32_t)acc[i + 2] + (uint32_t)out_zp);
+        const int32_t v3 = (int32_t)((uint32_t)acc[i + 3] + (uint32_t)out_zp);
+        out[i] = QK_ARM_CLAMP8(v0);
+        out[i + 1] = QK_ARM_CLAMP8(v1);
+        out[i + 2] = QK_ARM_CLAMP8(v2);
+        out[i + 3] = QK_ARM_CLAMP8(v3);
     }
+    for (; i < n; ++i) {
+        const int32_t v = (int32_t)((uint32_t)acc[i] + (uint32_t)out_zp);
+        out[i] = QK_ARM_CLAMP8(v);
+    }
+#undef QK_ARM_CLAMP8
 }
 #undef QK_ARM_RQ_BODY
 
@@ -512,11 +533,22 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
     (void)hf;
     const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
     int32_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        int32x4_t a = vld1q_s32(acc + i);
-        if (bias != NULL) a = vaddq_s32(a, vld1q_s32(bias + i));
-        a = qk_arm_rq4(a, vld1q_s32(mult + i), vld1q_u32(lm + i), vld1q_u32(rm + i));
-        vstrbq_s32(out + i, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
+    /* main loop with walking pointers (bias or not decided outside it) */
+    const int32_t *ap = acc, *bp = bias, *mp = mult;
+    const uint32_t *lp = lm, *rp = rm;
+    int8_t *op = out;
+    if (bias != NULL) {
+        for (; i + 4 <= n; i += 4, ap += 4, bp += 4, mp += 4, lp += 4, rp += 4, op += 4) {
+            const int32x4_t a = qk_arm_rq4(vaddq_s32(vld1q_s32(ap), vld1q_s32(bp)), vld1q_s32(mp),
+                                           vld1q_u32(lp), vld1q_u32(rp));
+            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
+        }
+    } else {
+        for (; i + 4 <= n; i += 4, ap += 4, mp += 4, lp += 4, rp += 4, op += 4) {
+            const int32x4_t a = qk_arm_rq4(vld1q_s32(ap), vld1q_s32(mp), vld1q_u32(lp),
+                                           vld1q_u32(rp));
+            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
+        }
     }
     if (i < n) {
         const mve_pred16_t p = vctp32q((uint32_t)(n - i));

@@ -6,6 +6,7 @@
  */
 #include "qk_internal.h"
 #include "qk_simd.h"
+#include "qk_arm.h"
 
 /* TensorType codes for unsigned types qk.h does not name (same numbering as qk.h's enum). */
 #define QK__U32 15
@@ -182,6 +183,226 @@ static void qk__row_addsub_i8_simd(const void *a_, int32_t sa, const void *b_, i
 }
 #endif
 
+#if defined(QK_ARM_MVE)
+/* Helium int8 ADD/SUB row (contiguous in1; in2 contiguous or one broadcast value): four lanes
+ * through qk__addsub_q's steps. Each qk__requant (m >= 0, shift s in [-31, 0], checked by the
+ * exec function) is VQRDMULH (SRDHM exactly) then, when s < 0, VRSHL by s after adding -1 to
+ * negative values, i.e. rounding half away from zero. (x + off) << ls is one VMLAS. The loop is
+ * specialized on the input shifts being 0 (the larger input scale gives multiplier 0.5, shift
+ * 0), SUB and the broadcast. */
+static inline __attribute__((always_inline)) int32x4_t qk_arm_addsub_rq(int32x4_t y, int32_t m,
+                                                                       int32_t s, const int z) {
+    y = vqrdmulhq_n_s32(y, m);
+    if (z) return y;
+    return vrshlq_n_s32(vaddq_s32(y, vshrq_n_s32(y, 31)), s);
+}
+
+/* output requant, any shift: the -1 goes to negative values only when s < 0 (sign bit of y & s) */
+static inline __attribute__((always_inline)) int32x4_t qk_arm_addsub_rqo(int32x4_t y, int32_t m,
+                                                                        int32_t s, int32x4_t e) {
+    y = vqrdmulhq_n_s32(y, m);
+    return vrshlq_n_s32(vaddq_s32(y, vshrq_n_s32(vandq_s32(y, e), 31)), s);
+}
+
+static inline __attribute__((always_inline)) void
+qk_arm_addsub_body(const int8_t *a, const int8_t *b, int8_t *o, int32_t n, const qk__binp *p,
+                   const int z1, const int z2, const int sub, const int bc) {
+    const int32x4_t pw = vdupq_n_s32((int32_t)(1u << p->left_shift));
+    const int32_t k1 = (int32_t)((uint32_t)p->in1_off << p->left_shift);
+    const int32_t k2 = (int32_t)((uint32_t)p->in2_off << p->left_shift);
+    const int32_t m1 = p->m1, s1 = p->s1, m2 = p->m2, s2 = p->s2, mo = p->mo, so = p->so;
+    const int32_t ozp = p->out_off;
+    const int32x4_t eo = vdupq_n_s32(so);
+    const int32x4_t lo = vdupq_n_s32(p->act_min), hi = vdupq_n_s32(p->act_max);
+    const int32x4_t yb = /* (any shift) */
+        qk_arm_addsub_rqo(vmlasq_n_s32(vdupq_n_s32(b[0]), pw, k2), m2, s2, vdupq_n_s32(s2));
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const int32x4_t y1 = qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_s32(a + i), pw, k1), m1, s1, z1);
+        const int32x4_t y2 =
+            bc ? yb : qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_s32(b + i), pw, k2), m2, s2, z2);
+        const int32x4_t r = qk_arm_addsub_rqo(sub ? vsubq_s32(y1, y2) : vaddq_s32(y1, y2), mo,
+                                              so, eo);
+        vstrbq_s32(o + i, vminq_s32(vmaxq_s32(vaddq_n_s32(r, ozp), lo), hi));
+    }
+    if (i < n) {
+        const mve_pred16_t pr = vctp32q((uint32_t)(n - i));
+        const int32x4_t y1 =
+            qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_z_s32(a + i, pr), pw, k1), m1, s1, z1);
+        const int32x4_t y2 =
+            bc ? yb
+               : qk_arm_addsub_rq(vmlasq_n_s32(vldrbq_z_s32(b + i, pr), pw, k2), m2, s2, z2);
+        const int32x4_t r = qk_arm_addsub_rqo(sub ? vsubq_s32(y1, y2) : vaddq_s32(y1, y2), mo,
+                                              so, eo);
+        vstrbq_p_s32(o + i, vminq_s32(vmaxq_s32(vaddq_n_s32(r, ozp), lo), hi), pr);
+    }
+}
+
+static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, int32_t sb,
+                                  void *o_, int32_t n, const qk__binp *p) {
+    if (sa != 1 || (sb != 1 && sb != 0)) {
+        qk__row_addsub_i8(a_, sa, b_, sb, o_, n, p);
+        return;
+    }
+    const int8_t *a = (const int8_t *)a_, *b = (const int8_t *)b_;
+    int8_t *o = (int8_t *)o_;
+    const int z1 = p->s1 == 0, z2 = p->s2 == 0;
+#define QK__ARM_ADD_V(Z1, Z2, SUB, BC) qk_arm_addsub_body(a, b, o, n, p, Z1, Z2, SUB, BC)
+    switch ((z1 ? 1 : 0) | (z2 ? 2 : 0) | (p->sub ? 4 : 0) | (sb == 0 ? 8 : 0)) {
+    case 0: QK__ARM_ADD_V(0, 0, 0, 0); break;
+    case 1: QK__ARM_ADD_V(1, 0, 0, 0); break;
+    case 2: QK__ARM_ADD_V(0, 1, 0, 0); break;
+    case 3: QK__ARM_ADD_V(1, 1, 0, 0); break;
+    case 4: QK__ARM_ADD_V(0, 0, 1, 0); break;
+    case 5: QK__ARM_ADD_V(1, 0, 1, 0); break;
+    case 6: QK__ARM_ADD_V(0, 1, 1, 0); break;
+    case 7: QK__ARM_ADD_V(1, 1, 1, 0); break;
+    case 8: case 10: QK__ARM_ADD_V(0, 0, 0, 1); break; /* (z2 only matters once, for yb) */
+    case 9: case 11: QK__ARM_ADD_V(1, 0, 0, 1); break;
+    case 12: case 14: QK__ARM_ADD_V(0, 0, 1, 1); break;
+    default: QK__ARM_ADD_V(1, 0, 1, 1); break;
+    }
+#undef QK__ARM_ADD_V
+}
+#define QK__ADDSUB_I8_ARM 1
+#elif defined(QK_ARM_DSP)
+/* DSP int8 ADD/SUB row: qk__addsub_q with each qk__requant (m >= 0, shift -R in [-31, 0]) as
+ * one SMLAL. R > 0: the roundings of SRDHM and of the shift merge (nested floors) into
+ * floor((x m + 2^30 + (half - n) 2^31) / 2^(31 + R)), half = 2^(R-1), n = 1 if x < 0 (y is 0
+ * or has x's sign, and y = 0 gives 0 either way), i.e. the top word of the 64-bit sum >> (R-1).
+ * R == 0: floor((x m + 2^30) / 2^31) = floor((x 2m + 2^31) / 2^32), the top word of an SMLAL
+ * with the multiplier 2m as int32, plus x when that wrapped (2m - 2^32, m >= 2^30). */
+typedef struct {
+    int32_t m, khi, sh, r0; /* khi: the high word of 2^30 + half 2^31 (R > 0); sh = R - 1 */
+    int32_t xm;             /* R == 0: -1 if 2m wrapped (m >= 2^30), else 0 */
+    uint32_t klo;
+} qk__arm_rqs;
+
+static inline qk__arm_rqs qk__arm_rqs_set(int32_t m, int32_t s) {
+    qk__arm_rqs r;
+    r.r0 = s == 0;
+    if (s < 0) {
+        const uint64_t k = ((uint64_t)1 << 30) + ((uint64_t)1 << (30 - s));
+        r.m = m;
+        r.klo = (uint32_t)k;
+        r.khi = (int32_t)(k >> 32);
+        r.sh = -s - 1;
+        r.xm = 0;
+    } else {
+        r.m = (int32_t)(2u * (uint32_t)m); /* 2m, as int32 2m - 2^32 when m >= 2^30 */
+        r.xm = m >= 0x40000000 ? -1 : 0;
+        r.klo = 0x80000000u;
+        r.khi = 0;
+        r.sh = 0;
+    }
+    return r;
+}
+
+static inline int32_t qk__arm_rqs_r0(int32_t x, const qk__arm_rqs *q) {
+    const int64_t acc = (int64_t)q->klo + (int64_t)x * q->m;
+    return (int32_t)(acc >> 32) + (x & q->xm);
+}
+
+static inline int32_t qk__arm_rqs_rn(int32_t x, const qk__arm_rqs *q) {
+    uint32_t lo, t;
+    int32_t hi;
+    __asm__("asr    %[t], %[x], #31\n\t"        /* t = -n */
+            "adds   %[lo], %[klo], %[t], lsl #31\n\t"
+            "adc    %[hi], %[khi], %[t]\n\t"     /* 2^30 + (half - n) 2^31 */
+            "smlal  %[lo], %[hi], %[x], %[m]\n\t"
+            "asr    %[hi], %[hi], %[sh]"
+            : [lo] "=&r"(lo), [hi] "=&r"(hi), [t] "=&r"(t)
+            : [x] "r"(x), [m] "r"(q->m), [klo] "r"(q->klo), [khi] "r"(q->khi), [sh] "r"(q->sh)
+            : "cc");
+    return hi;
+}
+
+static inline int32_t qk__arm_rqs_apply(int32_t x, const qk__arm_rqs *q) {
+    return q->r0 ? qk__arm_rqs_r0(x, q) : qk__arm_rqs_rn(x, q);
+}
+
+#define QK__ARM_CHUNK 64
+/* One input's pass over a chunk: buf = y (mode 0), buf += y (1) or buf -= y (2), y the
+ * requantized (x + off) << ls; the shift kind (R == 0 or not) is fixed per loop. */
+#define QK__ARM_IN_LOOP(RQ)                                                                \
+    do {                                                                                    \
+        if (mode == 0)                                                                      \
+            for (int32_t i = 0; i < n; ++i) buf[i] = RQ((int32_t)((uint32_t)(x[i] + off) << ls), q); \
+        else if (mode == 1)                                                                 \
+            for (int32_t i = 0; i < n; ++i) buf[i] += RQ((int32_t)((uint32_t)(x[i] + off) << ls), q); \
+        else                                                                                \
+            for (int32_t i = 0; i < n; ++i) buf[i] -= RQ((int32_t)((uint32_t)(x[i] + off) << ls), q); \
+    } while (0)
+
+static __attribute__((noinline)) void qk__arm_add_in(const int8_t *x, int32_t n, int32_t off,
+                                                     int32_t ls, const qk__arm_rqs *q_,
+                                                     int32_t mode, int32_t *buf) {
+    const qk__arm_rqs qv = *q_, *q = &qv; /* (locals: buf stores do not reload them) */
+    if (q->r0)
+        QK__ARM_IN_LOOP(qk__arm_rqs_r0);
+    else
+        QK__ARM_IN_LOOP(qk__arm_rqs_rn);
+}
+#undef QK__ARM_IN_LOOP
+
+static __attribute__((noinline)) void qk__arm_add_out(const int32_t *buf, int32_t n,
+                                                      const qk__arm_rqs *q_, int32_t ozp,
+                                                      int32_t lo, int32_t hi, int8_t *o) {
+    const qk__arm_rqs qv = *q_, *q = &qv;
+    if (!q->r0 && hi == 127) { /* (lo >= -128: SSAT is the upper clamp) */
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t v = qk__arm_rqs_rn(buf[i], q) + ozp;
+            o[i] = (int8_t)__ssat(v < lo ? lo : v, 8);
+        }
+        return;
+    }
+    if (q->r0) {
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t v = qk__arm_rqs_r0(buf[i], q) + ozp;
+            v = v < lo ? lo : v;
+            o[i] = (int8_t)(v > hi ? hi : v);
+        }
+    } else {
+        for (int32_t i = 0; i < n; ++i) {
+            int32_t v = qk__arm_rqs_rn(buf[i], q) + ozp;
+            v = v < lo ? lo : v;
+            o[i] = (int8_t)(v > hi ? hi : v);
+        }
+    }
+}
+
+static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, int32_t sb,
+                                  void *o_, int32_t n, const qk__binp *p) {
+    if (sa != 1 || (sb != 1 && sb != 0)) {
+        qk__row_addsub_i8(a_, sa, b_, sb, o_, n, p);
+        return;
+    }
+    const int8_t *a = (const int8_t *)a_, *b = (const int8_t *)b_;
+    int8_t *o = (int8_t *)o_;
+    const qk__arm_rqs q1 = qk__arm_rqs_set(p->m1, p->s1), q2 = qk__arm_rqs_set(p->m2, p->s2);
+    const qk__arm_rqs qo = qk__arm_rqs_set(p->mo, p->so);
+    const int32_t ls = p->left_shift;
+    int32_t buf[QK__ARM_CHUNK];
+    if (sb == 0) { /* one broadcast in2 value: y2 once, then buf = y1 +- y2 in pass 1 */
+        const int32_t y2 = qk__arm_rqs_apply((int32_t)((uint32_t)(b[0] + p->in2_off) << ls), &q2);
+        for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
+            const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
+            qk__arm_add_in(a + c, m, p->in1_off, ls, &q1, 0, buf);
+            for (int32_t i = 0; i < m; ++i) buf[i] = p->sub ? buf[i] - y2 : buf[i] + y2;
+            qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
+        }
+        return;
+    }
+    for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
+        const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
+        qk__arm_add_in(a + c, m, p->in1_off, ls, &q1, 0, buf);
+        qk__arm_add_in(b + c, m, p->in2_off, ls, &q2, p->sub ? 2 : 1, buf);
+        qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
+    }
+}
+#define QK__ADDSUB_I8_ARM 1
+#endif
+
 /* MUL quantized element: |(a+off1)*(b+off2)| <= 256*256 (int8) or 2^30 (int16, offsets 0). */
 static int32_t qk__mul_q(int32_t a, int32_t b, const qk__binp *p) {
     const int32_t prod = (a + p->in1_off) * (b + p->in2_off);
@@ -348,6 +569,9 @@ static qk_status qk__addsub(const qk_ctx *ctx, const int32_t *args, int32_t n_ar
             return QK_ERR_ARG;
 #if QK_SIMD_VNNI
         if (dtype == QK_I8) return qk__binary(ctx, args, 1, qk__row_addsub_i8_simd, &p);
+#endif
+#if defined(QK__ADDSUB_I8_ARM)
+        if (dtype == QK_I8) return qk__binary(ctx, args, 1, qk__row_addsub_i8_arm, &p);
 #endif
         return qk__binary(ctx, args, dtype == QK_I8 ? 1 : 2,
                           dtype == QK_I8 ? qk__row_addsub_i8 : qk__row_addsub_i16, &p);
