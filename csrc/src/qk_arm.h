@@ -176,6 +176,27 @@ static inline void qk_arm_pair_row_s8(const int8_t *x, int32_t n, int32_t zp, in
     }
 }
 
+/* The 2 pixel x 2 filter inner loop shared by qk_arm_dot2x2 and qk_arm_dot2x2_run: 16 MACs per
+ * trip (ldmia of both pixels' int16 pairs, two filter words widened by SXTB16), label 1. */
+#define QK_ARM_DOT2X2_LOOP \
+    "ldmia  %[xp]!, {%[xa0], %[xb0], %[xa1], %[xb1]}\n\t" \
+    "ldr    %[f], [%[p0]], #4\n\t" \
+    "sxtb16 %[t], %[f]\n\t" \
+    "smlad  %[a00], %[xa0], %[t], %[a00]\n\t" \
+    "smlad  %[a10], %[xa1], %[t], %[a10]\n\t" \
+    "sxtb16 %[f], %[f], ror #8\n\t" \
+    "smlad  %[a00], %[xb0], %[f], %[a00]\n\t" \
+    "smlad  %[a10], %[xb1], %[f], %[a10]\n\t" \
+    "ldr    %[f], [%[p1]], #4\n\t" \
+    "sxtb16 %[t], %[f]\n\t" \
+    "smlad  %[a01], %[xa0], %[t], %[a01]\n\t" \
+    "smlad  %[a11], %[xa1], %[t], %[a11]\n\t" \
+    "sxtb16 %[f], %[f], ror #8\n\t" \
+    "smlad  %[a01], %[xb0], %[f], %[a01]\n\t" \
+    "smlad  %[a11], %[xb1], %[f], %[a11]\n\t" \
+    "cmp    %[xp], %[xe]\n\t" \
+    "blo    1b\n\t"
+
 /* s[0] = dot(A, w0), s[1] = dot(A, w1), s[2] = dot(B, w0), s[3] = dot(B, w1) over n values;
  * xi 4-byte aligned, in the pair layout. */
 static inline void qk_arm_dot2x2(const int16_t *xi, const int8_t *w0, const int8_t *w1, int32_t n,
@@ -189,23 +210,7 @@ static inline void qk_arm_dot2x2(const int16_t *xi, const int8_t *w0, const int8
         uint32_t f, t;
         __asm__ volatile(
             "1:\n\t"
-            "ldmia  %[xp]!, {%[xa0], %[xb0], %[xa1], %[xb1]}\n\t"
-            "ldr    %[f], [%[p0]], #4\n\t"
-            "sxtb16 %[t], %[f]\n\t"
-            "smlad  %[a00], %[xa0], %[t], %[a00]\n\t"
-            "smlad  %[a10], %[xa1], %[t], %[a10]\n\t"
-            "sxtb16 %[f], %[f], ror #8\n\t"
-            "smlad  %[a00], %[xb0], %[f], %[a00]\n\t"
-            "smlad  %[a10], %[xb1], %[f], %[a10]\n\t"
-            "ldr    %[f], [%[p1]], #4\n\t"
-            "sxtb16 %[t], %[f]\n\t"
-            "smlad  %[a01], %[xa0], %[t], %[a01]\n\t"
-            "smlad  %[a11], %[xa1], %[t], %[a11]\n\t"
-            "sxtb16 %[f], %[f], ror #8\n\t"
-            "smlad  %[a01], %[xb0], %[f], %[a01]\n\t"
-            "smlad  %[a11], %[xb1], %[f], %[a11]\n\t"
-            "cmp    %[xp], %[xe]\n\t"
-            "blo    1b\n\t"
+            QK_ARM_DOT2X2_LOOP
             : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
               [xp] "+r"(xp), [p0] "+r"(p0), [p1] "+r"(p1), [xa0] "=&r"(xa0), [xb0] "=&r"(xb0),
               [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [f] "=&r"(f), [t] "=&r"(t)
@@ -247,23 +252,7 @@ qk_arm_dot2x2_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int
         "mov    %[a10], #0\n\t"
         "mov    %[a11], #0\n\t"
         "1:\n\t"
-        "ldmia  %[xp]!, {%[xa0], %[xb0], %[xa1], %[xb1]}\n\t"
-        "ldr    %[f], [%[p0]], #4\n\t"
-        "sxtb16 %[t], %[f]\n\t"
-        "smlad  %[a00], %[xa0], %[t], %[a00]\n\t"
-        "smlad  %[a10], %[xa1], %[t], %[a10]\n\t"
-        "sxtb16 %[f], %[f], ror #8\n\t"
-        "smlad  %[a00], %[xb0], %[f], %[a00]\n\t"
-        "smlad  %[a10], %[xb1], %[f], %[a10]\n\t"
-        "ldr    %[f], [%[p1]], #4\n\t"
-        "sxtb16 %[t], %[f]\n\t"
-        "smlad  %[a01], %[xa0], %[t], %[a01]\n\t"
-        "smlad  %[a11], %[xa1], %[t], %[a11]\n\t"
-        "sxtb16 %[f], %[f], ror #8\n\t"
-        "smlad  %[a01], %[xb0], %[f], %[a01]\n\t"
-        "smlad  %[a11], %[xb1], %[f], %[a11]\n\t"
-        "cmp    %[xp], %[xe]\n\t"
-        "blo    1b\n\t"
+        QK_ARM_DOT2X2_LOOP
         "ldr    %[f], [sp]\n\t"
         "str    %[a00], [%[f]], #4\n\t"
         "str    %[a01], [%[f]], #4\n\t"
