@@ -159,9 +159,10 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
 
 def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic: int, oc: int,
                 kh: int, kw: int, stride: int, padding: int, dil: int, in_zp: int, out_zp: int,
-                act: int, gain: float | None = None) -> bytes:
+                act: int, gain: float | None = None, bias: bool = True) -> bytes:
     """gain: output scale such that the requant multipliers are gain * (0.5..1.5) (shift >= 0:
-    the no-right-shift and left-shift requant paths); default: outputs spread over int8."""
+    the no-right-shift and left-shift requant paths); default: outputs spread over int8.
+    bias False: no bias input (the board's requant records then carry zeros)."""
     w = ModelWriter(description="cortexm conv sweep")
     xs = 0.02 + 0.05 * rng.random()
     depth = kh * kw * (1 if depthwise else ic)
@@ -172,7 +173,7 @@ def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic:
     f = w.tensor(fshape, np.int8, data=rng.integers(-127, 128, fshape), scale=w_scale,
                  zero_point=0, axis=axis)
     b = w.tensor((oc,), np.int32, data=rng.integers(-5000, 5000, oc), scale=xs * w_scale,
-                 zero_point=0)
+                 zero_point=0) if bias else -1
     ekh, ekw = (kh - 1) * dil + 1, (kw - 1) * dil + 1
     oh = -(-ih // stride) if padding == 0 else (ih - ekh + stride) // stride
     ow = -(-iw // stride) if padding == 0 else (iw - ekw + stride) // stride
@@ -213,7 +214,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0}.get(k)  # multipliers ~1 and > 1 (left shift)
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
-                            gain)
+                            gain, bias=k % 4 != 3)
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 2))
         ex = cortexm.export(it, board, work / f"conv{k}")

@@ -155,6 +155,46 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
     for (int32_t i = 0; i < n; ++i) out[i] = (int8_t)acc[i];
 }
 
+/* The packed records a board's plan appends to the rq rows when every channel shifts right
+ * (rq_words in interp/ops/conv.py): rec[4 i ..] = {bias (0 without one), mult, half, right - 1}.
+ * Returns the records (NULL: the constant has none); *bad when they disagree with the op. */
+static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
+                                 const int32_t *mult, const int32_t *shift, int32_t n, int *bad) {
+    const int32_t *rec = qk__in(ctx, rq_id, 28 * (int64_t)n);
+    if (rec == NULL) return NULL;
+    rec += 3 * (int64_t)n;
+    for (int32_t i = 0; i < n; ++i, rec += 4) {
+        const int32_t right = -shift[i];
+        if (right < 1 || right > 31 || rec[0] != (bias != NULL ? bias[i] : 0) ||
+            rec[1] != mult[i] || rec[2] != (int32_t)(1u << (right - 1)) || rec[3] != right - 1) {
+            *bad = 1;
+            return NULL;
+        }
+    }
+    return rec - 4 * (int64_t)n;
+}
+
+/* An int8 fast path's requantization: per channel bias (or NULL), mult, the rq rows and the
+ * board records (or NULL); n channels; the output zero point and activation range. */
+typedef struct {
+    const int32_t *bias, *mult, *rec;
+    const uint32_t *rq;
+    int32_t n, out_zp, act_min, act_max;
+} qk__rq_set;
+
+/* out[j] = the requantized acc[j] of channel c0 + j, j < cn (acc is clobbered). */
+static void qk__rq_out(const qk__rq_set *r, int32_t c0, int32_t *acc, int32_t cn, int8_t *out) {
+#if defined(QK_ARM_DSP)
+    if (r->rec != NULL) {
+        qk_arm_rq_rec_i8(acc, r->rec + 4 * (int64_t)c0, cn, r->out_zp, r->act_min, r->act_max, out);
+        return;
+    }
+#endif
+    qk__rq_row_i8(acc, r->bias != NULL ? r->bias + c0 : NULL, r->mult + c0, r->rq + c0,
+                  r->rq + r->n + c0, r->rq + 2 * (int64_t)r->n + c0, cn, r->out_zp, r->act_min,
+                  r->act_max, out);
+}
+
 /* ---------------------------------------------------------------------------------------
  * CONV_2D
  * ------------------------------------------------------------------------------------- */
@@ -481,8 +521,7 @@ static inline void qk__pairs_dots(const int16_t *xi, const int8_t *filter, const
  * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
  * one-pixel scratch row (gathers), acc the scratch accumulators (pixel A). */
 static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                               const int32_t *bias, const int32_t *mult, const uint32_t *rq,
-                               int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp,
+                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp,
                                int seg) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     const int64_t last = (int64_t)oc_n * k - slp; /* filter rows starting past this: use sl */
@@ -513,13 +552,8 @@ static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const i
                     if (seg) qk__pairs_dots(xi, filter, w, k, cn, sl, slp, last, acc, acc_b, 1);
                     else qk__pairs_dots(xi, filter, w, k, cn, sl, slp, last, acc, acc_b, 0);
                 }
-                qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
-                              rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
-                              g->act_min, g->act_max, oa + c0);
-                if (q != p)
-                    qk__rq_row_i8(acc_b, bias != NULL ? bias + c0 : NULL, mult + c0, rq + c0,
-                                  rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
-                                  g->act_min, g->act_max, ob + c0);
+                qk__rq_out(rs, c0, acc, cn, oa + c0);
+                if (q != p) qk__rq_out(rs, c0, acc_b, cn, ob + c0);
             }
         }
 }
@@ -556,7 +590,7 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
-                          void *acc_buf, const uint32_t *rq, int16_t *wt) {
+                          void *acc_buf, const qk__rq_set *rs, int16_t *wt) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
     const int64_t f_n = (int64_t)oc_n * k;
     /* sl values per gathered row (k, or kw * in_c a filter row at a time when seg), zero-padded
@@ -574,17 +608,17 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
         /* rows longer than the pair buffers go one filter row (kw * in_c values) at a time */
         const int32_t rl = g->kw * g->in_c, rlp = (rl + 3) / 4 * 4;
         if (slp <= QK_ARM_PAIR_MAX) {
-            qk__conv_pairs_dsp(g, in, filter, bias32, mult, rq, out, row, accs, sl, slp, seg);
+            qk__conv_pairs_dsp(g, in, filter, rs, out, row, accs, sl, slp, seg);
             return;
         }
         if (rlp <= QK_ARM_PAIR_MAX) { /* (the scratch row holds sl >= rl values) */
-            qk__conv_pairs_dsp(g, in, filter, bias32, mult, rq, out, row, accs, rl, rlp, 1);
+            qk__conv_pairs_dsp(g, in, filter, rs, out, row, accs, rl, rlp, 1);
             return;
         }
     }
 #elif defined(QK_ARM_MVE)
     if (es == 1 && !seg) {
-        qk__conv_rows_mve(g, in, filter, bias32, mult, rq, out, row, accs, sl, slp);
+        qk__conv_rows_mve(g, in, filter, bias32, mult, rs->rq, out, row, accs, sl, slp);
         return;
     }
 #endif
@@ -644,9 +678,7 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
                         }
                     }
                     if (es == 1) {
-                        qk__rq_row_i8(accs, bias32 != NULL ? bias32 + c0 : NULL, mult + c0, rq + c0,
-                                      rq + oc_n + c0, rq + 2 * (int64_t)oc_n + c0, cn, g->out_zp,
-                                      g->act_min, g->act_max, (int8_t *)out + obase + c0);
+                        qk__rq_out(rs, c0, accs, cn, (int8_t *)out + obase + c0);
                         continue;
                     }
                     int16_t *o = (int16_t *)out + obase + c0;
@@ -879,8 +911,13 @@ QK__EXEC(conv2d) {
             if (!bias) return QK_ERR_ARG;
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
-        if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, rq, wt);
-        else qk__conv_plain(&g, in, 1, filter, bias, NULL, 0, mult, shift, out);
+        if (row != NULL) {
+            int bad = 0;
+            const qk__rq_set rs = {bias, mult, qk__rq_rec(ctx, args[7], bias, mult, shift, g.out_c, &bad),
+                                   rq, g.out_c, g.out_zp, g.act_min, g.act_max};
+            if (bad) return QK_ERR_ARG;
+            qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, &rs, wt);
+        } else qk__conv_plain(&g, in, 1, filter, bias, NULL, 0, mult, shift, out);
         return QK_OK;
     }
     /* int16 x int8: zero points are 0 (the lowering rejects others) */
@@ -901,7 +938,7 @@ QK__EXEC(conv2d) {
         }
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
     if (!qk__shifts_ok(mult, shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
-    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, rq, wt);
+    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, NULL, wt);
     else qk__conv_plain(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
 }
@@ -1068,11 +1105,9 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
 
 /* One output pixel of the general int8 fast path, in accumulator chunks of acc_n channels. */
 static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, const int8_t *filter,
-                         const int32_t *bias, const int32_t *mult, const uint32_t *rq,
-                         int8_t *out, int32_t *restrict acc, int32_t acc_n, int32_t b, int32_t oy,
+                         const qk__rq_set *rs, int8_t *out, int32_t *restrict acc, int32_t acc_n, int32_t b, int32_t oy,
                          int32_t ox) {
     const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
-    const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
     const int32_t cin = acc_n / dm; /* input channels per accumulator chunk, >= 1 */
     const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
     for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
@@ -1113,8 +1148,7 @@ static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, c
         }
         if (init)
             for (int32_t j = 0; j < on; ++j) acc[j] = 0; /* no tap in the image */
-        qk__rq_row_i8(acc, bias != NULL ? bias + oc0 : NULL, mult + oc0, lm + oc0, rm + oc0,
-                      hf + oc0, on, g->out_zp, g->act_min, g->act_max, out + obase + oc0);
+        qk__rq_out(rs, oc0, acc, on, out + obase + oc0);
     }
 }
 
@@ -1168,8 +1202,7 @@ static void qk__dw_split(const qk__conv_geom *g, const int8_t *in, int32_t b, in
 }
 
 static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *phase,
-                       const int8_t *wtile, int32_t tile, const int32_t *bias, const int32_t *mult,
-                       const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t b,
+                       const int8_t *wtile, int32_t tile, const qk__rq_set *rs, int8_t *out, int32_t *restrict acc, int32_t b,
                        int32_t oy, int32_t x0, int32_t n_px) {
     const int32_t c_n = g->in_c, zp = g->in_zp, len = n_px * c_n, sw = g->sw;
     const int32_t nq = (g->in_w + sw - 1) / sw;
@@ -1202,13 +1235,12 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
         for (int32_t j = 0; j < len; ++j) acc[j] = 0; /* no tap row in the image */
     const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + x0) * c_n;
     for (int32_t p = 0; p < n_px; ++p)
-        qk__rq_row_i8(acc + (int64_t)p * c_n, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, c_n,
-                      g->out_zp, g->act_min, g->act_max, out + obase + (int64_t)p * c_n);
+        qk__rq_out(rs, 0, acc + (int64_t)p * c_n, c_n, out + obase + (int64_t)p * c_n);
 }
 
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
-                           const int8_t *filter, const int32_t *bias, const int32_t *mult,
-                           const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
+                           const int8_t *filter, const qk__rq_set *rs, int8_t *out,
+                           int32_t *restrict acc, int32_t acc_n,
                            int16_t *row, const int8_t *ft, const int8_t *wtile, int8_t *phase) {
     const int32_t oc_n = g->out_c;
     if (row != NULL) {
@@ -1216,7 +1248,6 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
          * ft being the filter as [dm][ks] (ks = k rounded up to 32, zero padded). Dots run over
          * kp = k rounded up to QK__KPAD <= ks with the row zero padded alike, so they fill whole
          * vectors; |acc| <= 65536 * 255 * 128 < 2^31. */
-        const uint32_t *lm = rq, *rm = rq + oc_n, *hf = rq + 2 * (int64_t)oc_n;
         const int32_t k = g->kh * g->kw, kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
         const int32_t ks = (k + 31) / 32 * 32;
         for (int32_t i = k; i < kp; ++i) row[i] = 0;
@@ -1228,8 +1259,7 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                     int32_t m = 0;
                     for (; m + 4 <= oc_n; m += 4) qk__dot4_i8(row, ft + (int64_t)m * ks, kp, ks, acc + m);
                     for (; m < oc_n; ++m) acc[m] = qk__dot1_i8(row, ft + (int64_t)m * ks, kp);
-                    qk__rq_row_i8(acc, bias, mult, lm, rm, hf, oc_n, g->out_zp, g->act_min,
-                                  g->act_max, out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
+                    qk__rq_out(rs, 0, acc, oc_n, out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n);
                 }
         return;
     }
@@ -1248,13 +1278,13 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
             for (int32_t ox = 0; ox < xa; ++ox)
-                qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
+                qk__dw_pixel(g, dm, in, filter, rs, out, acc, acc_n, b, oy, ox);
             if (xb > xa && g->sw > 1) qk__dw_split(g, in, b, oy, phase);
             for (int32_t x0 = xa; x0 < xb; x0 += r)
-                qk__dw_run(g, in, phase, wtile, tile, bias, mult, rq, out, acc, b, oy, x0,
+                qk__dw_run(g, in, phase, wtile, tile, rs, out, acc, b, oy, x0,
                            xb - x0 < r ? xb - x0 : r);
             for (int32_t ox = xb; ox < g->out_w; ++ox)
-                qk__dw_pixel(g, dm, in, filter, bias, mult, rq, out, acc, acc_n, b, oy, ox);
+                qk__dw_pixel(g, dm, in, filter, rs, out, acc, acc_n, b, oy, ox);
         }
 }
 
@@ -1461,8 +1491,12 @@ QK__EXEC(depthwise_conv2d) {
                                                      + (tiled ? phase_bytes : 0));
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
         if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+        int bad = 0;
+        const qk__rq_set rs = {bias32, mult, qk__rq_rec(ctx, args[7], bias32, mult, shift, g.out_c, &bad),
+                               rq, g.out_c, g.out_zp, g.act_min, g.act_max};
+        if (bad) return QK_ERR_ARG;
         uint8_t *extra = scratch + 4 * (int64_t)acc_words;
-        qk__dw_fast_i8(&g, dm, in, filter, bias32, mult, rq, out, (int32_t *)(void *)scratch,
+        qk__dw_fast_i8(&g, dm, in, filter, &rs, out, (int32_t *)(void *)scratch,
                        acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
                        g.in_c == 1 ? ft : NULL, tiled ? ft : NULL,
                        tiled ? (int8_t *)extra : NULL);

@@ -141,13 +141,20 @@ def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tup
     return DTYPE_CODES[b.dtype]
 
 
-def rq_words(shift: np.ndarray) -> np.ndarray:
+def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, board: bool) -> np.ndarray:
     """The fast paths' requant words per channel (see qk__rq_ok in qk_conv.c): rows 2^left,
-    2^(31 - right) and the rounding half 2^(right - 1), with left/right the shift's two sides."""
+    2^(31 - right) and the rounding half 2^(right - 1), with left/right the shift's two sides.
+    A board's plan appends, when every channel shifts right (right >= 1) and the bias is constant,
+    one record per channel {bias, mult, half, right - 1} (qk__rq_rec_ok): the Cortex-M DSP
+    requant loads it with one LDM instead of five loads."""
     s = shift.astype(np.int64)
     left, right = np.maximum(s, 0), np.maximum(-s, 0)
     half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
     words = np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half])
+    if board and (right >= 1).all() and (bias is None or bias.is_const):
+        b = np.zeros(len(s), np.int64) if bias is None else bias.data.astype(np.int64).reshape(-1)
+        rec = np.stack([b, mult.astype(np.int64), half, right - 1], axis=1).reshape(-1)
+        words = np.concatenate([words, rec % 2**32])
     return words.astype(np.uint32)
 
 
@@ -214,7 +221,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
                                  "gemm_bias"), px]
         scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
-            rq = pb.const(rq_words(shift), "rq")
+            rq = pb.const(rq_words(shift, mult, b, not pb.host_simd), "rq")
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
@@ -299,7 +306,7 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                     extra = -1
         if extra >= 0:
             scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
-            rq = pb.const(rq_words(shift), "rq")
+            rq = pb.const(rq_words(shift, mult, b, not pb.host_simd), "rq")
     tail = []
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
