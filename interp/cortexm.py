@@ -501,12 +501,13 @@ class TargetRun:
 
 
 def run_firmware(ex: Exported, elf: Path, runs: Sequence[Sequence[np.ndarray]], *,
-                 count: bool = True, traced: bool = False,
+                 count: bool = True, traced: bool = False, pcs: Path | None = None,
                  timeout: float = RUN_TIMEOUT_S) -> TargetRun:
     """Run a built firmware on its QEMU board, one inference per entry of `runs`.
 
     runs[r][i] is input i of run r; each run starts from reset state. Returns the outputs as
-    arrays shaped like the model's and, with count, the instruction counts.
+    arrays shaped like the model's and, with count, the instruction counts; pcs (with count):
+    a file for the plugin's per-block execution counts (tools/cortexm_profile.py).
     """
     _require_tools(count)
     if not runs:
@@ -530,7 +531,8 @@ def run_firmware(ex: Exported, elf: Path, runs: Sequence[Sequence[np.ndarray]], 
     counts_file = work / "counts.txt"
     if count:
         mark = symbol_address(elf, "qk_trace_op")
-        cmd += ["-plugin", f"{plugin()},mark={mark:#x},out={counts_file},mode=insn"]
+        cmd += ["-plugin", f"{plugin()},mark={mark:#x},out={counts_file},mode=insn"
+                + (f",pcs={Path(pcs).resolve()}" if pcs is not None else "")]
     try:
         p = subprocess.run(cmd, cwd=work, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:

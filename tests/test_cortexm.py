@@ -289,6 +289,12 @@ def test_instruction_counts_deterministic_and_per_op(tmp_path) -> None:
     size = cortexm.elf_size(cortexm.build(tmp_path))
     assert size["consts"] == ex.const_bytes and size["arena"] == ex.arena_bytes
     assert size["flash"] > ex.const_bytes and size["ram"] > ex.arena_bytes
+    # the profiling counts (per translated block, tools/cortexm_profile.py) add up to the total
+    pcs = tmp_path / "pcs.txt"
+    profiled = cortexm.run_firmware(ex, cortexm.build(tmp_path), runs, pcs=pcs)
+    blocks = [line.split() for line in pcs.read_text().splitlines()]
+    assert sum(int(n) * int(execs) for _, n, execs in blocks) == profiled.total_insns
+    assert profiled.total_insns == plain_a.total_insns
 
 
 def test_export_writes_c_sources(tmp_path) -> None:

@@ -10,6 +10,8 @@
  * Run:   qemu-system-arm ... -plugin ./qk_insn_plugin.so,mark=0xADDR,out=counts.txt[,mode=tb]
  * Output file: "total N" then one "mark C" line per marker entry, C = instructions executed
  * before that entry. Differences of consecutive marks are the instructions between them.
+ * pcs=FILE (profiling, tools/cortexm_profile.py): also one "ADDR INSNS EXECS" line per translated
+ * block (start address, its instructions, times entered; a retranslated block appears again).
  *
  * mode=insn (default) one inline add per instruction: exact even when a block is left early.
  * mode=tb   one inline add per translation block: a little faster.
@@ -64,7 +66,31 @@ static unsigned n_mark_addrs;
 static uint64_t *marks;
 static size_t n_marks, cap_marks;
 static bool per_tb;
-static char *out_path;
+static char *out_path, *pcs_path;
+
+/* Per translated block entry counts for pcs=FILE, in chunks that never move (the inline add
+ * keeps a pointer to its counter). */
+typedef struct { uint64_t addr, n_insns, execs; } tb_record;
+#define TB_CHUNK 4096
+static tb_record **tb_chunks;
+static size_t n_tb, cap_chunks;
+
+static tb_record *new_tb_record(uint64_t addr, uint64_t n_insns) {
+    if (n_tb % TB_CHUNK == 0) {
+        if (n_tb / TB_CHUNK == cap_chunks) {
+            cap_chunks = cap_chunks ? 2 * cap_chunks : 16;
+            tb_chunks = realloc(tb_chunks, cap_chunks * sizeof *tb_chunks);
+            if (tb_chunks == NULL) abort();
+        }
+        tb_chunks[n_tb / TB_CHUNK] = calloc(TB_CHUNK, sizeof(tb_record));
+        if (tb_chunks[n_tb / TB_CHUNK] == NULL) abort();
+    }
+    tb_record *r = &tb_chunks[n_tb / TB_CHUNK][n_tb % TB_CHUNK];
+    n_tb++;
+    r->addr = addr;
+    r->n_insns = n_insns;
+    return r;
+}
 
 static void on_mark(unsigned int vcpu, void *ud) {
     (void)vcpu;
@@ -85,6 +111,9 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
         if (pc == mark_addrs[i])
             qemu_plugin_register_vcpu_tb_exec_cb(tb, on_mark, QEMU_PLUGIN_CB_NO_REGS, NULL);
     const size_t n = qemu_plugin_tb_n_insns(tb);
+    if (pcs_path != NULL)
+        qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
+                                                 &new_tb_record(pc, n)->execs, 1);
     if (per_tb) {
         qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64, &insn_count, n);
     } else {
@@ -105,6 +134,12 @@ static void at_exit(qemu_plugin_id_t id, void *ud) {
     fprintf(f, "total %" PRIu64 "\n", insn_count);
     for (size_t i = 0; i < n_marks; i++) fprintf(f, "mark %" PRIu64 "\n", marks[i]);
     fclose(f);
+    if (pcs_path == NULL || (f = fopen(pcs_path, "w")) == NULL) return;
+    for (size_t i = 0; i < n_tb; i++) {
+        const tb_record *r = &tb_chunks[i / TB_CHUNK][i % TB_CHUNK];
+        fprintf(f, "%" PRIx64 " %" PRIu64 " %" PRIu64 "\n", r->addr, r->n_insns, r->execs);
+    }
+    fclose(f);
 }
 
 QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
@@ -115,6 +150,7 @@ QEMU_PLUGIN_EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_
         if (!strncmp(a, "mark=", 5) && n_mark_addrs < MAX_MARK_ADDRS)
             mark_addrs[n_mark_addrs++] = strtoull(a + 5, NULL, 0) & ~1ull; /* Thumb bit off */
         else if (!strncmp(a, "out=", 4)) out_path = strdup(a + 4);
+        else if (!strncmp(a, "pcs=", 4)) pcs_path = strdup(a + 4);
         else if (!strcmp(a, "mode=insn")) per_tb = false;
         else if (!strcmp(a, "mode=tb")) per_tb = true;
         else {

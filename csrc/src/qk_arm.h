@@ -68,6 +68,22 @@ static inline void qk_arm_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t
     }
 }
 
+/* row[0..n) = x[i] - zp in natural order (the receptive-field gather): per four values one LDR,
+ * two SXTAB16 and the two PKH that restore the order. */
+static inline void qk_arm_widen_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *row) {
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
+    const int16x2_t off = (int16x2_t)(nz | (nz << 16));
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        const uint32_t v = qk_arm_ld32(x + i);
+        const uint32_t e = (uint32_t)__sxtab16(off, (int8x4_t)v);              /* (v0, v2) */
+        const uint32_t o = (uint32_t)__sxtab16(off, (int8x4_t)qk_arm_ror8(v)); /* (v1, v3) */
+        qk_arm_st32(row + i, (e & 0xFFFFu) | (o << 16));
+        qk_arm_st32(row + i + 2, (o & 0xFFFF0000u) | (e >> 16));
+    }
+    for (; i < n; ++i) row[i] = (int16_t)((int32_t)x[i] - zp);
+}
+
 /* acc + the two SMLADs of one pair-swapped group: row words xa, xb, filter word f. */
 #define QK_ARM_MAC4(acc, xa, xb, f)                                                        \
     (acc) = __smlad((int16x2_t)(xb), qk_arm_sxtb16_hi(f),                                   \

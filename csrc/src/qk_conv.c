@@ -356,7 +356,7 @@ static void qk__dots_wide(const int16_t *x, const int8_t *w, int32_t len, int64_
 }
 
 /* row[0..n) = x[c] - zp for int8 x (Helium: qk_arm.h) */
-#if defined(QK_ARM_MVE)
+#if defined(QK_ARM_MVE) || defined(QK_ARM_DSP)
 #define QK__WIDEN(x, n, zp, row) qk_arm_widen_s8(x, n, zp, row)
 #else
 #define QK__WIDEN(x, n, zp, row) \
@@ -495,8 +495,10 @@ static inline void qk__pairs_dots(const int16_t *xi, const int8_t *filter, const
                                   int32_t *pa, int32_t *pb, int add) {
     int32_t j = 0, s[4];
     if (!add) { /* the leading pairs whose rows all have slp bytes: one asm run */
-        const int64_t room = last - (w - filter) - k; /* pair jj fits if 2 jj k <= room */
-        int32_t np = room < 0 ? 0 : (int32_t)(room / (2 * (int64_t)k) + 1);
+        /* pair jj fits if 2 jj k <= room (int32: the filter has < 2^31 values; a 64-bit
+         * division would be a library call per pixel pair) */
+        const int32_t room = (int32_t)(last - (w - filter)) - k;
+        int32_t np = room < 0 ? 0 : room / (2 * k) + 1;
         if (np > cn / 2) np = cn / 2;
         if (np > 0) {
             qk_arm_dot2x2_run(xi, w, k, slp, np, pa, pb);
