@@ -156,22 +156,25 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
 }
 
 /* The packed records a board's plan appends to the rq rows when every channel shifts right
- * (rq_words in interp/ops/conv.py): rec[4 i ..] = {bias (0 without one), mult, half, right - 1}.
- * Returns the records (NULL: the constant has none); *bad when they disagree with the op. */
+ * (rq_words in interp/ops/conv.py): rec[5 i ..] = {bias (0 without one), mult, lo, hi, right - 1},
+ * hi:lo = 2^30 + 2^(right - 1) 2^31. Returns the records (NULL: the constant has none); *bad
+ * when they disagree with the op. */
 static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
                                  const int32_t *mult, const int32_t *shift, int32_t n, int *bad) {
-    const int32_t *rec = qk__in(ctx, rq_id, 28 * (int64_t)n);
+    const int32_t *rec = qk__in(ctx, rq_id, 32 * (int64_t)n);
     if (rec == NULL) return NULL;
     rec += 3 * (int64_t)n;
-    for (int32_t i = 0; i < n; ++i, rec += 4) {
+    for (int32_t i = 0; i < n; ++i, rec += 5) {
         const int32_t right = -shift[i];
+        const uint64_t rounding = (1ull << 30) + ((uint64_t)1 << (right > 0 ? right + 30 : 0));
         if (right < 1 || right > 31 || rec[0] != (bias != NULL ? bias[i] : 0) ||
-            rec[1] != mult[i] || rec[2] != (int32_t)(1u << (right - 1)) || rec[3] != right - 1) {
+            rec[1] != mult[i] || (uint32_t)rec[2] != (uint32_t)rounding ||
+            (uint32_t)rec[3] != (uint32_t)(rounding >> 32) || rec[4] != right - 1) {
             *bad = 1;
             return NULL;
         }
     }
-    return rec - 4 * (int64_t)n;
+    return rec - 5 * (int64_t)n;
 }
 
 /* An int8 fast path's requantization: per channel bias (or NULL), mult, the rq rows and the
@@ -186,7 +189,7 @@ typedef struct {
 static void qk__rq_out(const qk__rq_set *r, int32_t c0, int32_t *acc, int32_t cn, int8_t *out) {
 #if defined(QK_ARM_DSP)
     if (r->rec != NULL) {
-        qk_arm_rq_rec_i8(acc, r->rec + 4 * (int64_t)c0, cn, r->out_zp, r->act_min, r->act_max, out);
+        qk_arm_rq_rec_i8(acc, r->rec + 5 * (int64_t)c0, cn, r->out_zp, r->act_min, r->act_max, out);
         return;
     }
 #endif

@@ -145,15 +145,17 @@ def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, board: bo
     """The fast paths' requant words per channel (see qk__rq_ok in qk_conv.c): rows 2^left,
     2^(31 - right) and the rounding half 2^(right - 1), with left/right the shift's two sides.
     A board's plan appends, when every channel shifts right (right >= 1) and the bias is constant,
-    one record per channel {bias, mult, half, right - 1} (qk__rq_rec_ok): the Cortex-M DSP
-    requant loads it with one LDM instead of five loads."""
+    one record per channel {bias, mult, lo, hi, right - 1} with hi:lo = 2^30 + half 2^31
+    (qk__rq_rec in qk_conv.c): the Cortex-M DSP requant loads it with one LDM."""
     s = shift.astype(np.int64)
     left, right = np.maximum(s, 0), np.maximum(-s, 0)
     half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
     words = np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half])
     if board and (right >= 1).all() and (bias is None or bias.is_const):
         b = np.zeros(len(s), np.int64) if bias is None else bias.data.astype(np.int64).reshape(-1)
-        rec = np.stack([b, mult.astype(np.int64), half, right - 1], axis=1).reshape(-1)
+        rounding = (1 << 30) + half * (1 << 31)
+        rec = np.stack([b, mult.astype(np.int64), rounding % 2**32, rounding >> 32, right - 1],
+                       axis=1).reshape(-1)
         words = np.concatenate([words, rec % 2**32])
     return words.astype(np.uint32)
 
