@@ -160,18 +160,19 @@ static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) 
 }
 
 /*
- * Two output pixels at once (CONV_2D): their pair-swapped rows are interleaved by group of four
- * values (A's two words, then B's two words), so one LDM fetches both pixels' words of a group
- * and every filter word, once widened, feeds four SMLADs (2 pixels x its 2 halves).
+ * Four output pixels at once (CONV_2D): their pair-swapped rows are interleaved by group of
+ * four values (A's two words, B's, C's, D's), so two LDMs fetch the four pixels' words of a
+ * group and every filter word, once widened, feeds eight SMLADs (4 pixels x its 2 halves).
  */
-#define QK_ARM_PAIR_MAX 256 /* values per row on this path (two interleaved rows on the stack) */
+#define QK_ARM_QUAD_MAX 256 /* values per row on this path (four interleaved rows on the stack) */
+#define QK_ARM_QUAD_ACC 64  /* accumulators per pixel in the run's buffer (a multiple of 4) */
 
 /* Interleave natural-order src[0..n) (zero padded to np, a multiple of 4; src is scratch and is
- * changed) pair-swapped into dst, as pixel `half` (0: A, 1: B) of the pair layout. */
-static inline void qk_arm_pair_row(int16_t *src, int32_t n, int32_t np, int16_t *dst, int half) {
+ * changed) pair-swapped into dst as pixel `lane` (0..3) of the quad layout. */
+static inline void qk_arm_quad_row(int16_t *src, int32_t n, int32_t np, int16_t *dst, int lane) {
     for (int32_t i = n; i < np; ++i) src[i] = 0;
-    dst += 4 * half;
-    for (int32_t i = 0; i < np; i += 4, dst += 8) {
+    dst += 4 * lane;
+    for (int32_t i = 0; i < np; i += 4, dst += 16) {
         const uint32_t a = qk_arm_ld32(src + i), b = qk_arm_ld32(src + i + 2);
         qk_arm_st32(dst, (a & 0xFFFFu) | (b << 16));
         qk_arm_st32(dst + 2, (b & 0xFFFF0000u) | (a >> 16));
@@ -179,118 +180,120 @@ static inline void qk_arm_pair_row(int16_t *src, int32_t n, int32_t np, int16_t 
 }
 
 /* The same for int8 x[0..n) (n a multiple of 4) minus zp, straight from the input: one LDR and
- * two SXTAB16 (which add -zp in both lanes) per group. dst: the group's place in the pair layout. */
-static inline void qk_arm_pair_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *dst,
-                                      int half) {
+ * two SXTAB16 (which add -zp in both lanes) per group. dst: the group's place in the layout. */
+static inline void qk_arm_quad_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *dst,
+                                      int lane) {
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
     const int16x2_t off = (int16x2_t)(nz | (nz << 16));
-    dst += 4 * half;
-    for (int32_t i = 0; i < n; i += 4, dst += 8) {
+    dst += 4 * lane;
+    for (int32_t i = 0; i < n; i += 4, dst += 16) {
         const uint32_t v = qk_arm_ld32(x + i);
         qk_arm_st32(dst, (uint32_t)__sxtab16(off, (int8x4_t)v));
         qk_arm_st32(dst + 2, (uint32_t)__sxtab16(off, (int8x4_t)qk_arm_ror8(v)));
     }
 }
 
-/* The 2 pixel x 2 filter inner loop shared by qk_arm_dot2x2 and qk_arm_dot2x2_run: 16 MACs per
- * trip (ldmia of both pixels' int16 pairs, two filter words widened by SXTB16), label 1. */
-#define QK_ARM_DOT2X2_LOOP \
-    "ldmia  %[xp]!, {%[xa0], %[xb0], %[xa1], %[xb1]}\n\t" \
-    "ldr    %[f], [%[p0]], #4\n\t" \
-    "sxtb16 %[t], %[f]\n\t" \
-    "smlad  %[a00], %[xa0], %[t], %[a00]\n\t" \
-    "smlad  %[a10], %[xa1], %[t], %[a10]\n\t" \
-    "sxtb16 %[f], %[f], ror #8\n\t" \
-    "smlad  %[a00], %[xb0], %[f], %[a00]\n\t" \
-    "smlad  %[a10], %[xb1], %[f], %[a10]\n\t" \
-    "ldr    %[f], [%[p1]], #4\n\t" \
-    "sxtb16 %[t], %[f]\n\t" \
-    "smlad  %[a01], %[xa0], %[t], %[a01]\n\t" \
-    "smlad  %[a11], %[xa1], %[t], %[a11]\n\t" \
-    "sxtb16 %[f], %[f], ror #8\n\t" \
-    "smlad  %[a01], %[xb0], %[f], %[a01]\n\t" \
-    "smlad  %[a11], %[xb1], %[f], %[a11]\n\t" \
-    "cmp    %[xp], %[xe]\n\t" \
-    "blo    1b\n\t"
-
-/* s[0] = dot(A, w0), s[1] = dot(A, w1), s[2] = dot(B, w0), s[3] = dot(B, w1) over n values;
- * xi 4-byte aligned, in the pair layout. */
-static inline void qk_arm_dot2x2(const int16_t *xi, const int8_t *w0, const int8_t *w1, int32_t n,
-                                 int32_t *s) {
-    int32_t a00 = 0, a01 = 0, a10 = 0, a11 = 0;
+/* acc[p * QK_ARM_QUAD_ACC] += dot(lane p of xi, w) over n values (any n), p < 4, in C: for
+ * filters whose rows cannot be over-read to a multiple of 4. */
+static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, int32_t *acc) {
     const int32_t n4 = n & ~3;
-    if (n4 > 0) {
-        const int16_t *xp = xi, *xe = xi + 2 * n4;
-        const int8_t *p0 = w0, *p1 = w1;
-        register uint32_t xa0 __asm__("r2"), xb0 __asm__("r3"), xa1 __asm__("r4"), xb1 __asm__("r5");
-        uint32_t f, t;
-        __asm__ volatile(
-            "1:\n\t"
-            QK_ARM_DOT2X2_LOOP
-            : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),
-              [xp] "+r"(xp), [p0] "+r"(p0), [p1] "+r"(p1), [xa0] "=&r"(xa0), [xb0] "=&r"(xb0),
-              [xa1] "=&r"(xa1), [xb1] "=&r"(xb1), [f] "=&r"(f), [t] "=&r"(t)
-            : [xe] "r"(xe)
-            : "cc", "memory");
+    int32_t a[4] = {acc[0], acc[QK_ARM_QUAD_ACC], acc[2 * QK_ARM_QUAD_ACC], acc[3 * QK_ARM_QUAD_ACC]};
+    for (int32_t i = 0; i < n4; i += 4, xi += 16) {
+        const uint32_t f = qk_arm_ld32(w + i);
+        const int16x2_t fe = __sxtb16((int8x4_t)f), fo = qk_arm_sxtb16_hi(f);
+        for (int p = 0; p < 4; ++p)
+            a[p] = __smlad((int16x2_t)qk_arm_ld32(xi + 4 * p + 2), fo,
+                           __smlad((int16x2_t)qk_arm_ld32(xi + 4 * p), fe, a[p]));
     }
-    for (int32_t i = n4; i < n; ++i) { /* tail of the last group */
-        const int32_t at = 2 * n4 + (QK_ARM_SWZ(i) & 3);
-        a00 += (int32_t)xi[at] * w0[i];
-        a01 += (int32_t)xi[at] * w1[i];
-        a10 += (int32_t)xi[at + 4] * w0[i];
-        a11 += (int32_t)xi[at + 4] * w1[i];
-    }
-    s[0] = a00; s[1] = a01; s[2] = a10; s[3] = a11;
+    for (int32_t i = n4; i < n; ++i) /* natural index i sits at QK_ARM_SWZ(i) within its group */
+        for (int p = 0; p < 4; ++p) a[p] += (int32_t)xi[4 * p + (QK_ARM_SWZ(i) & 3)] * w[i];
+    for (int p = 0; p < 4; ++p) acc[p * QK_ARM_QUAD_ACC] = a[p];
 }
 
-/* qk_arm_dot2x2 over runs of filter pairs, the pair loop in asm too (its state lives on the
- * stack: the inner loop needs all 14 registers). For j < npairs, rows w + 2jk and w + 2jk + k:
- * pa[2j], pa[2j + 1] = dots with pixel A, pb[2j], pb[2j + 1] with B, over n4 values (a
- * positive multiple of 4; every row must have n4 readable bytes). */
+/* One group of the 4 pixel x 1 filter loop: 16 MACs. */
+#define QK_ARM_DOT4X1_GROUP                                                                    \
+    "ldr    %[f], [%[wp]], #4\n\t"                                                          \
+    "sxtb16 %[t], %[f]\n\t"                                                                 \
+    "sxtb16 %[f], %[f], ror #8\n\t"                                                         \
+    "ldmia  %[xp]!, {%[x0], %[x1], %[x2], %[x3]}\n\t" /* A, B */                           \
+    "smlad  %[aa], %[x0], %[t], %[aa]\n\t"                                                  \
+    "smlad  %[aa], %[x1], %[f], %[aa]\n\t"                                                  \
+    "smlad  %[ab], %[x2], %[t], %[ab]\n\t"                                                  \
+    "smlad  %[ab], %[x3], %[f], %[ab]\n\t"                                                  \
+    "ldmia  %[xp]!, {%[x0], %[x1], %[x2], %[x3]}\n\t" /* C, D */                           \
+    "smlad  %[ac], %[x0], %[t], %[ac]\n\t"                                                  \
+    "smlad  %[ac], %[x1], %[f], %[ac]\n\t"                                                  \
+    "smlad  %[ad], %[x2], %[t], %[ad]\n\t"                                                  \
+    "smlad  %[ad], %[x3], %[f], %[ad]\n\t"
+
+/* For filters j < nf (rows k apart from w; each must have n4 readable bytes):
+ * acc[j + p * QK_ARM_QUAD_ACC] (+)= dot(lane p of xi, row j) over n4 values (a positive
+ * multiple of 4), p < 4; add: accumulate, else store. The filter loop is in asm too and keeps
+ * its state on the stack: the inner loop (two groups per trip after an odd first one) needs
+ * all 14 registers. (The #256 offsets: QK_ARM_QUAD_ACC int32 per pixel.) */
 static __attribute__((noinline, unused)) void
-qk_arm_dot2x2_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t npairs,
-                  int32_t *pa, int32_t *pb) {
-    const int16_t *xe = xi + 2 * n4, *xp;
-    const int8_t *p0 = w, *p1 = w + k;
-    register uint32_t xa0 __asm__("r2") = (uint32_t)npairs;
-    register uint32_t xb0 __asm__("r3") = (uint32_t)(2 * k - n4); /* p0, p1 to the next pair */
-    register uint32_t xa1 __asm__("r4") = (uint32_t)(uintptr_t)xi;
-    register uint32_t xb1 __asm__("r5");
-    uint32_t a00, a01, a10, a11, f = (uint32_t)(uintptr_t)pa, t = (uint32_t)(uintptr_t)pb;
+qk_arm_dot4x1_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t nf,
+                  int32_t *acc, int add) {
+    const int16_t *xe = xi + 4 * n4, *xp;
+    const int8_t *wp = w;
+    /* LDM fills registers in ascending order: pin them */
+    register uint32_t x0 __asm__("r2") = (uint32_t)nf;
+    register uint32_t x1 __asm__("r3") = (uint32_t)(k - n4); /* wp to the next filter row */
+    register uint32_t x2 __asm__("r4") = (uint32_t)(uintptr_t)xi;
+    /* bit 2: an odd number of groups; bit 0: add */
+    register uint32_t x3 __asm__("r5") = (uint32_t)(n4 & 4) | (add ? 1u : 0u);
+    uint32_t aa, ab, ac, ad, f = (uint32_t)(uintptr_t)acc, t;
     __asm__ volatile(
-        "push   {r2, r3, r4}\n\t"
-        "str    %[t], [sp, #-4]!\n\t"
-        "str    %[f], [sp, #-4]!\n\t" /* [sp]: pa, pb, count, step, xi */
+        "push   {r2, r3, r4, r5}\n\t"
+        "str    %[f], [sp, #-4]!\n\t" /* [sp]: acc, count, step, xi, flags */
         "0:\n\t"
-        "ldr    %[xp], [sp, #16]\n\t"
-        "mov    %[a00], #0\n\t"
-        "mov    %[a01], #0\n\t"
-        "mov    %[a10], #0\n\t"
-        "mov    %[a11], #0\n\t"
-        "1:\n\t"
-        QK_ARM_DOT2X2_LOOP
+        "ldr    %[xp], [sp, #12]\n\t"
+        "ldr    %[t], [sp, #16]\n\t"
+        "tst    %[t], #1\n\t"
+        "bne    3f\n\t"
+        "mov    %[aa], #0\n\t"
+        "mov    %[ab], #0\n\t"
+        "mov    %[ac], #0\n\t"
+        "mov    %[ad], #0\n\t"
+        "b      4f\n\t"
+        "3:\n\t"
         "ldr    %[f], [sp]\n\t"
-        "str    %[a00], [%[f]], #4\n\t"
-        "str    %[a01], [%[f]], #4\n\t"
+        "ldr    %[aa], [%[f]]\n\t"
+        "ldr    %[ab], [%[f], #256]\n\t"
+        "ldr    %[ac], [%[f], #512]\n\t"
+        "ldr    %[ad], [%[f], #768]\n\t"
+        "4:\n\t"
+        "tst    %[t], #4\n\t"
+        "beq    1f\n\t"
+        QK_ARM_DOT4X1_GROUP
+        "cmp    %[xp], %[xe]\n\t"
+        "bhs    2f\n\t"
+        "1:\n\t"
+        QK_ARM_DOT4X1_GROUP
+        QK_ARM_DOT4X1_GROUP
+        "cmp    %[xp], %[xe]\n\t"
+        "blo    1b\n\t"
+        "2:\n\t"
+        "ldr    %[f], [sp]\n\t"
+        "str    %[ad], [%[f], #768]\n\t"
+        "str    %[ac], [%[f], #512]\n\t"
+        "str    %[ab], [%[f], #256]\n\t"
+        "str    %[aa], [%[f]], #4\n\t"
         "str    %[f], [sp]\n\t"
-        "ldr    %[f], [sp, #4]\n\t"
-        "str    %[a10], [%[f]], #4\n\t"
-        "str    %[a11], [%[f]], #4\n\t"
-        "str    %[f], [sp, #4]\n\t"
-        "ldr    %[t], [sp, #12]\n\t"
-        "add    %[p0], %[p0], %[t]\n\t"
-        "add    %[p1], %[p1], %[t]\n\t"
         "ldr    %[t], [sp, #8]\n\t"
+        "add    %[wp], %[wp], %[t]\n\t"
+        "ldr    %[t], [sp, #4]\n\t"
         "subs   %[t], %[t], #1\n\t"
-        "str    %[t], [sp, #8]\n\t"
+        "str    %[t], [sp, #4]\n\t"
         "bne    0b\n\t"
         "add    sp, sp, #20\n\t"
-        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
-          [xp] "=&r"(xp), [p0] "+r"(p0), [p1] "+r"(p1), [xa0] "+r"(xa0), [xb0] "+r"(xb0),
-          [xa1] "+r"(xa1), [xb1] "=&r"(xb1), [f] "+r"(f), [t] "+r"(t)
+        : [aa] "=&r"(aa), [ab] "=&r"(ab), [ac] "=&r"(ac), [ad] "=&r"(ad), [xp] "=&r"(xp),
+          [wp] "+r"(wp), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3),
+          [f] "+r"(f), [t] "=&r"(t)
         : [xe] "r"(xe)
         : "cc", "memory");
 }
+#undef QK_ARM_DOT4X1_GROUP
 
 /* Depthwise taps, four channels at a time: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c] for the
  * n taps; channel pairs (c, c+2) sit in the lanes of one SXTAB16 / SXTB16 result, and

@@ -463,16 +463,16 @@ static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t 
 }
 
 #if defined(QK_ARM_DSP)
-/* Gather pixel `half` of the pair layout: filter row ky's kw * in_c values when seg, else the
- * whole receptive field. Returns 0 if that filter row lies outside the image (then zeros). */
-static inline int qk__pair_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
-                           int32_t ox, int32_t ky, int seg, int16_t *row, int32_t sl, int32_t slp,
-                           int16_t *xi, int half) {
+/* Gather pixel `lane` of the quad layout (qk_arm.h): filter row ky's kw * in_c values when
+ * seg, else the whole receptive field. Returns 0 if that filter row lies outside the image
+ * (then zeros). */
+static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                                  int32_t ox, int32_t ky, int seg, int16_t *row, int32_t sl,
+                                  int32_t slp, int16_t *xi, int lane) {
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, seg4 = g->kw * g->in_c;
     const int32_t ky0 = seg ? ky : 0, ky1 = seg ? ky + 1 : g->kh;
     if (seg && (iy0 + ky * g->dh < 0 || iy0 + ky * g->dh >= g->in_h)) {
-        for (int32_t i = 0; i < slp; ++i) row[i] = 0;
-        qk_arm_pair_row(row, slp, slp, xi, half);
+        qk_arm_quad_row(row, 0, slp, xi, lane);
         return 0;
     }
     if (g->dw == 1 && seg4 % 4 == 0 && iy0 + ky0 * g->dh >= 0 &&
@@ -480,85 +480,67 @@ static inline int qk__pair_gather(const qk__conv_geom *g, const int8_t *in, int3
         /* in-image rows of kw * in_c values (a multiple of 4): straight from int8 */
         for (int32_t y = ky0; y < ky1; ++y) {
             const int8_t *x = in + (((int64_t)b * g->in_h + iy0 + y * g->dh) * g->in_w + ix0) * g->in_c;
-            qk_arm_pair_row_s8(x, seg4, g->in_zp, xi + 2 * (y - ky0) * seg4, half);
+            qk_arm_quad_row_s8(x, seg4, g->in_zp, xi + 4 * (y - ky0) * seg4, lane);
         }
         return 1;
     }
     if (seg) qk__im2seg(g, in, 1, b, oy, ox, ky, row);
     else qk__im2row(g, in, 1, b, oy, ox, row);
-    qk_arm_pair_row(row, sl, slp, xi, half);
+    qk_arm_quad_row(row, sl, slp, xi, lane);
     return 1;
 }
 
-/* pa[j] (+)= dot(A, filter row j), pb[j] (+)= dot(B, ...) for j < cn, rows k apart from w;
- * add: accumulate (row-at-a-time) or store. Rows starting past `last` would over-read the
- * filter with slp values (they use sl); an odd count runs the last filter twice. */
-static inline void qk__pairs_dots(const int16_t *xi, const int8_t *filter, const int8_t *w,
-                                  int32_t k, int32_t cn, int32_t sl, int32_t slp, int64_t last,
-                                  int32_t *pa, int32_t *pb, int add) {
-    int32_t j = 0, s[4];
-    if (!add) { /* the leading pairs whose rows all have slp bytes: one asm run */
-        /* pair jj fits if 2 jj k <= room (int32: the filter has < 2^31 values; a 64-bit
-         * division would be a library call per pixel pair) */
-        const int32_t room = (int32_t)(last - (w - filter)) - k;
-        int32_t np = room < 0 ? 0 : room / (2 * k) + 1;
-        if (np > cn / 2) np = cn / 2;
-        if (np > 0) {
-            qk_arm_dot2x2_run(xi, w, k, slp, np, pa, pb);
-            j = 2 * np;
-            w += 2 * (int64_t)np * k;
-        }
-    }
-    for (; j + 2 <= cn; j += 2, w += 2 * k) {
-        qk_arm_dot2x2(xi, w, w + k, w + k - filter <= last ? slp : sl, s);
-        if (add) { pa[j] += s[0]; pa[j + 1] += s[1]; pb[j] += s[2]; pb[j + 1] += s[3]; }
-        else { pa[j] = s[0]; pa[j + 1] = s[1]; pb[j] = s[2]; pb[j + 1] = s[3]; }
-    }
-    if (j < cn) {
-        qk_arm_dot2x2(xi, w, w, w - filter <= last ? slp : sl, s);
-        if (add) { pa[j] += s[0]; pb[j] += s[2]; }
-        else { pa[j] = s[0]; pb[j] = s[2]; }
-    }
-}
-
-/* int8 CONV_2D (no small-k kernel) two output pixels at a time with the DSP pair kernel
- * (qk_arm.h): pixel p pairs with p + 1 (the last with itself, written once). Rows are the whole
+/* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
+ * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
  * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
- * one-pixel scratch row (gathers), acc the scratch accumulators (pixel A). */
-static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t *acc, int32_t sl, int32_t slp,
-                               int seg) {
+ * one-pixel scratch row (gathers). */
+static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t sl,
+                               int32_t slp, int seg) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
-    const int64_t last = (int64_t)oc_n * k - slp; /* filter rows starting past this: use sl */
-    uint32_t xw[QK_ARM_PAIR_MAX]; /* two rows of QK_ARM_PAIR_MAX int16, word aligned (LDM) */
+    const int64_t f_n = (int64_t)oc_n * k;
+    uint32_t xw[2 * QK_ARM_QUAD_MAX]; /* four rows of QK_ARM_QUAD_MAX int16, word aligned (LDM) */
     int16_t *xi = (int16_t *)(void *)xw;
-    int32_t acc_b[QK__ACC_CHUNK];
+    int32_t acc[4 * QK_ARM_QUAD_ACC];
     const int32_t nseg = seg ? g->kh : 1;
     for (int32_t b = 0; b < g->batches; ++b)
-        for (int32_t p = 0; p < npx; p += 2) {
-            const int32_t q = p + 1 < npx ? p + 1 : p;
-            const int32_t py = p / g->out_w, px = p % g->out_w, qy = q / g->out_w, qx = q % g->out_w;
-            if (!seg) {
-                qk__pair_gather(g, in, b, py, px, 0, 0, row, sl, slp, xi, 0);
-                qk__pair_gather(g, in, b, qy, qx, 0, 0, row, sl, slp, xi, 1);
+        for (int32_t p = 0; p < npx; p += 4) {
+            const int32_t lanes = npx - p < 4 ? npx - p : 4;
+            int32_t oy[4], ox[4];
+            for (int l = 0; l < 4; ++l) {
+                const int32_t q = p + (l < lanes ? l : lanes - 1);
+                oy[l] = q / g->out_w;
+                ox[l] = q % g->out_w;
+                if (!seg) qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, sl, slp, xi, l);
             }
-            int8_t *oa = out + ((int64_t)b * npx + p) * oc_n, *ob = out + ((int64_t)b * npx + q) * oc_n;
-            for (int32_t c0 = 0; c0 < oc_n; c0 += QK__ACC_CHUNK) {
-                const int32_t cn = oc_n - c0 < QK__ACC_CHUNK ? oc_n - c0 : QK__ACC_CHUNK;
-                if (seg)
-                    for (int32_t j = 0; j < cn; ++j) acc[j] = acc_b[j] = 0;
+            int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
+            for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
+                const int32_t cn = oc_n - c0 < QK_ARM_QUAD_ACC ? oc_n - c0 : QK_ARM_QUAD_ACC;
+                int add = 0;
                 for (int32_t ky = 0; ky < nseg; ++ky) {
-                    if (seg) { /* gather filter row ky of both pixels; skip it if both are out */
-                        const int in_a = qk__pair_gather(g, in, b, py, px, ky, 1, row, sl, slp, xi, 0);
-                        const int in_b = qk__pair_gather(g, in, b, qy, qx, ky, 1, row, sl, slp, xi, 1);
-                        if (!in_a && !in_b) continue;
+                    if (seg) { /* gather filter row ky of the four pixels; skip it if all are out */
+                        int any = 0;
+                        for (int l = 0; l < 4; ++l)
+                            any |= qk__quad_gather(g, in, b, oy[l], ox[l], ky, 1, row, sl, slp, xi, l);
+                        if (!any) continue;
                     }
-                    const int8_t *w = filter + (int64_t)c0 * k + (int64_t)ky * sl;
-                    if (seg) qk__pairs_dots(xi, filter, w, k, cn, sl, slp, last, acc, acc_b, 1);
-                    else qk__pairs_dots(xi, filter, w, k, cn, sl, slp, last, acc, acc_b, 0);
+                    /* filter rows whose slp values stay inside the filter run in asm (a prefix:
+                     * rows start k apart), the rest in C over sl values */
+                    const int64_t at = (int64_t)c0 * k + (int64_t)ky * sl;
+                    const int64_t fit = f_n - slp - at < 0 ? 0 : (f_n - slp - at) / k + 1;
+                    const int32_t nf = fit < cn ? (int32_t)fit : cn;
+                    if (nf > 0) qk_arm_dot4x1_run(xi, filter + at, k, slp, nf, acc, add);
+                    for (int32_t j = nf; j < cn; ++j) {
+                        if (!add)
+                            for (int l = 0; l < 4; ++l) acc[l * QK_ARM_QUAD_ACC + j] = 0;
+                        qk_arm_dot4x1(xi, filter + at + (int64_t)j * k, sl, acc + j);
+                    }
+                    add = 1;
                 }
-                qk__rq_out(rs, c0, acc, cn, oa + c0);
-                if (q != p) qk__rq_out(rs, c0, acc_b, cn, ob + c0);
+                if (!add) /* no filter row inside the image */
+                    for (int32_t i = 0; i < 4 * QK_ARM_QUAD_ACC; ++i) acc[i] = 0;
+                for (int l = 0; l < lanes; ++l)
+                    qk__rq_out(rs, c0, acc + l * QK_ARM_QUAD_ACC, cn, o + (int64_t)l * oc_n + c0);
             }
         }
 }
@@ -612,12 +594,12 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
     if (es == 1) {
         /* rows longer than the pair buffers go one filter row (kw * in_c values) at a time */
         const int32_t rl = g->kw * g->in_c, rlp = (rl + 3) / 4 * 4;
-        if (slp <= QK_ARM_PAIR_MAX) {
-            qk__conv_pairs_dsp(g, in, filter, rs, out, row, accs, sl, slp, seg);
+        if (slp <= QK_ARM_QUAD_MAX) {
+            qk__conv_quads_dsp(g, in, filter, rs, out, row, sl, slp, seg);
             return;
         }
-        if (rlp <= QK_ARM_PAIR_MAX) { /* (the scratch row holds sl >= rl values) */
-            qk__conv_pairs_dsp(g, in, filter, rs, out, row, accs, rl, rlp, 1);
+        if (rlp <= QK_ARM_QUAD_MAX) { /* (the scratch row holds sl >= rl values) */
+            qk__conv_quads_dsp(g, in, filter, rs, out, row, rl, rlp, 1);
             return;
         }
     }
