@@ -322,6 +322,9 @@ static inline int32_t qk__arm_rqs_apply(int32_t x, const qk__arm_rqs *q) {
 }
 
 #define QK__ARM_CHUNK 64
+/* Rows of at least this many elements (both inputs full) rescale the inputs through tables:
+ * 512 table entries cost about what 350 elements save. */
+#define QK__ARM_ADD_LUT_MIN 1024
 /* One input's pass over a chunk: buf = y (mode 0), buf += y (1) or buf -= y (2), y the
  * requantized (x + off) << ls; the shift kind (R == 0 or not) is fixed per loop. */
 #define QK__ARM_IN_LOOP(RQ)                                                                \
@@ -389,6 +392,23 @@ static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, in
             const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
             qk__arm_add_in(a + c, m, p->in1_off, ls, &q1, 0, buf);
             for (int32_t i = 0; i < m; ++i) buf[i] = p->sub ? buf[i] - y2 : buf[i] + y2;
+            qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
+        }
+        return;
+    }
+    if (n >= QK__ARM_ADD_LUT_MIN) {
+        /* an int8 input takes 256 values: rescale each once into a table (y2 negated for SUB,
+         * the same int32 sum), then per element two table loads replace two requants */
+        int32_t t1[256], t2[256];
+        int8_t v[256];
+        for (int32_t i = 0; i < 256; ++i) v[i] = (int8_t)(i - 128);
+        qk__arm_add_in(v, 256, p->in1_off, ls, &q1, 0, t1);
+        for (int32_t i = 0; i < 256; ++i) t2[i] = 0;
+        qk__arm_add_in(v, 256, p->in2_off, ls, &q2, p->sub ? 2 : 1, t2);
+        for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
+            const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
+            for (int32_t i = 0; i < m; ++i)
+                buf[i] = (int32_t)((uint32_t)t1[a[c + i] + 128] + (uint32_t)t2[b[c + i] + 128]);
             qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
         }
         return;
