@@ -157,10 +157,11 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
 
 /* The packed records a board's plan appends to the rq rows when every channel shifts right
  * (rq_words in interp/ops/conv.py): rec[5 i ..] = {bias (0 without one), mult, lo, hi, right - 1},
- * hi:lo = 2^30 + 2^(right - 1) 2^31. Returns the records (NULL: the constant has none); *bad
- * when they disagree with the op. */
+ * hi:lo = 2^30 + 2^(right - 1) 2^31. Returns the records (NULL: the constant has none, or
+ * this build does not use them); *bad when they disagree with the op. */
 static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
                                  const int32_t *mult, const int32_t *shift, int32_t n, int *bad) {
+#if defined(QK_ARM_DSP)
     const int32_t *rec = qk__in(ctx, rq_id, 32 * (int64_t)n);
     if (rec == NULL) return NULL;
     rec += 3 * (int64_t)n;
@@ -175,6 +176,10 @@ static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t
         }
     }
     return rec - 5 * (int64_t)n;
+#else /* only the DSP requant reads them */
+    (void)ctx; (void)rq_id; (void)bias; (void)mult; (void)shift; (void)n; (void)bad;
+    return NULL;
+#endif
 }
 
 /* An int8 fast path's requantization: per channel bias (or NULL), mult, the rq rows and the
