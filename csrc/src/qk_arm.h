@@ -183,14 +183,22 @@ static inline void qk_arm_quad_row(int16_t *src, int32_t n, int32_t np, int16_t 
  * two SXTAB16 (which add -zp in both lanes) per group. dst: the group's place in the layout. */
 static inline void qk_arm_quad_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *dst,
                                       int lane) {
+    if (n <= 0) return;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
-    const int16x2_t off = (int16x2_t)(nz | (nz << 16));
+    const int8_t *xe = x + n;
+    uint32_t v, e, o;
     dst += 4 * lane;
-    for (int32_t i = 0; i < n; i += 4, dst += 16) {
-        const uint32_t v = qk_arm_ld32(x + i);
-        qk_arm_st32(dst, (uint32_t)__sxtab16(off, (int8x4_t)v));
-        qk_arm_st32(dst + 2, (uint32_t)__sxtab16(off, (int8x4_t)qk_arm_ror8(v)));
-    }
+    /* asm: gcc 12 spills the end pointer of the C loop and keeps a separate ROR */
+    __asm__ volatile("1:\n\t"
+                     "ldr     %[v], [%[x]], #4\n\t"
+                     "sxtab16 %[e], %[off], %[v]\n\t"
+                     "sxtab16 %[o], %[off], %[v], ror #8\n\t"
+                     "strd    %[e], %[o], [%[d]], #32\n\t"
+                     "cmp     %[x], %[xe]\n\t"
+                     "blo     1b\n\t"
+                     : [x] "+r"(x), [d] "+r"(dst), [v] "=&r"(v), [e] "=&r"(e), [o] "=&r"(o)
+                     : [xe] "r"(xe), [off] "r"(nz | (nz << 16))
+                     : "cc", "memory");
 }
 
 /* acc[p * QK_ARM_QUAD_ACC] += dot(lane p of xi, w) over n values (any n), p < 4, in C: for
