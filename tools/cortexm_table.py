@@ -3,6 +3,7 @@
 RAM (arm-none-eabi-size), measured stack.
 
     python tools/cortexm_table.py [--models default ad01_int8 ...] [--boards ...] [--json out.json]
+                                  [--csv out.csv]
 
 Models other than "default" are <INTERP_MODELS>/<name>.tflite run on its golden inputs (seed 0,
 compared with the golden output too); "default" is the bundled model on a seeded random input.
@@ -11,6 +12,7 @@ A model too big for the micro:bit is run as Cortex-M0+ code on mps2-an385 (marke
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
 import sys
@@ -59,6 +61,7 @@ def main() -> int:
     ap.add_argument("--models", nargs="+", default=["default", "ad01_int8"])
     ap.add_argument("--boards", nargs="+", default=BOARDS)
     ap.add_argument("--json")
+    ap.add_argument("--csv")
     a = ap.parse_args()
     rows = []
     print("| model | board (core) | bit-exact | instructions/inference | instr/MAC | flash B | RAM B | "
@@ -99,6 +102,11 @@ def main() -> int:
                              "stack_used": res.stack_used})
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1) + "\n")
+    if a.csv and rows:
+        with open(a.csv, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(rows[0]))
+            w.writeheader()
+            w.writerows(rows)
     return 0 if all(r["bit_exact"] for r in rows) else 1
 
 
