@@ -199,7 +199,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 3, 4, 301, 6, 1, 1, 1, 0, 1),
                (True, 6, 7, 64, 64, 3, 3, 1, 0, 1), (True, 9, 11, 19, 19, 3, 3, 2, 0, 1),
                (True, 5, 6, 101, 101, 3, 3, 1, 1, 1), (True, 6, 6, 7, 21, 3, 3, 1, 0, 1),
-               (True, 7, 6, 1, 10, 5, 5, 1, 0, 1), (True, 8, 9, 6, 6, 3, 3, 1, 0, 2)]
+               (True, 7, 6, 1, 10, 5, 5, 1, 0, 1), (True, 8, 9, 6, 6, 3, 3, 1, 0, 2),
+               # 3x3 DSP windows: stride 2 (odd / even sizes), accumulator chunks with a tail,
+               # one- and two-row images, exactly one block
+               (True, 7, 9, 13, 13, 3, 3, 2, 0, 1), (True, 6, 8, 70, 70, 3, 3, 2, 0, 1),
+               (True, 1, 5, 8, 8, 3, 3, 1, 0, 1), (True, 2, 2, 5, 5, 3, 3, 1, 0, 1),
+               (True, 5, 7, 4, 4, 3, 3, 1, 1, 1)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])

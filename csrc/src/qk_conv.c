@@ -1258,6 +1258,67 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
         }
 }
 
+#if defined(QK_ARM_DSP)
+/*
+ * DSP 3x3 DEPTHWISE_CONV_2D (depth multiplier 1, dilation 1, in_c >= 4), any stride and
+ * padding: per output pixel and accumulator chunk, qk_arm_dw3x3 sums the window of in-image
+ * taps (padded taps are left out, as in the reference) of each 4-channel block in registers,
+ * from the lowering's dw_w16 filter; the in_c % 4 tail channels sum here from the int8 filter.
+ */
+static int qk__dw_dsp_ok(const qk__conv_geom *g, int32_t dm, const int8_t *filter,
+                         const int16_t *w16) {
+    if (!(dm == 1 && g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->in_c >= 4 &&
+          (int64_t)g->in_w * g->in_c <= INT32_MAX && ((uintptr_t)w16 & 3) == 0)) /* LDRD */
+        return 0;
+    /* w16 is [in_c / 4][3][3][4] int16, each group of four in pair-swapped order */
+    for (int32_t c = 0; c < (g->in_c & ~3); ++c)
+        for (int32_t t = 0; t < 9; ++t)
+            if (w16[(c & ~3) * 9 + t * 4 + QK_ARM_SWZ(c & 3)] != filter[t * g->in_c + c]) return 0;
+    return 1;
+}
+
+static void qk__dw_dsp3x3(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                          const int16_t *w16, const int32_t *bias, const int32_t *mult,
+                          const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n) {
+    const int32_t c_n = g->in_c, zp = g->in_zp, rs = g->in_w * c_n, chunk = acc_n & ~3;
+    const uint32_t *lm = rq, *rm = rq + c_n, *hf = rq + 2 * (int64_t)c_n;
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            /* in-image window rows [ky0, ky1), columns [kx0, kx1) */
+            const int32_t iy0 = oy * g->sh - g->ph;
+            const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = g->in_h - iy0 < 3 ? g->in_h - iy0 : 3;
+            for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                const int32_t ix0 = ox * g->sw - g->pw;
+                const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = g->in_w - ix0 < 3 ? g->in_w - ix0 : 3;
+                const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
+                const int empty = nky <= 0 || nkx <= 0; /* no tap in the image */
+                const int8_t *x = empty ? in : in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n;
+                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * c_n;
+                for (int32_t c0 = 0; c0 < c_n; c0 += chunk) {
+                    const int32_t cc = c_n - c0 < chunk ? c_n - c0 : chunk, c4 = cc & ~3;
+                    if (empty) {
+                        for (int32_t c = 0; c < cc; ++c) acc[c] = 0;
+                    } else {
+                        if (c4 > 0)
+                            qk_arm_dw3x3(acc, c4 / 4, x + c0, rs, w16 + (int64_t)c0 * 9 + (ky0 * 3 + kx0) * 4,
+                                         c_n, zp, nky, nkx);
+                        for (int32_t c = c4; c < cc; ++c) {
+                            int32_t s = 0;
+                            for (int32_t ky = ky0; ky < ky1; ++ky)
+                                for (int32_t kx = kx0; kx < kx1; ++kx)
+                                    s += ((int32_t)x[(int64_t)(ky - ky0) * rs + (kx - kx0) * c_n + c0 + c] - zp) *
+                                         filter[(ky * 3 + kx) * c_n + c0 + c];
+                            acc[c] = s;
+                        }
+                    }
+                    qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, lm + c0, rm + c0,
+                                  hf + c0, cc, g->out_zp, g->act_min, g->act_max, o + c0);
+                }
+            }
+        }
+}
+#endif
+
 #if QK_SIMD_VNNI
 /*
  * Host SIMD DEPTHWISE_CONV_2D, int8, depth multiplier 1: per 16-channel block (weights and
@@ -1379,7 +1440,7 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   w & 0xFFFF. Builds without that path ignore it.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 31 && n_args != 32) return QK_ERR_ARG;
+    if (n_args < 31 || n_args > 33) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -1420,7 +1481,7 @@ QK__EXEC(depthwise_conv2d) {
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
 #if QK_SIMD_VNNI
-    if (es == 1 && args[6] >= 0 && n_args == 32 && args[31] >= 0 && dm == 1) {
+    if (es == 1 && args[6] >= 0 && n_args >= 32 && args[31] >= 0 && dm == 1) {
         const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
         const int32_t *w32 = qk__in(ctx, args[31], 4 * ocp * g.kh * g.kw);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
@@ -1432,6 +1493,18 @@ QK__EXEC(depthwise_conv2d) {
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
+#if defined(QK_ARM_DSP)
+        if (n_args == 33 && args[32] >= 0) {
+            const int16_t *w16 = qk__in(ctx, args[32], 2 * (int64_t)(g.in_c & ~3) * g.kh * g.kw);
+            if (w16 != NULL && qk__dw_dsp_ok(&g, dm, filter, w16)) {
+                int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_n);
+                const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+                if (!acc || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+                qk__dw_dsp3x3(&g, in, filter, w16, bias32, mult, rq, out, acc, acc_n);
+                return QK_OK;
+            }
+        }
+#endif
         const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
         const int tiled = phase_bytes >= 0;
         const int32_t tile = tiled ? QK__DW_TILE(g.in_c) / g.in_c * g.in_c : 0;
