@@ -1270,50 +1270,101 @@ static int qk__dw_dsp_ok(const qk__conv_geom *g, int32_t dm, const int8_t *filte
     if (!(dm == 1 && g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->in_c >= 4 &&
           (int64_t)g->in_w * g->in_c <= INT32_MAX && ((uintptr_t)w16 & 3) == 0)) /* LDRD */
         return 0;
-    /* w16 is [in_c / 4][3][3][4] int16, each group of four in pair-swapped order */
-    for (int32_t c = 0; c < (g->in_c & ~3); ++c)
-        for (int32_t t = 0; t < 9; ++t)
-            if (w16[(c & ~3) * 9 + t * 4 + QK_ARM_SWZ(c & 3)] != filter[t * g->in_c + c]) return 0;
+    /* w16 is [in_c / 4][3][3][4] int16, each group of four in pair-swapped order: the two
+     * SXTB16 halves of the filter's four int8 values */
+    for (int32_t c = 0; c + 4 <= g->in_c; c += 4)
+        for (int32_t t = 0; t < 9; ++t, w16 += 4) {
+            const uint32_t f = qk_arm_ld32(filter + t * g->in_c + c);
+            if (qk_arm_ld32(w16) != (uint32_t)__sxtb16((int8x4_t)f) ||
+                qk_arm_ld32(w16 + 2) != (uint32_t)qk_arm_sxtb16_hi(f))
+                return 0;
+        }
     return 1;
 }
 
-static void qk__dw_dsp3x3(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+/* What every window of one op shares. */
+typedef struct {
+    const qk__conv_geom *g;
+    const int8_t *filter;
+    const int16_t *w16;
+    const int32_t *bias, *mult;
+    const uint32_t *lm, *rm, *hf;
+    int32_t *acc;
+    int32_t chunk; /* channels per accumulator chunk: in_c, or a multiple of 4 */
+    qk_arm_dw3x3_geom gm;
+} qk__dw_dsp_op;
+
+/* acc[p * in_c + c - c0] for channels c in [cf, cc) of the chunk at c0 (the in_c % 4 tail, or
+ * all with an empty window), in C; window and pixels as for qk__dw_dsp_run. */
+static __attribute__((noinline)) void qk__dw_dsp_tail(const qk__dw_dsp_op *k, const int8_t *x,
+                                                      int32_t ky0, int32_t nky, int32_t kx0,
+                                                      int32_t nkx, int32_t npx, int32_t c0,
+                                                      int32_t cf, int32_t cc) {
+    const qk__conv_geom *g = k->g;
+    const int32_t c_n = g->in_c, zp = g->in_zp;
+    for (int32_t p = 0; p < npx; ++p)
+        for (int32_t c = cf; c < cc; ++c) {
+            int32_t s = 0;
+            for (int32_t ky = 0; ky < nky; ++ky)
+                for (int32_t kx = 0; kx < nkx; ++kx)
+                    s += ((int32_t)x[(int64_t)p * g->sw * c_n + (int64_t)ky * k->gm.rs + kx * c_n + c0 + c] - zp) *
+                         k->filter[((ky0 + ky) * 3 + kx0 + kx) * c_n + c0 + c];
+            k->acc[p * c_n + c] = s;
+        }
+}
+
+/* npx output pixels (out: o, in_c bytes apart; input: sw * in_c bytes apart) with the window of
+ * input rows [ky0, ky0 + nky) and columns [kx0, kx0 + nkx) starting at x, in accumulator
+ * chunks. (Not inlined, nor is qk__dw_dsp3x3: each keeps its loop variables in registers.) */
+static __attribute__((noinline)) void qk__dw_dsp_run(const qk__dw_dsp_op *k, const int8_t *x,
+                                                     int32_t ky0, int32_t nky, int32_t kx0,
+                                                     int32_t nkx, int32_t npx, int8_t *o) {
+    const qk__conv_geom *g = k->g;
+    const int32_t c_n = g->in_c;
+    const int16_t *w = k->w16 + (ky0 * 3 + kx0) * 4;
+    for (int32_t c0 = 0; c0 < c_n; c0 += k->chunk) {
+        const int32_t cc = c_n - c0 < k->chunk ? c_n - c0 : k->chunk;
+        const int32_t c4 = nky > 0 && nkx > 0 ? cc & ~3 : 0;
+        if (c4 > 0) qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + c0 * 9, &k->gm, nky, nkx);
+        if (c4 < cc) qk__dw_dsp_tail(k, x, ky0, nky, kx0, nkx, npx, c0, c4, cc);
+        const int32_t *bias = k->bias != NULL ? k->bias + c0 : NULL;
+        int32_t *acc = k->acc;
+        for (int32_t p = 0; p < npx; ++p, acc += c_n, o += c_n)
+            qk__rq_row_i8(acc, bias, k->mult + c0, k->lm + c0, k->rm + c0, k->hf + c0, cc,
+                          g->out_zp, g->act_min, g->act_max, o + c0);
+        o -= (int64_t)npx * c_n;
+    }
+}
+
+/* acc: acc_words int32; all channels fit one chunk when in_c <= acc_n, and then runs of
+ * interior pixels (every column in the image) share one kernel call, acc_words / in_c each. */
+static __attribute__((noinline)) void qk__dw_dsp3x3(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                           const int16_t *w16, const int32_t *bias, const int32_t *mult,
-                          const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n) {
-    const int32_t c_n = g->in_c, zp = g->in_zp, rs = g->in_w * c_n, chunk = acc_n & ~3;
-    const uint32_t *lm = rq, *rm = rq + c_n, *hf = rq + 2 * (int64_t)c_n;
+                          const uint32_t *rq, int8_t *out, int32_t *acc, int32_t acc_n,
+                          int32_t acc_words) {
+    const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
+    const qk__dw_dsp_op k = {g, filter, w16, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, acc,
+                             c_n <= acc_n ? c_n : acc_n & ~3,
+                             {sw * c_n - (c_n & ~3), 18 * (c_n & ~3), 4 * (c_n & 3), 4 * c_n,
+                              g->in_w * c_n, c_n, nz | (nz << 16)}};
+    /* output columns [xa, xb) have all three taps in the row */
+    const int32_t xa = (g->pw + sw - 1) / sw < g->out_w ? (g->pw + sw - 1) / sw : g->out_w;
+    const int32_t top = g->in_w - 3 + g->pw;
+    const int32_t xb = top < 0 ? xa : (top / sw + 1 < xa ? xa : (top / sw + 1 > g->out_w ? g->out_w : top / sw + 1));
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
-            /* in-image window rows [ky0, ky1), columns [kx0, kx1) */
+            /* in-image window rows [ky0, ky1) */
             const int32_t iy0 = oy * g->sh - g->ph;
             const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = g->in_h - iy0 < 3 ? g->in_h - iy0 : 3;
-            for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                const int32_t ix0 = ox * g->sw - g->pw;
+            const int8_t *row = ky1 > ky0 ? in + ((int64_t)b * g->in_h + iy0 + ky0) * g->in_w * c_n : in;
+            int8_t *o = out + ((int64_t)b * g->out_h + oy) * g->out_w * c_n;
+            for (int32_t ox = 0, npx; ox < g->out_w; ox += npx, o += (int64_t)npx * c_n) {
+                npx = ox >= xa && ox < xb ? (xb - ox < run ? xb - ox : run) : 1;
+                const int32_t ix0 = ox * sw - g->pw;
                 const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = g->in_w - ix0 < 3 ? g->in_w - ix0 : 3;
-                const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
-                const int empty = nky <= 0 || nkx <= 0; /* no tap in the image */
-                const int8_t *x = empty ? in : in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n;
-                int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * c_n;
-                for (int32_t c0 = 0; c0 < c_n; c0 += chunk) {
-                    const int32_t cc = c_n - c0 < chunk ? c_n - c0 : chunk, c4 = cc & ~3;
-                    if (empty) {
-                        for (int32_t c = 0; c < cc; ++c) acc[c] = 0;
-                    } else {
-                        if (c4 > 0)
-                            qk_arm_dw3x3(acc, c4 / 4, x + c0, rs, w16 + (int64_t)c0 * 9 + (ky0 * 3 + kx0) * 4,
-                                         c_n, zp, nky, nkx);
-                        for (int32_t c = c4; c < cc; ++c) {
-                            int32_t s = 0;
-                            for (int32_t ky = ky0; ky < ky1; ++ky)
-                                for (int32_t kx = kx0; kx < kx1; ++kx)
-                                    s += ((int32_t)x[(int64_t)(ky - ky0) * rs + (kx - kx0) * c_n + c0 + c] - zp) *
-                                         filter[(ky * 3 + kx) * c_n + c0 + c];
-                            acc[c] = s;
-                        }
-                    }
-                    qk__rq_row_i8(acc, bias != NULL ? bias + c0 : NULL, mult + c0, lm + c0, rm + c0,
-                                  hf + c0, cc, g->out_zp, g->act_min, g->act_max, o + c0);
-                }
+                qk__dw_dsp_run(&k, kx1 > kx0 ? row + (int64_t)(ix0 + kx0) * c_n : row, ky0,
+                               ky1 - ky0, kx0, kx1 - kx0, npx, o);
             }
         }
 }
@@ -1493,22 +1544,22 @@ QK__EXEC(depthwise_conv2d) {
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
-#if defined(QK_ARM_DSP)
-        if (n_args == 33 && args[32] >= 0) {
-            const int16_t *w16 = qk__in(ctx, args[32], 2 * (int64_t)(g.in_c & ~3) * g.kh * g.kw);
-            if (w16 != NULL && qk__dw_dsp_ok(&g, dm, filter, w16)) {
-                int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_n);
-                const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
-                if (!acc || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
-                qk__dw_dsp3x3(&g, in, filter, w16, bias32, mult, rq, out, acc, acc_n);
-                return QK_OK;
-            }
-        }
-#endif
         const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
         const int tiled = phase_bytes >= 0;
         const int32_t tile = tiled ? QK__DW_TILE(g.in_c) / g.in_c * g.in_c : 0;
         const int32_t acc_words = tile > acc_n ? tile : acc_n;
+#if defined(QK_ARM_DSP)
+        if (n_args == 33 && args[32] >= 0) {
+            const int16_t *w16 = qk__in(ctx, args[32], 2 * (int64_t)(g.in_c & ~3) * g.kh * g.kw);
+            if (w16 != NULL && qk__dw_dsp_ok(&g, dm, filter, w16)) {
+                int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_words);
+                const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+                if (!acc || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+                qk__dw_dsp3x3(&g, in, filter, w16, bias32, mult, rq, out, acc, acc_n, acc_words);
+                return QK_OK;
+            }
+        }
+#endif
         const int64_t ks = ((int64_t)g.kh * g.kw + 31) / 32 * 32;
         const int64_t row_bytes = g.in_c == 1 ? 2 * ks : 0;
         /* ft: the filter in the fast path's layout, checked against the filter (O(its size)) */
