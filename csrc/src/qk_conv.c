@@ -1327,12 +1327,13 @@ static __attribute__((noinline)) void qk__dw_dsp_run(const qk__dw_dsp_op *k, con
         const int32_t c4 = nky > 0 && nkx > 0 ? cc & ~3 : 0;
         if (c4 > 0) qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + c0 * 9, &k->gm, nky, nkx);
         if (c4 < cc) qk__dw_dsp_tail(k, x, ky0, nky, kx0, nkx, npx, c0, c4, cc);
-        const int32_t *bias = k->bias != NULL ? k->bias + c0 : NULL;
+        const int32_t *bias = k->bias != NULL ? k->bias + c0 : NULL, *mult = k->mult + c0;
+        const uint32_t *lm = k->lm + c0, *rm = k->rm + c0, *hf = k->hf + c0;
+        const int32_t out_zp = g->out_zp, act_min = g->act_min, act_max = g->act_max;
         int32_t *acc = k->acc;
-        for (int32_t p = 0; p < npx; ++p, acc += c_n, o += c_n)
-            qk__rq_row_i8(acc, bias, k->mult + c0, k->lm + c0, k->rm + c0, k->hf + c0, cc,
-                          g->out_zp, g->act_min, g->act_max, o + c0);
-        o -= (int64_t)npx * c_n;
+        int8_t *op = o + c0;
+        for (int32_t p = 0; p < npx; ++p, acc += c_n, op += c_n)
+            qk__rq_row_i8(acc, bias, mult, lm, rm, hf, cc, out_zp, act_min, act_max, op);
     }
 }
 
