@@ -1267,8 +1267,10 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
  */
 static int qk__dw_dsp_ok(const qk__conv_geom *g, int32_t dm, const int8_t *filter,
                          const int16_t *w16) {
+    /* (steps in bytes within int32: rows, strides, 72 bytes of w16 per 4 channels) */
     if (!(dm == 1 && g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->in_c >= 4 &&
-          (int64_t)g->in_w * g->in_c <= INT32_MAX && ((uintptr_t)w16 & 3) == 0)) /* LDRD */
+          g->in_c <= (1 << 24) && (int64_t)g->in_w * g->in_c <= INT32_MAX &&
+          (int64_t)g->sw * g->in_c <= INT32_MAX && ((uintptr_t)w16 & 3) == 0)) /* LDRD */
         return 0;
     /* w16 is [in_c / 4][3][3][4] int16, each group of four in pair-swapped order: the two
      * SXTB16 halves of the filter's four int8 values */
