@@ -1309,7 +1309,8 @@ static __attribute__((noinline)) void qk__dw_dsp_tail(const qk__dw_dsp_op *k, co
             int32_t s = 0;
             for (int32_t ky = 0; ky < nky; ++ky)
                 for (int32_t kx = 0; kx < nkx; ++kx)
-                    s += ((int32_t)x[(int64_t)p * g->sw * c_n + (int64_t)ky * k->gm.rs + kx * c_n + c0 + c] - zp) *
+                    s += ((int32_t)x[(int64_t)p * g->sw * c_n + (int64_t)ky * k->gm.rs +
+                                     kx * c_n + c0 + c] - zp) *
                          k->filter[((ky0 + ky) * 3 + kx0 + kx) * c_n + c0 + c];
             k->acc[p * c_n + c] = s;
         }
@@ -1327,7 +1328,8 @@ static __attribute__((noinline)) void qk__dw_dsp_run(const qk__dw_dsp_op *k, con
     for (int32_t c0 = 0; c0 < c_n; c0 += k->chunk) {
         const int32_t cc = c_n - c0 < k->chunk ? c_n - c0 : k->chunk;
         const int32_t c4 = nky > 0 && nkx > 0 ? cc & ~3 : 0;
-        if (c4 > 0) qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + c0 * 9, &k->gm, nky, nkx);
+        if (c4 > 0)
+            qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + (int64_t)c0 * 9, &k->gm, nky, nkx);
         if (c4 < cc) qk__dw_dsp_tail(k, x, ky0, nky, kx0, nkx, npx, c0, c4, cc);
         const int32_t *bias = k->bias != NULL ? k->bias + c0 : NULL, *mult = k->mult + c0;
         const uint32_t *lm = k->lm + c0, *rm = k->rm + c0, *hf = k->hf + c0;
@@ -1341,31 +1343,35 @@ static __attribute__((noinline)) void qk__dw_dsp_run(const qk__dw_dsp_op *k, con
 
 /* acc: acc_words int32; all channels fit one chunk when in_c <= acc_n, and then runs of
  * interior pixels (every column in the image) share one kernel call, acc_words / in_c each. */
-static __attribute__((noinline)) void qk__dw_dsp3x3(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                          const int16_t *w16, const int32_t *bias, const int32_t *mult,
-                          const uint32_t *rq, int8_t *out, int32_t *acc, int32_t acc_n,
-                          int32_t acc_words) {
+static __attribute__((noinline)) void
+qk__dw_dsp3x3(const qk__conv_geom *g, const int8_t *in, const int8_t *filter, const int16_t *w16,
+              const int32_t *bias, const int32_t *mult, const uint32_t *rq, int8_t *out,
+              int32_t *acc, int32_t acc_n, int32_t acc_words) {
     const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
-    const qk__dw_dsp_op k = {g, filter, w16, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n, acc,
-                             c_n <= acc_n ? c_n : acc_n & ~3,
+    const qk__dw_dsp_op k = {g, filter, w16, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n,
+                             acc, c_n <= acc_n ? c_n : acc_n & ~3,
                              {sw * c_n - (c_n & ~3), 18 * (c_n & ~3), 4 * (c_n & 3), 4 * c_n,
                               g->in_w * c_n, c_n, nz | (nz << 16)}};
-    /* output columns [xa, xb) have all three taps in the row */
-    const int32_t xa = (g->pw + sw - 1) / sw < g->out_w ? (g->pw + sw - 1) / sw : g->out_w;
-    const int32_t top = g->in_w - 3 + g->pw;
-    const int32_t xb = top < 0 ? xa : (top / sw + 1 < xa ? xa : (top / sw + 1 > g->out_w ? g->out_w : top / sw + 1));
+    /* output columns [xa, xb) have all three taps in the row: ox * sw - pw >= 0 and
+     * ox * sw - pw + 2 <= in_w - 1 */
+    const int32_t lo = (g->pw + sw - 1) / sw, top = g->in_w - 3 + g->pw;
+    const int32_t hi = top < 0 ? 0 : top / sw + 1;
+    const int32_t xa = lo < g->out_w ? lo : g->out_w;
+    const int32_t xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : hi);
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
             /* in-image window rows [ky0, ky1) */
             const int32_t iy0 = oy * g->sh - g->ph;
             const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = g->in_h - iy0 < 3 ? g->in_h - iy0 : 3;
-            const int8_t *row = ky1 > ky0 ? in + ((int64_t)b * g->in_h + iy0 + ky0) * g->in_w * c_n : in;
+            const int8_t *row =
+                ky1 > ky0 ? in + ((int64_t)b * g->in_h + iy0 + ky0) * g->in_w * c_n : in;
             int8_t *o = out + ((int64_t)b * g->out_h + oy) * g->out_w * c_n;
             for (int32_t ox = 0, npx; ox < g->out_w; ox += npx, o += (int64_t)npx * c_n) {
                 npx = ox >= xa && ox < xb ? (xb - ox < run ? xb - ox : run) : 1;
                 const int32_t ix0 = ox * sw - g->pw;
-                const int32_t kx0 = ix0 < 0 ? -ix0 : 0, kx1 = g->in_w - ix0 < 3 ? g->in_w - ix0 : 3;
+                const int32_t kx0 = ix0 < 0 ? -ix0 : 0;
+                const int32_t kx1 = g->in_w - ix0 < 3 ? g->in_w - ix0 : 3;
                 qk__dw_dsp_run(&k, kx1 > kx0 ? row + (int64_t)(ix0 + kx0) * c_n : row, ky0,
                                ky1 - ky0, kx0, kx1 - kx0, npx, o);
             }
@@ -1488,10 +1494,14 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
- *   Optional trailing arg (32 in all) for the host SIMD path (qk__dw_vnni; int8 fast path,
- *   depth multiplier 1, constant filter): dw_w32 (-1: none), the filter as int32
+ *   Optional trailing args (32 or 33 in all; int8 fast path, depth multiplier 1, constant
+ *   filter), each ignored by builds without its path:
+ *   dw_w32 (-1: none), for the host SIMD path (qk__dw_vnni): the filter as int32
  *   [kh * kw][ocp] (ocp = out_c rounded up to 16, zero padded), each weight w stored as
- *   w & 0xFFFF. Builds without that path ignore it.
+ *   w & 0xFFFF;
+ *   dw_w16 (-1: none), for the Cortex-M DSP 3x3 path (qk__dw_dsp3x3; 3x3, dilation 1,
+ *   in_c >= 4): the filter as int16 [in_c / 4][3][3][4], each group of four channels in the
+ *   order 0, 2, 1, 3 (in_c % 4 tail channels left out), 4-byte aligned.
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args < 31 || n_args > 33) return QK_ERR_ARG;

@@ -323,7 +323,7 @@ def dw_w32(w: np.ndarray) -> np.ndarray:
 def dw_w16(w: np.ndarray) -> np.ndarray:
     """Depthwise 3x3 filter [1, 3, 3, c] for the Cortex-M DSP kernel (qk_arm_dw3x3): int16
     [c // 4][3 * 3][4], each block's four channels in pair-swapped order (0, 2, 1, 3); the
-    c % 4 tail channels are left out (the kernel reads them from the filter)."""
+    c % 4 tail channels are left out (read from the filter itself)."""
     c4 = w.shape[3] // 4 * 4
     blocks = w.reshape(9, -1)[:, :c4].astype(np.int16).reshape(9, c4 // 4, 4)[:, :, [0, 2, 1, 3]]
     return np.ascontiguousarray(blocks.transpose(1, 0, 2))
