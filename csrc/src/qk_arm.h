@@ -406,7 +406,8 @@ qk_arm_dw3x3_win(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const 
 #undef QK_ARM_DW_ROW
 #undef QK_ARM_DW_TAP
 
-/* qk_arm_dw3x3_win for a window of nky x nkx taps (1..3 each); n4, npx >= 1. */
+/* qk_arm_dw3x3_win for a window of nky x nkx taps (2 or 3 each: one-row or one-column
+ * windows, which only tiny images or wide padding give, are left to the caller); n4, npx >= 1. */
 static __attribute__((noinline, unused)) void
 qk_arm_dw3x3(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const int16_t *w,
              const qk_arm_dw3x3_geom *gm, int32_t nky, int32_t nkx) {
@@ -414,8 +415,6 @@ qk_arm_dw3x3(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const int1
     case 4 * (ky) + (kx): qk_arm_dw3x3_win(acc, n4, npx, x0, w, gm, ky, kx); break;
     switch (4 * nky + nkx) {
         QK_ARM_DW_CASE(3, 3) QK_ARM_DW_CASE(3, 2) QK_ARM_DW_CASE(2, 3) QK_ARM_DW_CASE(2, 2)
-        QK_ARM_DW_CASE(3, 1) QK_ARM_DW_CASE(1, 3) QK_ARM_DW_CASE(2, 1) QK_ARM_DW_CASE(1, 2)
-        QK_ARM_DW_CASE(1, 1)
         default: break;
     }
 #undef QK_ARM_DW_CASE

@@ -1296,8 +1296,9 @@ typedef struct {
     qk_arm_dw3x3_geom gm;
 } qk__dw_dsp_op;
 
-/* acc[p * in_c + c - c0] for channels c in [cf, cc) of the chunk at c0 (the in_c % 4 tail, or
- * all with an empty window), in C; window and pixels as for qk__dw_dsp_run. */
+/* acc[p * in_c + c] for the channels c0 + c, c in [cf, cc), of a chunk (its in_c % 4 tail, or
+ * all for windows of at most one row or column), in C; window and pixels as for
+ * qk__dw_dsp_run. */
 static __attribute__((noinline)) void qk__dw_dsp_tail(const qk__dw_dsp_op *k, const int8_t *x,
                                                       int32_t ky0, int32_t nky, int32_t kx0,
                                                       int32_t nkx, int32_t npx, int32_t c0,
@@ -1327,7 +1328,7 @@ static __attribute__((noinline)) void qk__dw_dsp_run(const qk__dw_dsp_op *k, con
     const int16_t *w = k->w16 + (ky0 * 3 + kx0) * 4;
     for (int32_t c0 = 0; c0 < c_n; c0 += k->chunk) {
         const int32_t cc = c_n - c0 < k->chunk ? c_n - c0 : k->chunk;
-        const int32_t c4 = nky > 0 && nkx > 0 ? cc & ~3 : 0;
+        const int32_t c4 = nky >= 2 && nkx >= 2 ? cc & ~3 : 0; /* (else all in C) */
         if (c4 > 0)
             qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + (int64_t)c0 * 9, &k->gm, nky, nkx);
         if (c4 < cc) qk__dw_dsp_tail(k, x, ky0, nky, kx0, nkx, npx, c0, c4, cc);
