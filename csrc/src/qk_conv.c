@@ -1342,12 +1342,25 @@ static __attribute__((noinline)) void qk__dw_dsp_run(const qk__dw_dsp_op *k, con
     }
 }
 
-/* acc: acc_words int32; all channels fit one chunk when in_c <= acc_n, and then runs of
- * interior pixels (every column in the image) share one kernel call, acc_words / in_c each. */
-static __attribute__((noinline)) void
-qk__dw_dsp3x3(const qk__conv_geom *g, const int8_t *in, const int8_t *filter, const int16_t *w16,
-              const int32_t *bias, const int32_t *mult, const uint32_t *rq, int8_t *out,
-              int32_t *acc, int32_t acc_n, int32_t acc_words) {
+/* The op on this path if the plan gives dw_w16 (args[32]) and the op fits: returns 1, else 0
+ * (the other paths then run, and check the args again). The scratch starts with acc_words
+ * int32 accumulators (acc_n, or the tiled path's tile if larger: as the exec function sizes
+ * them); all channels fit one chunk when in_c <= acc_n, and then runs of interior pixels
+ * (every column in the image) share one kernel call, acc_words / in_c pixels each. (Not
+ * inlined, so the exec function's other loops compile as without it.) */
+static __attribute__((noinline)) int
+qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, int32_t dm,
+              const int8_t *in, const int8_t *filter, const int32_t *bias, const int32_t *mult,
+              const int32_t *shift, int8_t *out, int32_t acc_n) {
+    const int32_t tile =
+        qk__dw_phase_bytes(g, dm) >= 0 ? QK__DW_TILE(g->in_c) / g->in_c * g->in_c : 0;
+    const int32_t acc_words = tile > acc_n ? tile : acc_n;
+    const int16_t *w16 = qk__in(ctx, args[32], 2 * (int64_t)(g->in_c & ~3) * g->kh * g->kw);
+    int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_words);
+    const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g->out_c);
+    if (!w16 || !acc || !rq || !qk__dw_dsp_ok(g, dm, filter, w16) ||
+        !qk__rq_ok(shift, rq, g->out_c))
+        return 0;
     const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
     const qk__dw_dsp_op k = {g, filter, w16, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n,
@@ -1377,6 +1390,7 @@ qk__dw_dsp3x3(const qk__conv_geom *g, const int8_t *in, const int8_t *filter, co
                                ky1 - ky0, kx0, kx1 - kx0, npx, o);
             }
         }
+    return 1;
 }
 #endif
 
@@ -1558,22 +1572,17 @@ QK__EXEC(depthwise_conv2d) {
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
+#if defined(QK_ARM_DSP)
+        if (n_args == 33 && args[32] >= 0) {
+            const qk__conv_geom gc = g; /* (a copy: g's address escaping costs the loops below) */
+            if (qk__dw_dsp3x3(ctx, args, &gc, dm, in, filter, bias32, mult, shift, out, acc_n))
+                return QK_OK;
+        }
+#endif
         const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
         const int tiled = phase_bytes >= 0;
         const int32_t tile = tiled ? QK__DW_TILE(g.in_c) / g.in_c * g.in_c : 0;
         const int32_t acc_words = tile > acc_n ? tile : acc_n;
-#if defined(QK_ARM_DSP)
-        if (n_args == 33 && args[32] >= 0) {
-            const int16_t *w16 = qk__in(ctx, args[32], 2 * (int64_t)(g.in_c & ~3) * g.kh * g.kw);
-            if (w16 != NULL && qk__dw_dsp_ok(&g, dm, filter, w16)) {
-                int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_words);
-                const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
-                if (!acc || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
-                qk__dw_dsp3x3(&g, in, filter, w16, bias32, mult, rq, out, acc, acc_n, acc_words);
-                return QK_OK;
-            }
-        }
-#endif
         const int64_t ks = ((int64_t)g.kh * g.kw + 31) / 32 * 32;
         const int64_t row_bytes = g.in_c == 1 ? 2 * ks : 0;
         /* ft: the filter in the fast path's layout, checked against the filter (O(its size)) */
