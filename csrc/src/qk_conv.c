@@ -1319,10 +1319,9 @@ static __attribute__((noinline)) void qk__dw_dsp_tail(const qk__dw_dsp_op *k, co
 
 /* npx output pixels (out: o, in_c bytes apart; input: sw * in_c bytes apart) with the window of
  * input rows [ky0, ky0 + nky) and columns [kx0, kx0 + nkx) starting at x, in accumulator
- * chunks. (Not inlined, nor is qk__dw_dsp3x3: each keeps its loop variables in registers.) */
-static __attribute__((noinline)) void qk__dw_dsp_run(const qk__dw_dsp_op *k, const int8_t *x,
-                                                     int32_t ky0, int32_t nky, int32_t kx0,
-                                                     int32_t nkx, int32_t npx, int8_t *o) {
+ * chunks. */
+static inline void qk__dw_dsp_run(const qk__dw_dsp_op *k, const int8_t *x, int32_t ky0,
+                                  int32_t nky, int32_t kx0, int32_t nkx, int32_t npx, int8_t *o) {
     const qk__conv_geom *g = k->g;
     const int32_t c_n = g->in_c;
     const int16_t *w = k->w16 + (ky0 * 3 + kx0) * 4;
