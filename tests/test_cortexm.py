@@ -200,7 +200,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 3, 4, 301, 6, 1, 1, 1, 0, 1),
                (True, 6, 7, 64, 64, 3, 3, 1, 0, 1), (True, 9, 11, 19, 19, 3, 3, 2, 0, 1),
                (True, 5, 6, 101, 101, 3, 3, 1, 1, 1), (True, 6, 6, 7, 21, 3, 3, 1, 0, 1),
-               (True, 7, 6, 1, 10, 5, 5, 1, 0, 1), (True, 8, 9, 6, 6, 3, 3, 1, 0, 2)]
+               (True, 7, 6, 1, 10, 5, 5, 1, 0, 1), (True, 8, 9, 6, 6, 3, 3, 1, 0, 2),
+               # 3x3 DSP windows: stride 2 (odd / even sizes), accumulator chunks with a tail,
+               # one- and two-row images, exactly one block
+               (True, 7, 9, 13, 13, 3, 3, 2, 0, 1), (True, 6, 8, 70, 70, 3, 3, 2, 0, 1),
+               (True, 1, 5, 8, 8, 3, 3, 1, 0, 1), (True, 2, 2, 5, 5, 3, 3, 1, 0, 1),
+               (True, 5, 7, 4, 4, 3, 3, 1, 1, 1)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -222,6 +227,40 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         what = "DEPTHWISE_CONV_2D" if dw else "CONV_2D"
         _assert_same(res.outputs, _host_outputs(it, runs),
                      f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on {board}")
+
+
+def _padded_depthwise_model(c: int, stride: int, pads: tuple) -> bytes:
+    """PAD (top, bottom, left, right) -> 3x3 VALID depthwise, the PAD folded into the op
+    (interp/fuse.py): pads above 2 leave whole windows outside the image."""
+    rng = np.random.default_rng(c + stride)
+    w = ModelWriter(description="cortexm padded depthwise")
+    pt, pb, pl, pr = pads
+    h, wd = 5 + pt + pb, 6 + pl + pr
+    x = w.tensor((1, 5, 6, c), np.int8, scale=0.05, zero_point=-17)
+    p = w.tensor((4, 2), np.int32, data=np.array([[0, 0], [pt, pb], [pl, pr], [0, 0]], np.int32))
+    xp = w.tensor((1, h, wd, c), np.int8, scale=0.05, zero_point=-17)
+    f = w.tensor((1, 3, 3, c), np.int8, data=rng.integers(-127, 128, (1, 3, 3, c)),
+                 scale=list(rng.uniform(0.005, 0.02, c)), zero_point=0, axis=3)
+    b = w.tensor((c,), np.int32, data=rng.integers(-999, 999, c), scale=[1.0])
+    y = w.tensor((1, (h - 3) // stride + 1, (wd - 3) // stride + 1, c), np.int8, scale=0.1,
+                 zero_point=4)
+    w.op("PAD", [x, p], [xp])
+    w.op("DEPTHWISE_CONV_2D", [xp, f, b], [y], dict(padding=1, stride_h=stride, stride_w=stride,
+                                                   depth_multiplier=1))
+    w.inputs, w.outputs = [x], [y]
+    return w.to_bytes()
+
+
+def test_depthwise_fused_pad_m4(tmp_path_factory) -> None:
+    """Depthwise windows wholly or partly in a folded PAD on the DSP 3x3 path (M4)."""
+    work = tmp_path_factory.mktemp("dw-pad")
+    for k, (c, stride, pads) in enumerate([(6, 1, (4, 3, 0, 5)), (8, 2, (3, 4, 4, 1)),
+                                           (70, 2, (4, 4, 4, 4))]):
+        it = interp.Interpreter(_padded_depthwise_model(c, stride, pads))
+        runs = _random_inputs(it, range(k, k + 2))
+        ex = cortexm.export(it, "mps2-an386", work / f"dw{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        _assert_same(res.outputs, _host_outputs(it, runs), f"padded depthwise c{c} s{stride} {pads}")
 
 
 # -- single-op sweep: int8 ADD / SUB (the DSP / Helium rows) on M4 and M55 ------------------------

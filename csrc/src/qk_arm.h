@@ -331,6 +331,122 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
     return c4;
 }
 
+/*
+ * 3x3 depthwise windows (depth multiplier 1, dilation 1), four channels per block, for a run
+ * of npx output pixels with the same window of nky x nkx in-image taps (1..3 each): for pixel
+ * p, block b < n4 and j < 4, acc[p * cn + 4 b + j] = sum over the window of (x - zp) * w, all
+ * four sums of a block in registers. x0 is the window's top-left input value of pixel 0,
+ * block 0; w the lowering's dw_w16 filter, [block][3][3][4] int16 in pair-swapped order (w0,
+ * w2, w1, w3), offset to the window's top-left tap. Per tap: LDR, LDRD, two SXTAB16 (x - zp
+ * for the channel pairs (0, 2) and (1, 3)), SMLABB / SMLATT onto the matching lanes.
+ */
+typedef struct {
+    int32_t px_step;  /* x pointers, end of a pixel's blocks to the next pixel: sw * cn - 4 n4 */
+    int32_t w_back;   /* filter pointer back to block 0: 72 n4 */
+    int32_t acc_gap;  /* bytes from a pixel's last block to the next pixel: 4 (cn - 4 n4) */
+    int32_t acc_px;   /* bytes per pixel of accumulators: 4 cn */
+    int32_t rs, cn;   /* input row and pixel steps (bytes) */
+    uint32_t off;     /* -zp in both int16 lanes */
+} qk_arm_dw3x3_geom;
+
+/* One tap: xa, wa its input and filter addresses; the block's first tap starts the sums. */
+#define QK_ARM_DW_TAP(xa, wa)                                                               \
+    "ldr    %[xv], " xa "\n\t"                                                              \
+    "ldrd   %[w02], %[w13], " wa "\n\t"                                                     \
+    "sxtab16 %[xt], %[off], %[xv]\n\t"                                                      \
+    "sxtab16 %[xv], %[off], %[xv], ror #8\n\t"                                              \
+    ".if .Lqk_dw_first\n\t"                                                                 \
+    "smulbb %[a0], %[xt], %[w02]\n\t"                                                       \
+    "smultt %[a2], %[xt], %[w02]\n\t"                                                       \
+    "smulbb %[a1], %[xv], %[w13]\n\t"                                                       \
+    "smultt %[a3], %[xv], %[w13]\n\t"                                                       \
+    ".set   .Lqk_dw_first, 0\n\t"                                                           \
+    ".else\n\t"                                                                             \
+    "smlabb %[a0], %[xt], %[w02], %[a0]\n\t"                                                \
+    "smlatt %[a2], %[xt], %[w02], %[a2]\n\t"                                                \
+    "smlabb %[a1], %[xv], %[w13], %[a1]\n\t"                                                \
+    "smlatt %[a3], %[xv], %[w13], %[a3]\n\t"                                                \
+    ".endif\n\t"
+/* Window row r (row pointer xr): columns 2 and 1 at register offsets, then column 0, which
+ * (rows 1, 2) steps xr to the next block; row 0's column 0 comes last and steps x0 and w. */
+#define QK_ARM_DW_ROW(xr, r)                                                                \
+    ".if %c[nky] > " #r "\n\t"                                                              \
+    ".if %c[nkx] > 2\n\t"                                                                   \
+    QK_ARM_DW_TAP("[" xr ", %[cn], lsl #1]", "[%[wp], #(" #r " * 24 + 16)]")                \
+    ".endif\n\t"                                                                            \
+    ".if %c[nkx] > 1\n\t"                                                                   \
+    QK_ARM_DW_TAP("[" xr ", %[cn]]", "[%[wp], #(" #r " * 24 + 8)]")                         \
+    ".endif\n\t"                                                                            \
+    ".if " #r " > 0\n\t"                                                                    \
+    QK_ARM_DW_TAP("[" xr "], #4", "[%[wp], #(" #r " * 24)]")                                \
+    ".endif\n\t"                                                                            \
+    ".endif\n\t"
+
+__attribute__((always_inline)) static inline void
+qk_arm_dw3x3_win(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const int16_t *w,
+                 const qk_arm_dw3x3_geom *gm, const int nky, const int nkx) {
+    /* STM stores the accumulators: ascending registers */
+    register int32_t a0 __asm__("r8"), a1 __asm__("r9"), a2 __asm__("r10"), a3 __asm__("r11");
+    const int8_t *x1 = x0 + (nky > 1 ? gm->rs : 0), *x2 = x1 + (nky > 2 ? gm->rs : 0);
+    /* frame (all 14 registers are taken in the loop): [sp] acc, [sp, 4] end of the pixel's
+     * blocks, [sp, 8] end of the run's last pixel, [sp, 12] gm */
+    uint32_t xv = (uint32_t)(uintptr_t)acc, xt = (uint32_t)(uintptr_t)(acc + 4 * n4);
+    uint32_t w02 = (uint32_t)(uintptr_t)(acc + (npx - 1) * gm->cn + 4 * n4);
+    uint32_t w13 = (uint32_t)(uintptr_t)gm;
+    __asm__ volatile(
+        "strd   %[xv], %[xt], [sp, #-16]!\n\t"
+        "strd   %[w02], %[w13], [sp, #8]\n\t"
+        "1:\n\t"
+        ".set   .Lqk_dw_first, 1\n\t"
+        QK_ARM_DW_ROW("%[x0]", 0)
+        QK_ARM_DW_ROW("%[x1]", 1)
+        QK_ARM_DW_ROW("%[x2]", 2)
+        QK_ARM_DW_TAP("[%[x0]], #4", "[%[wp]], #72")
+        "ldrd   %[xv], %[xt], [sp]\n\t"
+        "stmia  %[xv]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str    %[xv], [sp]\n\t"
+        "cmp    %[xv], %[xt]\n\t"
+        "blo    1b\n\t"
+        /* pixel done: the next one's x, w, acc and block end (x1, x2 step too, even unused) */
+        "ldrd   %[xt], %[w13], [sp, #8]\n\t"
+        "cmp    %[xv], %[xt]\n\t"
+        "bhs    2f\n\t"
+        "ldrd   %[xt], %[w02], [%[w13]]\n\t"
+        "add    %[x0], %[x0], %[xt]\n\t"
+        "add    %[x1], %[x1], %[xt]\n\t"
+        "add    %[x2], %[x2], %[xt]\n\t"
+        "sub    %[wp], %[wp], %[w02]\n\t"
+        "ldrd   %[xt], %[w02], [%[w13], #8]\n\t"
+        "add    %[xv], %[xv], %[xt]\n\t"
+        "ldr    %[xt], [sp, #4]\n\t"
+        "add    %[xt], %[xt], %[w02]\n\t"
+        "strd   %[xv], %[xt], [sp]\n\t"
+        "b      1b\n\t"
+        "2:\n\t"
+        "add    sp, sp, #16\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "+r"(xv),
+          [xt] "+r"(xt), [w02] "+r"(w02), [w13] "+r"(w13), [x0] "+r"(x0), [x1] "+r"(x1),
+          [x2] "+r"(x2), [wp] "+r"(w)
+        : [off] "r"(gm->off), [cn] "r"(gm->cn), [nky] "i"(nky), [nkx] "i"(nkx)
+        : "cc", "memory");
+}
+#undef QK_ARM_DW_ROW
+#undef QK_ARM_DW_TAP
+
+/* qk_arm_dw3x3_win for a window of nky x nkx taps (2 or 3 each: one-row or one-column
+ * windows, which only tiny images or wide padding give, are left to the caller); n4, npx >= 1. */
+static __attribute__((noinline, unused)) void
+qk_arm_dw3x3(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const int16_t *w,
+             const qk_arm_dw3x3_geom *gm, int32_t nky, int32_t nkx) {
+#define QK_ARM_DW_CASE(ky, kx) \
+    case 4 * (ky) + (kx): qk_arm_dw3x3_win(acc, n4, npx, x0, w, gm, ky, kx); break;
+    switch (4 * nky + nkx) {
+        QK_ARM_DW_CASE(3, 3) QK_ARM_DW_CASE(3, 2) QK_ARM_DW_CASE(2, 3) QK_ARM_DW_CASE(2, 2)
+        default: break;
+    }
+#undef QK_ARM_DW_CASE
+}
+
 
 /*
  * Requantize a row of int8 outputs (the fast paths' qk__rq_row_i8: acc + bias, x 2^left, SRDHM,

@@ -1280,6 +1280,141 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
         }
 }
 
+#if defined(QK_ARM_DSP)
+/*
+ * DSP 3x3 DEPTHWISE_CONV_2D (depth multiplier 1, dilation 1, in_c >= 4), any stride and
+ * padding: per output pixel and accumulator chunk, qk_arm_dw3x3 sums the window of in-image
+ * taps (padded taps are left out, as in the reference) of each 4-channel block in registers,
+ * from the lowering's dw_w16 filter; the in_c % 4 tail channels sum here from the int8 filter.
+ */
+static int qk__dw_dsp_ok(const qk__conv_geom *g, int32_t dm, const int8_t *filter,
+                         const int16_t *w16) {
+    /* (steps in bytes within int32: rows, strides, 72 bytes of w16 per 4 channels) */
+    if (!(dm == 1 && g->kh == 3 && g->kw == 3 && g->dh == 1 && g->dw == 1 && g->in_c >= 4 &&
+          g->in_c <= (1 << 24) && (int64_t)g->in_w * g->in_c <= INT32_MAX &&
+          (int64_t)g->sw * g->in_c <= INT32_MAX && ((uintptr_t)w16 & 3) == 0)) /* LDRD */
+        return 0;
+    /* w16 is [in_c / 4][3][3][4] int16, each group of four in pair-swapped order: the two
+     * SXTB16 halves of the filter's four int8 values */
+    for (int32_t c = 0; c + 4 <= g->in_c; c += 4)
+        for (int32_t t = 0; t < 9; ++t, w16 += 4) {
+            const uint32_t f = qk_arm_ld32(filter + t * g->in_c + c);
+            if (qk_arm_ld32(w16) != (uint32_t)__sxtb16((int8x4_t)f) ||
+                qk_arm_ld32(w16 + 2) != (uint32_t)qk_arm_sxtb16_hi(f))
+                return 0;
+        }
+    return 1;
+}
+
+/* What every window of one op shares. */
+typedef struct {
+    const qk__conv_geom *g;
+    const int8_t *filter;
+    const int16_t *w16;
+    const int32_t *bias, *mult;
+    const uint32_t *lm, *rm, *hf;
+    int32_t *acc;
+    int32_t chunk; /* channels per accumulator chunk: in_c, or a multiple of 4 */
+    qk_arm_dw3x3_geom gm;
+} qk__dw_dsp_op;
+
+/* acc[p * in_c + c] for the channels c0 + c, c in [cf, cc), of a chunk (its in_c % 4 tail, or
+ * all for windows of at most one row or column), in C; window and pixels as for
+ * qk__dw_dsp_run. */
+static __attribute__((noinline)) void qk__dw_dsp_tail(const qk__dw_dsp_op *k, const int8_t *x,
+                                                      int32_t ky0, int32_t nky, int32_t kx0,
+                                                      int32_t nkx, int32_t npx, int32_t c0,
+                                                      int32_t cf, int32_t cc) {
+    const qk__conv_geom *g = k->g;
+    const int32_t c_n = g->in_c, zp = g->in_zp;
+    for (int32_t p = 0; p < npx; ++p)
+        for (int32_t c = cf; c < cc; ++c) {
+            int32_t s = 0;
+            for (int32_t ky = 0; ky < nky; ++ky)
+                for (int32_t kx = 0; kx < nkx; ++kx)
+                    s += ((int32_t)x[(int64_t)p * g->sw * c_n + (int64_t)ky * k->gm.rs +
+                                     kx * c_n + c0 + c] - zp) *
+                         k->filter[((ky0 + ky) * 3 + kx0 + kx) * c_n + c0 + c];
+            k->acc[p * c_n + c] = s;
+        }
+}
+
+/* npx output pixels (out: o, in_c bytes apart; input: sw * in_c bytes apart) with the window of
+ * input rows [ky0, ky0 + nky) and columns [kx0, kx0 + nkx) starting at x, in accumulator
+ * chunks. */
+static inline void qk__dw_dsp_run(const qk__dw_dsp_op *k, const int8_t *x, int32_t ky0,
+                                  int32_t nky, int32_t kx0, int32_t nkx, int32_t npx, int8_t *o) {
+    const qk__conv_geom *g = k->g;
+    const int32_t c_n = g->in_c;
+    const int16_t *w = k->w16 + (ky0 * 3 + kx0) * 4;
+    for (int32_t c0 = 0; c0 < c_n; c0 += k->chunk) {
+        const int32_t cc = c_n - c0 < k->chunk ? c_n - c0 : k->chunk;
+        const int32_t c4 = nky >= 2 && nkx >= 2 ? cc & ~3 : 0; /* (else all in C) */
+        if (c4 > 0)
+            qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + (int64_t)c0 * 9, &k->gm, nky, nkx);
+        if (c4 < cc) qk__dw_dsp_tail(k, x, ky0, nky, kx0, nkx, npx, c0, c4, cc);
+        const int32_t *bias = k->bias != NULL ? k->bias + c0 : NULL, *mult = k->mult + c0;
+        const uint32_t *lm = k->lm + c0, *rm = k->rm + c0, *hf = k->hf + c0;
+        const int32_t out_zp = g->out_zp, act_min = g->act_min, act_max = g->act_max;
+        int32_t *acc = k->acc;
+        int8_t *op = o + c0;
+        for (int32_t p = 0; p < npx; ++p, acc += c_n, op += c_n)
+            qk__rq_row_i8(acc, bias, mult, lm, rm, hf, cc, out_zp, act_min, act_max, op);
+    }
+}
+
+/* The op on this path if the plan gives dw_w16 (args[32]) and the op fits: returns 1, else 0
+ * (the other paths then run, and check the args again). The scratch starts with acc_words
+ * int32 accumulators (acc_n, or the tiled path's tile if larger: as the exec function sizes
+ * them); all channels fit one chunk when in_c <= acc_n, and then runs of interior pixels
+ * (every column in the image) share one kernel call, acc_words / in_c pixels each. (Not
+ * inlined, so the exec function's other loops compile as without it.) */
+static __attribute__((noinline)) int
+qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, int32_t dm,
+              const int8_t *in, const int8_t *filter, const int32_t *bias, const int32_t *mult,
+              const int32_t *shift, int8_t *out, int32_t acc_n) {
+    const int32_t tile =
+        qk__dw_phase_bytes(g, dm) >= 0 ? QK__DW_TILE(g->in_c) / g->in_c * g->in_c : 0;
+    const int32_t acc_words = tile > acc_n ? tile : acc_n;
+    const int16_t *w16 = qk__in(ctx, args[32], 2 * (int64_t)(g->in_c & ~3) * g->kh * g->kw);
+    int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_words);
+    const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g->out_c);
+    if (!w16 || !acc || !rq || !qk__dw_dsp_ok(g, dm, filter, w16) ||
+        !qk__rq_ok(shift, rq, g->out_c))
+        return 0;
+    const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
+    const qk__dw_dsp_op k = {g, filter, w16, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n,
+                             acc, c_n <= acc_n ? c_n : acc_n & ~3,
+                             {sw * c_n - (c_n & ~3), 18 * (c_n & ~3), 4 * (c_n & 3), 4 * c_n,
+                              g->in_w * c_n, c_n, nz | (nz << 16)}};
+    /* output columns [xa, xb) have all three taps in the row: ox * sw - pw >= 0 and
+     * ox * sw - pw + 2 <= in_w - 1 */
+    const int32_t lo = (g->pw + sw - 1) / sw, top = g->in_w - 3 + g->pw;
+    const int32_t hi = top < 0 ? 0 : top / sw + 1;
+    const int32_t xa = lo < g->out_w ? lo : g->out_w;
+    const int32_t xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : hi);
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            /* in-image window rows [ky0, ky1) */
+            const int32_t iy0 = oy * g->sh - g->ph;
+            const int32_t ky0 = iy0 < 0 ? -iy0 : 0, ky1 = g->in_h - iy0 < 3 ? g->in_h - iy0 : 3;
+            const int8_t *row =
+                ky1 > ky0 ? in + ((int64_t)b * g->in_h + iy0 + ky0) * g->in_w * c_n : in;
+            int8_t *o = out + ((int64_t)b * g->out_h + oy) * g->out_w * c_n;
+            for (int32_t ox = 0, npx; ox < g->out_w; ox += npx, o += (int64_t)npx * c_n) {
+                npx = ox >= xa && ox < xb ? (xb - ox < run ? xb - ox : run) : 1;
+                const int32_t ix0 = ox * sw - g->pw;
+                const int32_t kx0 = ix0 < 0 ? -ix0 : 0;
+                const int32_t kx1 = g->in_w - ix0 < 3 ? g->in_w - ix0 : 3;
+                qk__dw_dsp_run(&k, kx1 > kx0 ? row + (int64_t)(ix0 + kx0) * c_n : row, ky0,
+                               ky1 - ky0, kx0, kx1 - kx0, npx, o);
+            }
+        }
+    return 1;
+}
+#endif
+
 #if QK_SIMD_VNNI
 /*
  * Host SIMD DEPTHWISE_CONV_2D, int8, depth multiplier 1: per 16-channel block (weights and
@@ -1395,13 +1530,17 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
- *   Optional trailing arg (32 in all) for the host SIMD path (qk__dw_vnni; int8 fast path,
- *   depth multiplier 1, constant filter): dw_w32 (-1: none), the filter as int32
+ *   Optional trailing args (32 or 33 in all; int8 fast path, depth multiplier 1, constant
+ *   filter), each ignored by builds without its path:
+ *   dw_w32 (-1: none), for the host SIMD path (qk__dw_vnni): the filter as int32
  *   [kh * kw][ocp] (ocp = out_c rounded up to 16, zero padded), each weight w stored as
- *   w & 0xFFFF. Builds without that path ignore it.
+ *   w & 0xFFFF;
+ *   dw_w16 (-1: none), for the Cortex-M DSP 3x3 path (qk__dw_dsp3x3; 3x3, dilation 1,
+ *   in_c >= 4): the filter as int16 [in_c / 4][3][3][4], each group of four channels in the
+ *   order 0, 2, 1, 3 (in_c % 4 tail channels left out), 4-byte aligned.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 31 && n_args != 32) return QK_ERR_ARG;
+    if (n_args < 31 || n_args > 33) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -1442,7 +1581,7 @@ QK__EXEC(depthwise_conv2d) {
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
 #if QK_SIMD_VNNI
-    if (es == 1 && args[6] >= 0 && n_args == 32 && args[31] >= 0 && dm == 1) {
+    if (es == 1 && args[6] >= 0 && n_args >= 32 && args[31] >= 0 && dm == 1) {
         const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
         const int32_t *w32 = qk__in(ctx, args[31], 4 * ocp * g.kh * g.kw);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
@@ -1454,6 +1593,13 @@ QK__EXEC(depthwise_conv2d) {
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
+#if defined(QK_ARM_DSP)
+        if (n_args == 33 && args[32] >= 0) {
+            const qk__conv_geom gc = g; /* (a copy: g's address escaping costs the loops below) */
+            if (qk__dw_dsp3x3(ctx, args, &gc, dm, in, filter, bias32, mult, shift, out, acc_n))
+                return QK_OK;
+        }
+#endif
         const int64_t phase_bytes = qk__dw_phase_bytes(&g, dm);
         const int tiled = phase_bytes >= 0;
         const int32_t tile = tiled ? QK__DW_TILE(g.in_c) / g.in_c * g.in_c : 0;

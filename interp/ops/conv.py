@@ -312,6 +312,9 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     tail = []
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
+    elif (not pb.host_simd and scratch >= 0 and dm == 1 and w.is_const and kh == kw == 3
+          and geom[12] == geom[13] == 1 and ic >= 4):  # board-only: the DSP 3x3 kernel's filter
+        tail = [-1, pb.const(dw_w16(w.data), "dw_w16")]
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
@@ -324,3 +327,12 @@ def dw_w32(w: np.ndarray) -> np.ndarray:
     out = np.zeros((w.size // c, -(-c // 16) * 16), np.int32)
     out[:, :c] = w.reshape(-1, c).astype(np.int32) & 0xFFFF
     return out
+
+
+def dw_w16(w: np.ndarray) -> np.ndarray:
+    """Depthwise 3x3 filter [1, 3, 3, c] for the Cortex-M DSP kernel (qk_arm_dw3x3): int16
+    [c // 4][3 * 3][4], each block's four channels in pair-swapped order (0, 2, 1, 3); the
+    c % 4 tail channels are left out (read from the filter itself)."""
+    c4 = w.shape[3] // 4 * 4
+    blocks = w.reshape(9, -1)[:, :c4].astype(np.int16).reshape(9, c4 // 4, 4)[:, :, [0, 2, 1, 3]]
+    return np.ascontiguousarray(blocks.transpose(1, 0, 2))
