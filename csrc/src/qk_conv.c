@@ -1311,8 +1311,7 @@ typedef struct {
     const qk__conv_geom *g;
     const int8_t *filter;
     const int16_t *w16;
-    const int32_t *bias, *mult;
-    const uint32_t *lm, *rm, *hf;
+    const qk__rq_set *rs;
     int32_t *acc;
     int32_t chunk; /* channels per accumulator chunk: in_c, or a multiple of 4 */
     qk_arm_dw3x3_geom gm;
@@ -1353,13 +1352,9 @@ static inline void qk__dw_dsp_run(const qk__dw_dsp_op *k, const int8_t *x, int32
         if (c4 > 0)
             qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + (int64_t)c0 * 9, &k->gm, nky, nkx);
         if (c4 < cc) qk__dw_dsp_tail(k, x, ky0, nky, kx0, nkx, npx, c0, c4, cc);
-        const int32_t *bias = k->bias != NULL ? k->bias + c0 : NULL, *mult = k->mult + c0;
-        const uint32_t *lm = k->lm + c0, *rm = k->rm + c0, *hf = k->hf + c0;
-        const int32_t out_zp = g->out_zp, act_min = g->act_min, act_max = g->act_max;
         int32_t *acc = k->acc;
         int8_t *op = o + c0;
-        for (int32_t p = 0; p < npx; ++p, acc += c_n, op += c_n)
-            qk__rq_row_i8(acc, bias, mult, lm, rm, hf, cc, out_zp, act_min, act_max, op);
+        for (int32_t p = 0; p < npx; ++p, acc += c_n, op += c_n) qk__rq_out(k->rs, c0, acc, cc, op);
     }
 }
 
@@ -1382,10 +1377,13 @@ qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, in
     if (!w16 || !acc || !rq || !qk__dw_dsp_ok(g, dm, filter, w16) ||
         !qk__rq_ok(shift, rq, g->out_c))
         return 0;
+    int bad = 0;
+    const qk__rq_set rs = {bias, mult, qk__rq_rec(ctx, args[7], bias, mult, shift, g->out_c, &bad),
+                           rq, g->out_c, g->out_zp, g->act_min, g->act_max};
+    if (bad) return 0;
     const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
-    const qk__dw_dsp_op k = {g, filter, w16, bias, mult, rq, rq + c_n, rq + 2 * (int64_t)c_n,
-                             acc, c_n <= acc_n ? c_n : acc_n & ~3,
+    const qk__dw_dsp_op k = {g, filter, w16, &rs, acc, c_n <= acc_n ? c_n : acc_n & ~3,
                              {sw * c_n - (c_n & ~3), 18 * (c_n & ~3), 4 * (c_n & 3), 4 * c_n,
                               g->in_w * c_n, c_n, nz | (nz << 16)}};
     /* output columns [xa, xb) have all three taps in the row: ox * sw - pw >= 0 and
