@@ -551,84 +551,96 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
 #undef QK_ARM_RQ_BODY
 
 /*
- * The same requant from a board plan's packed records rec[5 i ..] = {bias, mult, lo, hi, R - 1}
- * with hi:lo = 2^30 + half 2^31 (every channel R >= 1 and no left shift; qk__rq_rec in
- * qk_conv.c): one LDM per channel instead of five loads, no CLZ or R == 0 branch, and the
- * - [x < 0] 2^31 of the rounding as a second SMLAL (n x -2^31), then + out_zp, clamp and store
- * in the same pass: 10.5 instructions per output over the full int8 range (two per trip), 17
- * with a narrower activation range.
+ * The same requant from a board plan's packed records rec[5 i ..] = {bias, mult, lo, hi, s}
+ * (every channel R >= 1 and no left shift; qk__rq_rec in qk_conv.c), s = R - 1 (+ 256 when
+ * out_zp is not folded in), hi:lo = 2^30 + half 2^31 (+ out_zp 2^(31 + R) when it is: possible
+ * when every R <= 23, and then the final shift gives the result + out_zp, one add less).
+ * One LDM per channel instead of five loads, no CLZ or R == 0 branch, the - [x < 0] 2^31 of the
+ * rounding as a second SMLAL (n x -2^31), then clamp and store in the same pass: 9.5
+ * instructions per output over the full int8 range (two per trip), 16 with a narrower
+ * activation range (one more each without the fold). ASR by a register reads its low byte only,
+ * so the flag in s does not disturb the shift.
  */
-#define QK_ARM_RQ_REC_STEP(A, N, K)                                                             \
+#define QK_ARM_RQ_REC_STEP(A, ZP_ADD)                                                         \
     "ldmia  %[rec]!, {%[b], %[m], %[lo], %[hi], %[s]}\n\t"                                  \
     "add    " A ", " A ", %[b]\n\t"             /* x = acc + bias (wraps) */                \
     "smlal  %[lo], %[hi], " A ", %[m]\n\t"                                                  \
-    "lsr    " N ", " A ", #31\n\t"                                                           \
-    "smlal  %[lo], %[hi], " N ", " K "\n\t"     /* - [x < 0] 2^31 */                         \
-    "asr    %[hi], %[hi], %[s]\n\t"             /* r = (x m + hi:lo) >> (31 + R) */         \
-    "add    %[hi], %[hi], %[zp]\n\t"
+    "lsr    %[b], " A ", #31\n\t"                                                            \
+    "smlal  %[lo], %[hi], %[b], %[k80]\n\t"     /* - [x < 0] 2^31 */                         \
+    "asr    %[hi], %[hi], %[s]\n\t"             /* (x m + hi:lo) >> (31 + R) */             \
+    ZP_ADD
 
-#define QK_ARM_RQ_REC_REGS                                                                    \
-    [b] "=&r"(b), [m] "=&r"(m), [lo] "=&r"(lo), [hi] "=&r"(hi), [s] "=&r"(s)
-
-static __attribute__((noinline, unused)) void
-qk_arm_rq_rec_i8(const int32_t *acc, const int32_t *rec, int32_t n, int32_t out_zp,
-                 int32_t act_min, int32_t act_max, int8_t *out) {
-    if (n <= 0) return;
-    uint32_t a0, a1;
-    /* LDM fills registers in ascending order: pin them */
-    register uint32_t b __asm__("r2"), m __asm__("r3"), lo __asm__("r4"), hi __asm__("r5");
-    register uint32_t s __asm__("r6");
-    if (act_min == -128 && act_max == 127) {
-        if (n & 1) {
-            __asm__ volatile("ldr    %[a0], [%[acc]], #4\n\t"
-                             QK_ARM_RQ_REC_STEP("%[a0]", "%[b]", "%[k80]")
-                             "ssat   %[hi], #8, %[hi]\n\t"
-                             "strb   %[hi], [%[out]], #1\n\t"
-                             : [acc] "+r"(acc), [rec] "+r"(rec), [out] "+r"(out), [a0] "=&r"(a0),
-                               QK_ARM_RQ_REC_REGS
-                             : [zp] "r"(out_zp), [k80] "r"(0x80000000u)
-                             : "memory");
-        }
-        if (n < 2) return;
-        const int32_t *end = acc + (n & ~1);
-        __asm__ volatile("1:\n\t"
-                         "ldrd   %[a0], %[a1], [%[acc]], #8\n\t"
-                         QK_ARM_RQ_REC_STEP("%[a0]", "%[b]", "%[k80]")
-                         "ssat   %[hi], #8, %[hi]\n\t"
-                         "strb   %[hi], [%[out]], #1\n\t"
-                         QK_ARM_RQ_REC_STEP("%[a1]", "%[b]", "%[k80]")
-                         "ssat   %[hi], #8, %[hi]\n\t"
-                         "strb   %[hi], [%[out]], #1\n\t"
-                         "cmp    %[acc], %[end]\n\t"
-                         "blo    1b\n\t"
-                         : [acc] "+r"(acc), [rec] "+r"(rec), [out] "+r"(out), [a0] "=&r"(a0),
-                           [a1] "=&r"(a1), QK_ARM_RQ_REC_REGS
-                         : [end] "r"(end), [zp] "r"(out_zp), [k80] "r"(0x80000000u)
-                         : "cc", "memory");
-        return;
+/* Defines NAME(acc, rec, n, out, lim) for records with (ZP_ADD "") or without (ZP_ADD adding
+ * out_zp) the zero point folded in; lim = {out_zp, act_min, act_max} (five arguments: one
+ * goes on the stack, and every requant call pays for the rest). */
+#define QK_ARM_RQ_REC_FN(NAME, ZP_ADD)                                                        \
+    static __attribute__((noinline, unused)) void                                           \
+    NAME(const int32_t *acc, const int32_t *rec, int32_t n, int8_t *out, const int32_t *lim) {\
+        if (n <= 0) return;                                                                 \
+        const int32_t out_zp = lim[0], act_min = lim[1], act_max = lim[2];                  \
+        uint32_t a0, a1;                                                                    \
+        /* LDM fills registers in ascending order: pin them */                              \
+        register uint32_t b __asm__("r2"), m __asm__("r3"), lo __asm__("r4");               \
+        register uint32_t hi __asm__("r5"), s __asm__("r6");                                \
+        if (act_min == -128 && act_max == 127) {                                            \
+            if (n & 1) {                                                                    \
+                __asm__ volatile("ldr    %[a0], [%[acc]], #4\n\t"                           \
+                                 QK_ARM_RQ_REC_STEP("%[a0]", ZP_ADD)                         \
+                                 "ssat   %[hi], #8, %[hi]\n\t"                              \
+                                 "strb   %[hi], [%[out]], #1\n\t"                           \
+                                 : [acc] "+r"(acc), [rec] "+r"(rec), [out] "+r"(out),       \
+                                   [a0] "=&r"(a0), [b] "=&r"(b), [m] "=&r"(m),              \
+                                   [lo] "=&r"(lo), [hi] "=&r"(hi), [s] "=&r"(s)             \
+                                 : [k80] "r"(0x80000000u), [zp] "r"(out_zp)                 \
+                                 : "memory");                                               \
+            }                                                                               \
+            if (n < 2) return;                                                              \
+            const int32_t *end = acc + (n & ~1);                                            \
+            __asm__ volatile("1:\n\t"                                                       \
+                             "ldrd   %[a0], %[a1], [%[acc]], #8\n\t"                        \
+                             QK_ARM_RQ_REC_STEP("%[a0]", ZP_ADD)                             \
+                             "ssat   %[hi], #8, %[hi]\n\t"                                  \
+                             "strb   %[hi], [%[out]], #1\n\t"                               \
+                             QK_ARM_RQ_REC_STEP("%[a1]", ZP_ADD)                             \
+                             "ssat   %[hi], #8, %[hi]\n\t"                                  \
+                             "strb   %[hi], [%[out]], #1\n\t"                               \
+                             "cmp    %[acc], %[end]\n\t"                                    \
+                             "blo    1b\n\t"                                                \
+                             : [acc] "+r"(acc), [rec] "+r"(rec), [out] "+r"(out),           \
+                               [a0] "=&r"(a0), [a1] "=&r"(a1), [b] "=&r"(b), [m] "=&r"(m),  \
+                               [lo] "=&r"(lo), [hi] "=&r"(hi), [s] "=&r"(s)                 \
+                             : [end] "r"(end), [k80] "r"(0x80000000u), [zp] "r"(out_zp)     \
+                             : "cc", "memory");                                             \
+            return;                                                                         \
+        }                                                                                   \
+        const int32_t *end = acc + n;                                                       \
+        (void)a1;                                                                           \
+        __asm__ volatile("1:\n\t"                                                           \
+                         "ldr    %[a0], [%[acc]], #4\n\t"                                   \
+                         QK_ARM_RQ_REC_STEP("%[a0]", ZP_ADD)                                 \
+                         "cmp    %[hi], %[amin]\n\t"                                        \
+                         "it     lt\n\t"                                                    \
+                         "movlt  %[hi], %[amin]\n\t"                                        \
+                         "cmp    %[hi], %[amax]\n\t"                                        \
+                         "it     gt\n\t"                                                    \
+                         "movgt  %[hi], %[amax]\n\t"                                        \
+                         "strb   %[hi], [%[out]], #1\n\t"                                   \
+                         "cmp    %[acc], %[end]\n\t"                                        \
+                         "blo    1b\n\t"                                                    \
+                         : [acc] "+r"(acc), [rec] "+r"(rec), [out] "+r"(out),               \
+                           [a0] "=&r"(a0), [b] "=&r"(b), [m] "=&r"(m), [lo] "=&r"(lo),      \
+                           [hi] "=&r"(hi), [s] "=&r"(s)                                     \
+                         : [end] "r"(end), [k80] "r"(0x80000000u), [amin] "r"(act_min),     \
+                           [amax] "r"(act_max), [zp] "r"(out_zp)                            \
+                         : "cc", "memory");                                                 \
     }
-    const int32_t *end = acc + n;
-    (void)a1;
-    __asm__ volatile("1:\n\t"
-                     "ldr    %[a0], [%[acc]], #4\n\t"
-                     QK_ARM_RQ_REC_STEP("%[a0]", "%[b]", "%[k80]")
-                     "cmp    %[hi], %[amin]\n\t"
-                     "it     lt\n\t"
-                     "movlt  %[hi], %[amin]\n\t"
-                     "cmp    %[hi], %[amax]\n\t"
-                     "it     gt\n\t"
-                     "movgt  %[hi], %[amax]\n\t"
-                     "strb   %[hi], [%[out]], #1\n\t"
-                     "cmp    %[acc], %[end]\n\t"
-                     "blo    1b\n\t"
-                     : [acc] "+r"(acc), [rec] "+r"(rec), [out] "+r"(out), [a0] "=&r"(a0),
-                       QK_ARM_RQ_REC_REGS
-                     : [end] "r"(end), [zp] "r"(out_zp), [k80] "r"(0x80000000u),
-                       [amin] "r"(act_min), [amax] "r"(act_max)
-                     : "cc", "memory");
-}
+
+typedef void (*qk_arm_rq_rec_fn)(const int32_t *acc, const int32_t *rec, int32_t n, int8_t *out,
+                                 const int32_t *lim);
+QK_ARM_RQ_REC_FN(qk_arm_rq_rec_i8, "")
+QK_ARM_RQ_REC_FN(qk_arm_rq_rec_zp_i8, "add    %[hi], %[hi], %[zp]\n\t")
+#undef QK_ARM_RQ_REC_FN
 #undef QK_ARM_RQ_REC_STEP
-#undef QK_ARM_RQ_REC_REGS
 
 #endif /* QK_ARM_DSP */
 

@@ -156,51 +156,84 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
 }
 
 /* The packed records a board's plan appends to the rq rows when every channel shifts right
- * (rq_words in interp/ops/conv.py): rec[5 i ..] = {bias (0 without one), mult, lo, hi, right - 1},
- * hi:lo = 2^30 + 2^(right - 1) 2^31. Returns the records (NULL: the constant has none, or
- * this build does not use them); *bad when they disagree with the op. */
+ * (rq_words in interp/ops/conv.py): rec[5 i ..] = {bias (0 without one), mult, lo, hi, s},
+ * hi:lo = 2^30 + 2^(right - 1) 2^31, plus out_zp 2^(31 + right) when the zero point is folded
+ * in (every right <= 23), and s = right - 1, plus 256 when it is not. Returns the records
+ * (NULL: the constant has none, or this build does not use them); *bad when they disagree with
+ * the op. */
 static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
-                                 const int32_t *mult, const int32_t *shift, int32_t n, int *bad) {
+                                 const int32_t *mult, const int32_t *shift, int32_t out_zp,
+                                 int32_t n, int *bad) {
 #if defined(QK_ARM_DSP)
     const int32_t *rec = qk__in(ctx, rq_id, 32 * (int64_t)n);
     if (rec == NULL) return NULL;
     rec += 3 * (int64_t)n;
+    const int folded = n > 0 && rec[4] < 256;
     for (int32_t i = 0; i < n; ++i, rec += 5) {
         const int32_t right = -shift[i];
-        const uint64_t rounding = (1ull << 30) + ((uint64_t)1 << (right > 0 ? right + 30 : 0));
-        if (right < 1 || right > 31 || rec[0] != (bias != NULL ? bias[i] : 0) ||
-            rec[1] != mult[i] || (uint32_t)rec[2] != (uint32_t)rounding ||
-            (uint32_t)rec[3] != (uint32_t)(rounding >> 32) || rec[4] != right - 1) {
+        if (right < 1 || right > (folded ? 23 : 31) || out_zp < -128 || out_zp > 127) {
+            *bad = 1;
+            return NULL;
+        }
+        /* (out_zp 2^(31 + right) as a product: a negative value may not be shifted left) */
+        const uint64_t rounding = (1ull << 30) + ((uint64_t)1 << (right + 30)) +
+                                  (folded ? (uint64_t)((int64_t)out_zp * ((int64_t)1 << (31 + right))) : 0);
+        if (rec[0] != (bias != NULL ? bias[i] : 0) || rec[1] != mult[i] ||
+            (uint32_t)rec[2] != (uint32_t)rounding || (uint32_t)rec[3] != (uint32_t)(rounding >> 32) ||
+            rec[4] != right - 1 + (folded ? 0 : 256)) {
             *bad = 1;
             return NULL;
         }
     }
     return rec - 5 * (int64_t)n;
 #else /* only the DSP requant reads them */
-    (void)ctx; (void)rq_id; (void)bias; (void)mult; (void)shift; (void)n; (void)bad;
+    (void)ctx; (void)rq_id; (void)bias; (void)mult; (void)shift; (void)out_zp; (void)n; (void)bad;
     return NULL;
 #endif
 }
 
 /* An int8 fast path's requantization: per channel bias (or NULL), mult, the rq rows and the
- * board records (or NULL); n channels; the output zero point and activation range. */
+ * board records (or NULL); n channels; lim: the output zero point and activation range. */
 typedef struct {
     const int32_t *bias, *mult, *rec;
     const uint32_t *rq;
-    int32_t n, out_zp, act_min, act_max;
+    int32_t n, lim[3]; /* out_zp, act_min, act_max */
+#if defined(QK_ARM_DSP)
+    qk_arm_rq_rec_fn rec_fn; /* the records' requant (zero point folded in or not) */
+#endif
 } qk__rq_set;
+
+/* *r for an op's int8 fast path (rq: the checked rq rows of constant rq_id); 0 if the records
+ * disagree with the op. */
+static int qk__rq_set_init(qk__rq_set *r, const qk_ctx *ctx, int32_t rq_id, const uint32_t *rq,
+                           const int32_t *bias, const int32_t *mult, const int32_t *shift,
+                           const qk__conv_geom *g) {
+    int bad = 0;
+    r->bias = bias;
+    r->mult = mult;
+    r->rec = qk__rq_rec(ctx, rq_id, bias, mult, shift, g->out_zp, g->out_c, &bad);
+    r->rq = rq;
+    r->n = g->out_c;
+    r->lim[0] = g->out_zp;
+    r->lim[1] = g->act_min;
+    r->lim[2] = g->act_max;
+#if defined(QK_ARM_DSP)
+    r->rec_fn = r->rec != NULL && r->rec[4] >= 256 ? qk_arm_rq_rec_zp_i8 : qk_arm_rq_rec_i8;
+#endif
+    return !bad;
+}
 
 /* out[j] = the requantized acc[j] of channel c0 + j, j < cn (acc is clobbered). */
 static void qk__rq_out(const qk__rq_set *r, int32_t c0, int32_t *acc, int32_t cn, int8_t *out) {
 #if defined(QK_ARM_DSP)
     if (r->rec != NULL) {
-        qk_arm_rq_rec_i8(acc, r->rec + 5 * (int64_t)c0, cn, r->out_zp, r->act_min, r->act_max, out);
+        r->rec_fn(acc, r->rec + 5 * (int64_t)c0, cn, out, r->lim);
         return;
     }
 #endif
     qk__rq_row_i8(acc, r->bias != NULL ? r->bias + c0 : NULL, r->mult + c0, r->rq + c0,
-                  r->rq + r->n + c0, r->rq + 2 * (int64_t)r->n + c0, cn, r->out_zp, r->act_min,
-                  r->act_max, out);
+                  r->rq + r->n + c0, r->rq + 2 * (int64_t)r->n + c0, cn, r->lim[0], r->lim[1],
+                  r->lim[2], out);
 }
 
 /* ---------------------------------------------------------------------------------------
@@ -904,10 +937,8 @@ QK__EXEC(conv2d) {
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
         if (row != NULL) {
-            int bad = 0;
-            const qk__rq_set rs = {bias, mult, qk__rq_rec(ctx, args[7], bias, mult, shift, g.out_c, &bad),
-                                   rq, g.out_c, g.out_zp, g.act_min, g.act_max};
-            if (bad) return QK_ERR_ARG;
+            qk__rq_set rs;
+            if (!qk__rq_set_init(&rs, ctx, args[7], rq, bias, mult, shift, &g)) return QK_ERR_ARG;
             qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, &rs, wt);
         } else qk__conv_plain(&g, in, 1, filter, bias, NULL, 0, mult, shift, out);
         return QK_OK;
@@ -1377,10 +1408,8 @@ qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, in
     if (!w16 || !acc || !rq || !qk__dw_dsp_ok(g, dm, filter, w16) ||
         !qk__rq_ok(shift, rq, g->out_c))
         return 0;
-    int bad = 0;
-    const qk__rq_set rs = {bias, mult, qk__rq_rec(ctx, args[7], bias, mult, shift, g->out_c, &bad),
-                           rq, g->out_c, g->out_zp, g->act_min, g->act_max};
-    if (bad) return 0;
+    qk__rq_set rs;
+    if (!qk__rq_set_init(&rs, ctx, args[7], rq, bias, mult, shift, g)) return 0;
     const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
     const qk__dw_dsp_op k = {g, filter, w16, &rs, acc, c_n <= acc_n ? c_n : acc_n & ~3,
@@ -1627,10 +1656,8 @@ QK__EXEC(depthwise_conv2d) {
                                                      + (tiled ? phase_bytes : 0));
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
         if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
-        int bad = 0;
-        const qk__rq_set rs = {bias32, mult, qk__rq_rec(ctx, args[7], bias32, mult, shift, g.out_c, &bad),
-                               rq, g.out_c, g.out_zp, g.act_min, g.act_max};
-        if (bad) return QK_ERR_ARG;
+        qk__rq_set rs;
+        if (!qk__rq_set_init(&rs, ctx, args[7], rq, bias32, mult, shift, &g)) return QK_ERR_ARG;
         uint8_t *extra = scratch + 4 * (int64_t)acc_words;
         qk__dw_fast_i8(&g, dm, in, filter, &rs, out, (int32_t *)(void *)scratch,
                        acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,

@@ -141,21 +141,27 @@ def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tup
     return DTYPE_CODES[b.dtype]
 
 
-def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, board: bool) -> np.ndarray:
+def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, out_zp: int,
+             board: bool) -> np.ndarray:
     """The fast paths' requant words per channel (see qk__rq_ok in qk_conv.c): rows 2^left,
     2^(31 - right) and the rounding half 2^(right - 1), with left/right the shift's two sides.
-    A board's plan appends, when every channel shifts right (right >= 1) and the bias is constant,
-    one record per channel {bias, mult, lo, hi, right - 1} with hi:lo = 2^30 + half 2^31
-    (qk__rq_rec in qk_conv.c): the Cortex-M DSP requant loads it with one LDM."""
+    A board's plan appends, when every channel shifts right and the bias is constant, one record
+    per channel {bias, mult, lo, hi, right - 1} with hi:lo = 2^30 + half 2^31 (qk__rq_rec in
+    qk_conv.c), which the Cortex-M DSP requant loads with one LDM. When every right <= 23,
+    hi:lo also holds out_zp 2^(31 + right), a multiple of the final divisor (inside 64 bits), so
+    the final shift yields the result + out_zp; otherwise the last word carries + 256."""
     s = shift.astype(np.int64)
     left, right = np.maximum(s, 0), np.maximum(-s, 0)
     half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
     words = np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half])
     if board and (right >= 1).all() and (bias is None or bias.is_const):
         b = np.zeros(len(s), np.int64) if bias is None else bias.data.astype(np.int64).reshape(-1)
+        folded = bool((right <= 23).all())
         rounding = (1 << 30) + half * (1 << 31)
-        rec = np.stack([b, mult.astype(np.int64), rounding % 2**32, rounding >> 32, right - 1],
-                       axis=1).reshape(-1)
+        if folded:
+            rounding = rounding + out_zp * np.left_shift(1, 31 + right)
+        rec = np.stack([b, mult.astype(np.int64), rounding % 2**32, rounding >> 32,
+                        right - 1 + (0 if folded else 256)], axis=1).reshape(-1)
         words = np.concatenate([words, rec % 2**32])
     return words.astype(np.uint32)
 
@@ -223,7 +229,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
                                  "gemm_bias"), px]
         scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
-            rq = pb.const(rq_words(shift, mult, b, not pb.host_simd), "rq")
+            rq = pb.const(rq_words(shift, mult, b, y.zero_point, not pb.host_simd), "rq")
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
@@ -308,7 +314,7 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                     extra = -1
         if extra >= 0:
             scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
-            rq = pb.const(rq_words(shift, mult, b, not pb.host_simd), "rq")
+            rq = pb.const(rq_words(shift, mult, b, y.zero_point, not pb.host_simd), "rq")
     tail = []
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
