@@ -501,12 +501,20 @@ static void qk__small_k(const int16_t *row, const int16_t *restrict wt, int32_t 
 }
 
 #if defined(QK_ARM_DSP)
+/* Copy n bytes, four at a time (unaligned word loads and stores are allowed on v7-M): the
+ * gathers' runs are short, where a memcpy call costs more than the copy. */
+static inline void qk__copy8(int8_t *restrict d, const int8_t *restrict s, int32_t n) {
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4) qk_arm_st32(d + i, qk_arm_ld32(s + i));
+    for (; i < n; ++i) d[i] = s[i];
+}
+
 /* Gather pixel `lane` of the quad layout (qk_arm.h): filter row ky's kw * in_c values when
  * seg, else the whole receptive field. Returns 0 if that filter row lies outside the image
  * (then zeros). */
 static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
-                                  int32_t ox, int32_t ky, int seg, int16_t *row, int32_t sl,
-                                  int32_t slp, int16_t *xi, int lane) {
+                                  int32_t ox, int32_t ky, int seg, int16_t *row, int32_t slp,
+                                  int16_t *xi, int lane) {
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, seg4 = g->kw * g->in_c;
     const int32_t ky0 = seg ? ky : 0, ky1 = seg ? ky + 1 : g->kh;
     if (seg && (iy0 + ky * g->dh < 0 || iy0 + ky * g->dh >= g->in_h)) {
@@ -522,20 +530,46 @@ static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int3
         }
         return 1;
     }
-    if (seg) qk__im2seg(g, in, 1, b, oy, ox, ky, row);
-    else qk__im2row(g, in, 1, b, oy, ox, row);
-    qk_arm_quad_row(row, sl, slp, xi, lane);
+    /* else the values as int8 in row's bytes, taps outside the image (and the padding to slp)
+     * as in_zp, which the widening subtracts to 0 */
+    const int32_t c_n = g->in_c, span = g->kw * c_n;
+    const int8_t zp = (int8_t)g->in_zp;
+    int8_t *r8 = (int8_t *)(void *)row;
+    const int whole = g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w; /* row spans in image */
+    int32_t n = 0;
+    for (int32_t y = ky0; y < ky1; ++y, n += span) {
+        const int32_t iy = iy0 + y * g->dh;
+        if (iy < 0 || iy >= g->in_h) {
+            for (int32_t i = 0; i < span; ++i) r8[n + i] = zp;
+            continue;
+        }
+        const int8_t *line = in + ((int64_t)b * g->in_h + iy) * g->in_w * c_n;
+        if (whole) {
+            qk__copy8(r8 + n, line + ix0 * c_n, span);
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->kw; ++kx) {
+            const int32_t ix = ix0 + kx * g->dw;
+            if (ix < 0 || ix >= g->in_w)
+                for (int32_t c = 0; c < c_n; ++c) r8[n + kx * c_n + c] = zp;
+            else
+                qk__copy8(r8 + n + kx * c_n, line + ix * c_n, c_n);
+        }
+    }
+    for (; n < slp; ++n) r8[n] = zp;
+    qk_arm_quad_row_s8(r8, slp, g->in_zp, xi, lane);
     return 1;
 }
 
 /* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
  * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
- * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
- * one-pixel scratch row (gathers). */
+ * receptive field, or with seg one filter row at a time (summed over the kh rows). Filter rows
+ * are ks >= kh * kw * in_c bytes apart (ks > k: zero padded, as DEPTHWISE_CONV_2D's one-channel
+ * filter). row is the one-pixel scratch row (gathers). */
 static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t sl,
-                               int32_t slp, int seg) {
-    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
+                               int32_t ks, const qk__rq_set *rs, int8_t *out, int16_t *row,
+                               int32_t sl, int32_t slp, int seg) {
+    const int32_t k = ks, oc_n = g->out_c, npx = g->out_h * g->out_w;
     const int64_t f_n = (int64_t)oc_n * k;
     uint32_t xw[2 * QK_ARM_QUAD_MAX]; /* four rows of QK_ARM_QUAD_MAX int16, word aligned (LDM) */
     int16_t *xi = (int16_t *)(void *)xw;
@@ -549,7 +583,7 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                 const int32_t q = p + (l < lanes ? l : lanes - 1);
                 oy[l] = q / g->out_w;
                 ox[l] = q % g->out_w;
-                if (!seg) qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, sl, slp, xi, l);
+                if (!seg) qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, xi, l);
             }
             int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
@@ -559,14 +593,15 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                     if (seg) { /* gather filter row ky of the four pixels; skip it if all are out */
                         int any = 0;
                         for (int l = 0; l < 4; ++l)
-                            any |= qk__quad_gather(g, in, b, oy[l], ox[l], ky, 1, row, sl, slp, xi, l);
+                            any |= qk__quad_gather(g, in, b, oy[l], ox[l], ky, 1, row, slp, xi, l);
                         if (!any) continue;
                     }
                     /* filter rows whose slp values stay inside the filter run in asm (a prefix:
                      * rows start k apart), the rest in C over sl values */
                     const int64_t at = (int64_t)c0 * k + (int64_t)ky * sl;
-                    const int64_t fit = f_n - slp - at < 0 ? 0 : (f_n - slp - at) / k + 1;
-                    const int32_t nf = fit < cn ? (int32_t)fit : cn;
+                    /* (int32: the filter has < 2^31 bytes; an int64 division is a library call) */
+                    const int32_t fit = f_n - slp - at < 0 ? 0 : (int32_t)(f_n - slp - at) / k + 1;
+                    const int32_t nf = fit < cn ? fit : cn;
                     if (nf > 0) qk_arm_dot4x1_run(xi, filter + at, k, slp, nf, acc, add);
                     for (int32_t j = nf; j < cn; ++j) {
                         if (!add)
@@ -633,11 +668,11 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
         /* rows longer than the pair buffers go one filter row (kw * in_c values) at a time */
         const int32_t rl = g->kw * g->in_c, rlp = (rl + 3) / 4 * 4;
         if (slp <= QK_ARM_QUAD_MAX) {
-            qk__conv_quads_dsp(g, in, filter, rs, out, row, sl, slp, seg);
+            qk__conv_quads_dsp(g, in, filter, k, rs, out, row, sl, slp, seg);
             return;
         }
         if (rlp <= QK_ARM_QUAD_MAX) { /* (the scratch row holds sl >= rl values) */
-            qk__conv_quads_dsp(g, in, filter, rs, out, row, rl, rlp, 1);
+            qk__conv_quads_dsp(g, in, filter, k, rs, out, row, rl, rlp, 1);
             return;
         }
     }
@@ -1273,6 +1308,12 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
          * vectors; |acc| <= 65536 * 255 * 128 < 2^31. */
         const int32_t k = g->kh * g->kw, kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
         const int32_t ks = (k + 31) / 32 * 32;
+#if defined(QK_ARM_DSP)
+        if (kp <= QK_ARM_QUAD_MAX) { /* the same sums as a CONV_2D with dm filters of k taps */
+            qk__conv_quads_dsp(g, in, ft, ks, rs, out, row, k, kp, 0);
+            return;
+        }
+#endif
         for (int32_t i = k; i < kp; ++i) row[i] = 0;
         for (int32_t b = 0; b < g->batches; ++b)
             for (int32_t oy = 0; oy < g->out_h; ++oy)
