@@ -175,11 +175,12 @@ static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t
             *bad = 1;
             return NULL;
         }
-        /* (out_zp 2^(31 + right) as a product: a negative value may not be shifted left) */
-        const uint64_t rounding = (1ull << 30) + ((uint64_t)1 << (right + 30)) +
-                                  (folded ? (uint64_t)((int64_t)out_zp * ((int64_t)1 << (31 + right))) : 0);
+        /* hi:lo = 2^30 + 2^(right + 30) [+ out_zp 2^(31 + right)], word by word */
+        const uint32_t lo = (1u << 30) + (right == 1 ? 1u << 31 : 0u);
+        const uint32_t hi = (right >= 2 ? 1u << (right - 2) : 0u) +
+                            (folded ? (uint32_t)out_zp << (right - 1) : 0u);
         if (rec[0] != (bias != NULL ? bias[i] : 0) || rec[1] != mult[i] ||
-            (uint32_t)rec[2] != (uint32_t)rounding || (uint32_t)rec[3] != (uint32_t)(rounding >> 32) ||
+            (uint32_t)rec[2] != lo || (uint32_t)rec[3] != hi ||
             rec[4] != right - 1 + (folded ? 0 : 256)) {
             *bad = 1;
             return NULL;
