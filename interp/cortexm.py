@@ -130,19 +130,19 @@ class Exported:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
-def _interpreter(model: Any) -> tuple[Interpreter, str]:
-    """The board's plan: an Interpreter planned for the host is replanned without host-only
-    constants (its optimize choice kept)."""
+def _interpreter(model: Any, cpu: str) -> tuple[Interpreter, str]:
+    """The plan for this core: an Interpreter planned for another target (the host, another
+    core) is replanned, its optimize choice kept."""
     if isinstance(model, Interpreter):
-        if model.target == "board":
+        if model.target == cpu:
             return model, "interpreter"
-        return Interpreter(model.model_bytes, optimize=model.optimize, target="board"), "interpreter"
+        return Interpreter(model.model_bytes, optimize=model.optimize, target=cpu), "interpreter"
     if model is None:
         from . import default_model
-        return Interpreter(default_model.build(), target="board"), "default model"
+        return Interpreter(default_model.build(), target=cpu), "default model"
     if isinstance(model, (bytes, bytearray)):
-        return Interpreter(bytes(model), target="board"), "model bytes"
-    return Interpreter(Path(model), target="board"), Path(model).name
+        return Interpreter(bytes(model), target=cpu), "model bytes"
+    return Interpreter(Path(model), target=cpu), Path(model).name
 
 
 def _io(it: Interpreter, t: Any) -> IOTensor:
@@ -160,7 +160,7 @@ def export(model: Any, target_name: str, out_dir: str | Path) -> Exported:
     model: .tflite path, model bytes, an Interpreter, or None for the bundled default model.
     """
     t = target(target_name)
-    it, label = _interpreter(model)
+    it, label = _interpreter(model, t.cpu)
     plan, graph = it._plan, it._graph
     for x in graph.inputs:
         if x.index not in plan.tensor_buffer:
@@ -601,7 +601,7 @@ def _work_dir(a: argparse.Namespace, model: str | None, tname: str) -> Path:
 def _cli_interpreter(a: argparse.Namespace) -> Interpreter:
     from . import default_model
     return Interpreter(default_model.build() if a.model is None else Path(a.model),
-                       optimize=a.optimize, target="board")
+                       optimize=a.optimize, target=target(a.target).cpu)
 
 
 def cmd_export(a: argparse.Namespace) -> int:
@@ -620,7 +620,7 @@ def cmd_run_target(a: argparse.Namespace) -> int:
     # the same budget checks as the host run (--ram/--flash/--board), before anything is built
     it = Interpreter(default_model.build() if a.model is None else Path(a.model),
                      ram_budget=a.ram, flash_budget=a.flash, board=a.board, optimize=a.optimize,
-                     target="board")
+                     target=target(a.target).cpu)
     xs = [np.ascontiguousarray(x) for x in _cli_inputs(a, it)]
     for d, x in zip(it.get_input_details(), xs):
         if x.dtype != d["dtype"] or list(x.shape) != list(d["shape"]):

@@ -11,10 +11,10 @@ from .budget import check_budget, memory_report, resolve_budget
 from .errors import InputError
 from .graph import Graph, Tensor
 from .loader import load, read_model
-from .plan import ALIGN, OPTIMIZE, Plan, lower
+from .plan import ALIGN, CORE_ISA, OPTIMIZE, Plan, lower
 
 GUARD_BYTES = 16
-TARGETS = ("host", "board")
+TARGETS = ("host", "board", *CORE_ISA)
 
 
 def _aligned_zeros(nbytes: int) -> np.ndarray:
@@ -47,8 +47,10 @@ class Interpreter:
                 in-place / scratch-free kernels where they shrink the peak). A speed plan over
                 the RAM budget is shrunk the memory way until it fits.
             target: "host" lets the plan carry constants only this machine's SIMD kernels
-                read (packed filters); "board" plans exactly what a microcontroller stores. A
-                flash budget or board preset implies "board", so flash is counted as shipped.
+                read (packed filters); "board" plans exactly what a microcontroller running the
+                portable kernels stores, and a core name ("cortex-m4", "cortex-m55", ...) what
+                that core's build stores (with its DSP / Helium kernels' constants). A flash
+                budget or board preset implies "board", so flash is counted as shipped.
             debug: put guard bytes around every arena buffer and check them after every op.
         Raises:
             ModelError / UnsupportedOperatorError: bad or unsupported model.
@@ -63,13 +65,13 @@ class Interpreter:
         if target not in TARGETS:
             raise InputError(f"target must be one of {TARGETS}, not {target!r}")
         ram, flash = resolve_budget(ram_budget, flash_budget, board)
-        if flash is not None:
+        if flash is not None and target == "host":
             target = "board"
         self.model_bytes = read_model(source)
         self.optimize, self.target = optimize, target
         self._graph: Graph = load(self.model_bytes)
         self._plan: Plan = lower(self._graph, GUARD_BYTES if debug else 0, optimize, ram,
-                                 host_simd=target == "host")
+                                 isa=CORE_ISA.get(target, "portable" if target == "board" else "host"))
         check_budget(self._plan, ram, flash)
         self._consts = _aligned_zeros(self._plan.consts.nbytes)
         self._consts[:] = self._plan.consts

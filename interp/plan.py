@@ -77,10 +77,22 @@ class Plan:
     states: list[int] = field(default_factory=list)  # op-state buffer ids, zeroed on reset
 
 
+# The instruction set a plan is for: its lowerings may add constants only that set's kernels
+# read. "host": this machine's SIMD paths (interp/ops/conv.py, HOST_GEMM); "dsp": the Cortex-M
+# DSP extension (M4, M7, M33); "mve": Helium (M55); "portable": none (any build runs any plan,
+# ignoring what it does not use).
+ISAS = ("host", "portable", "dsp", "mve")
+CORE_ISA = {"cortex-m0": "portable", "cortex-m0plus": "portable", "cortex-m3": "portable",
+            "cortex-m4": "dsp", "cortex-m7": "dsp", "cortex-m33": "dsp", "cortex-m55": "mve"}
+
+
 class PlanBuilder:
-    def __init__(self, graph: Graph, host_simd: bool = True) -> None:
+    def __init__(self, graph: Graph, isa: str = "host") -> None:
+        if isa not in ISAS:
+            raise ValueError(f"isa must be one of {ISAS}, not {isa!r}")
         self.graph = graph
-        self.host_simd = host_simd  # may add constants only the host's SIMD kernels read
+        self.isa = isa
+        self.host_simd = isa == "host"  # may add constants only the host's SIMD kernels read
         self.buffers: list[Buffer] = []
         self.tensor_buffer: dict[int, int] = {}
         self.ops: list[PlannedOp] = []
@@ -161,7 +173,7 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
 
 
 def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int | None = None,
-          host_simd: bool = True) -> Plan:
+          isa: str = "host") -> Plan:
     """Lower every op; collect every unsupported op into one UnsupportedOperatorError.
 
     optimize="speed" uses the fast kernels everywhere. optimize="memory" then swaps the op at the
@@ -169,8 +181,8 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     its fast-path scratch: "lean") and replans, while the arena shrinks. With a ram_budget, a
     speed plan that does not fit is shrunk the same way until it fits.
     guard > 0 (debug) leaves that many guard bytes on each side of every arena buffer.
-    host_simd=False leaves out constants only the host's SIMD kernels use (packed filters), so
-    the plan is exactly what a board stores.
+    isa (ISAS): the kernels the plan is for; only theirs get extra constants (packed filters,
+    requant records), so a board's plan is exactly what that board stores.
     """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
@@ -179,13 +191,13 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     graph = fuse_pad_into_conv(fold_constants(graph))
-    plan = _lower_once(graph, guard, host_simd)
+    plan = _lower_once(graph, guard, isa)
     if optimize == "memory" or (ram_budget is not None and plan.arena_bytes > ram_budget):
-        plan = _shrink(graph, plan, guard, None if optimize == "memory" else ram_budget, host_simd)
+        plan = _shrink(graph, plan, guard, None if optimize == "memory" else ram_budget, isa)
     return plan
 
 
-def _shrink(graph: Graph, plan: Plan, guard: int, enough: int | None, host_simd: bool) -> Plan:
+def _shrink(graph: Graph, plan: Plan, guard: int, enough: int | None, isa: str) -> Plan:
     """Apply memory moves at the peak op while they shrink the arena (or until it is `enough`)."""
     from .ops.conv_inplace import eligible
 
@@ -199,7 +211,7 @@ def _shrink(graph: Graph, plan: Plan, guard: int, enough: int | None, host_simd:
             break
         tried.add((op.index, moves[0]))
         op.options[moves[0]] = True
-        trial = _lower_once(graph, guard, host_simd)
+        trial = _lower_once(graph, guard, isa)
         if trial.arena_bytes < plan.arena_bytes:
             plan = trial
         else:
@@ -211,8 +223,8 @@ def _has_scratch(plan: Plan, step: int) -> bool:
     return any(b.scratch and b.first == step for b in plan.buffers)
 
 
-def _lower_once(graph: Graph, guard: int, host_simd: bool) -> Plan:
-    pb = PlanBuilder(graph, host_simd)
+def _lower_once(graph: Graph, guard: int, isa: str) -> Plan:
+    pb = PlanBuilder(graph, isa)
     for t in graph.inputs + graph.variables:
         pb.tensor(t)
     problems = []

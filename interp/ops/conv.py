@@ -44,8 +44,9 @@ def _host_vnni() -> bool:
 
 # Host SIMD constants (qk__conv_gemm_vnni / qk__dw_vnni in qk_conv.c, qk__fc_vnni in qk_fc.c): the
 # packed filters and effective biases. Builds without those paths (Cortex-M, other hosts) ignore
-# them, but they add about the filters' size in constants, so a board's plan (PlanBuilder.host_simd
-# False: exports, flash budgets) leaves them out. HOST_GEMM says whether this CPU has the paths.
+# them, but they add about the filters' size in constants, so only a host plan (PlanBuilder.isa
+# "host") carries them; exports and flash budgets plan for a board. HOST_GEMM says whether this
+# CPU has the paths.
 HOST_GEMM = _host_vnni()
 GEMM_SCRATCH = 2048  # the GEMM panel may grow the fast path's scratch up to this many bytes
 
@@ -142,10 +143,10 @@ def _bias(op: Operator, x: Tensor, b: Tensor | None, channels: int, allowed: tup
 
 
 def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, out_zp: int,
-             board: bool) -> np.ndarray:
+             dsp: bool) -> np.ndarray:
     """The fast paths' requant words per channel (see qk__rq_ok in qk_conv.c): rows 2^left,
     2^(31 - right) and the rounding half 2^(right - 1), with left/right the shift's two sides.
-    A board's plan appends, when every channel shifts right and the bias is constant, one record
+    A DSP plan appends, when every channel shifts right and the bias is constant, one record
     per channel {bias, mult, lo, hi, right - 1} with hi:lo = 2^30 + half 2^31 (qk__rq_rec in
     qk_conv.c), which the Cortex-M DSP requant loads with one LDM. When every right <= 23,
     hi:lo also holds out_zp 2^(31 + right), a multiple of the final divisor (inside 64 bits), so
@@ -154,7 +155,7 @@ def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, out_zp: i
     left, right = np.maximum(s, 0), np.maximum(-s, 0)
     half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
     words = np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half])
-    if board and (right >= 1).all() and (bias is None or bias.is_const):
+    if dsp and (right >= 1).all() and (bias is None or bias.is_const):
         b = np.zeros(len(s), np.int64) if bias is None else bias.data.astype(np.int64).reshape(-1)
         folded = bool((right <= 23).all())
         rounding = (1 << 30) + half * (1 << 31)
@@ -229,7 +230,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
                                  "gemm_bias"), px]
         scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
-            rq = pb.const(rq_words(shift, mult, b, y.zero_point, not pb.host_simd), "rq")
+            rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
@@ -314,12 +315,12 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                     extra = -1
         if extra >= 0:
             scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
-            rq = pb.const(rq_words(shift, mult, b, y.zero_point, not pb.host_simd), "rq")
+            rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
     tail = []
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
-    elif (not pb.host_simd and scratch >= 0 and dm == 1 and w.is_const and kh == kw == 3
-          and geom[12] == geom[13] == 1 and ic >= 4):  # board-only: the DSP 3x3 kernel's filter
+    elif (pb.isa == "dsp" and scratch >= 0 and dm == 1 and w.is_const and kh == kw == 3
+          and geom[12] == geom[13] == 1 and ic >= 4):  # the DSP 3x3 kernel's filter
         tail = [-1, pb.const(dw_w16(w.data), "dw_w16")]
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,
