@@ -503,51 +503,116 @@ static inline void qk_arm_widen_s8(const int8_t *x, int32_t n, int32_t zp, int16
     }
 }
 
-/* Requantize a row of int8 outputs, four lanes at a time: SRDHM is VQRDMULH exactly (it rounds
+/* Requantize int8 outputs, four lanes at a time: SRDHM is VQRDMULH exactly (it rounds
  * floor((x m + 2^30) / 2^31); saturation needs x == m == INT32_MIN, and m >= 0), and the
  * rounding shift right (half away from zero) is VRSHL by -R after adding -1 to negative values
- * when R > 0 (the sign bit of x & -R). R = CLZ(rm), rm = 2^(31 - R). */
-static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, uint32x4_t rm) {
+ * when R > 0 (the sign bit of x & -R). e = -R, R = CLZ(rm), rm = 2^(31 - R). */
+static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, int32x4_t e) {
     a = vmulq_s32(a, vreinterpretq_s32_u32(lm));
     a = vqrdmulhq_s32(a, mult);
-    const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(rm)));
     return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(vandq_s32(a, e), 31)), e);
 }
 
-/* (not inlined, unpredicated main loop: the callers' loops stay lean and so does this one) */
+/* npx pixels' rows of n channels: out[q * ostride + i] = clamp(requant(acc[q * astride + i] +
+ * bias[i]) + out_zp) (bias may be NULL). Each channel's requant parameters are loaded once for
+ * all the pixels. (not inlined: the callers' loops stay lean and so does this one) */
 static __attribute__((noinline, unused)) void
-qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *lm,
-                 const uint32_t *rm, const uint32_t *hf, int32_t n, int32_t out_zp,
-                 int32_t act_min, int32_t act_max, int8_t *out) {
-    (void)hf;
+qk_arm_rq_px_i8(const int32_t *acc, int32_t astride, int32_t npx, const int32_t *bias,
+                const int32_t *mult, const uint32_t *lm, const uint32_t *rm, int32_t n,
+                int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
     const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
-    int32_t i = 0;
-    /* main loop with walking pointers (bias or not decided outside it) */
-    const int32_t *ap = acc, *bp = bias, *mp = mult;
-    const uint32_t *lp = lm, *rp = rm;
-    int8_t *op = out;
-    if (bias != NULL) {
-        for (; i + 4 <= n; i += 4, ap += 4, bp += 4, mp += 4, lp += 4, rp += 4, op += 4) {
-            const int32x4_t a = qk_arm_rq4(vaddq_s32(vld1q_s32(ap), vld1q_s32(bp)), vld1q_s32(mp),
-                                           vld1q_u32(lp), vld1q_u32(rp));
-            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
-        }
-    } else {
-        for (; i + 4 <= n; i += 4, ap += 4, mp += 4, lp += 4, rp += 4, op += 4) {
-            const int32x4_t a = qk_arm_rq4(vld1q_s32(ap), vld1q_s32(mp), vld1q_u32(lp),
-                                           vld1q_u32(rp));
-            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
-        }
-    }
-    if (i < n) {
+    for (int32_t i = 0; i < n; i += 4) {
         const mve_pred16_t p = vctp32q((uint32_t)(n - i));
-        int32x4_t a = vldrwq_z_s32(acc + i, p);
-        if (bias != NULL) a = vaddq_s32(a, vldrwq_z_s32(bias + i, p));
-        a = qk_arm_rq4(a, vldrwq_z_s32(mult + i, p), vldrwq_z_u32(lm + i, p),
-                       vldrwq_z_u32(rm + i, p));
-        vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi), p);
+        const int32x4_t b = bias != NULL ? vldrwq_z_s32(bias + i, p) : vdupq_n_s32(0);
+        const int32x4_t m = vldrwq_z_s32(mult + i, p);
+        const uint32x4_t l = vldrwq_z_u32(lm + i, p);
+        const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(vldrwq_z_u32(rm + i, p))));
+        const int32_t *ap = acc + i;
+        int8_t *op = out + i;
+        for (int32_t q = 0; q < npx; ++q, ap += astride, op += ostride) {
+            const int32x4_t a = qk_arm_rq4(vaddq_s32(vldrwq_z_s32(ap, p), b), m, l, e);
+            vstrbq_p_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi), p);
+        }
     }
 }
+
+static inline void qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                    const uint32_t *lm, const uint32_t *rm, const uint32_t *hf,
+                                    int32_t n, int32_t out_zp, int32_t act_min, int32_t act_max,
+                                    int8_t *out) {
+    (void)hf;
+    qk_arm_rq_px_i8(acc, 0, 1, bias, mult, lm, rm, n, out_zp, act_min, act_max, out, 0);
+}
+
+/* sum of w[0..n) (int8), 16 lanes per VADDVA */
+static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
+    int32_t s = 0;
+    for (int32_t i = 0; i < n; i += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+        s = vaddvaq_p_s8(s, vldrbq_z_s8(w + i, p), p);
+    }
+    return s;
+}
+
+/*
+ * CONV_2D block kernel: 3 output pixels x 2 filters per inner loop, int8 x int8 with VMLADAVA.S8
+ * (16 MACs per instruction; the caller folds -in_zp * sum(w) into the bias and fills padded taps
+ * with in_zp, so the raw int8 values multiply directly). rows: the 3 pixels' receptive fields
+ * (k int8 values each) interleaved by 16-byte chunks, [ceil(k / 16)][3][16]. For j < npairs,
+ * filters 2j and 2j + 1 (rows of k bytes from w): acc[q * 64 + 2j + f] = dot(pixel q, filter
+ * 2j + f) (acc rows QK_ARM_ACC_STRIDE words apart). The k loop is tail predicated (DLSTP.8), so
+ * nothing past a row or filter is read. Naked asm: the loop needs 14 registers (6 accumulators
+ * (VMLADAVA wants even ones), row, rows base, 2 filter pointers, next pair, k, acc, LR), and the
+ * pair count lives on the stack.
+ */
+#define QK_ARM_ACC_STRIDE 64
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
+static __attribute__((naked, noinline, unused)) void
+qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc) {
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldr    r11, [sp, #36]\n\t"      /* acc (5th argument) */
+        "push   {r3}\n\t"                /* [sp]: pairs left */
+        "mov    r7, r0\n\t"              /* rows */
+        "mov    r9, r2\n\t"              /* k */
+        "mov    r12, r1\n\t"             /* this pair's first filter */
+        "1:\n\t"
+        "mov    r5, r7\n\t"
+        "mov    r1, r12\n\t"
+        "add    r3, r12, r9\n\t"
+        "movs   r0, #0\n\t"
+        "movs   r2, #0\n\t"
+        "movs   r4, #0\n\t"
+        "movs   r6, #0\n\t"
+        "mov    r8, #0\n\t"
+        "mov    r10, #0\n\t"
+        "dlstp.8 lr, r9\n\t"
+        "2:\n\t"
+        "vldrb.u8 q0, [r5], #48\n\t"
+        "vldrb.u8 q1, [r5, #-32]\n\t"
+        "vldrb.u8 q2, [r5, #-16]\n\t"
+        "vldrb.u8 q3, [r1], #16\n\t"
+        "vmladava.s8 r0, q0, q3\n\t"
+        "vmladava.s8 r4, q1, q3\n\t"
+        "vmladava.s8 r8, q2, q3\n\t"
+        "vldrb.u8 q3, [r3], #16\n\t"
+        "vmladava.s8 r2, q0, q3\n\t"
+        "vmladava.s8 r6, q1, q3\n\t"
+        "vmladava.s8 r10, q2, q3\n\t"
+        "letp   lr, 2b\n\t"
+        "strd   r4, r6, [r11, #256]\n\t"
+        "strd   r8, r10, [r11, #512]\n\t"
+        "strd   r0, r2, [r11], #8\n\t"
+        "add    r12, r12, r9, lsl #1\n\t"
+        "ldr    r1, [sp]\n\t"
+        "subs   r1, r1, #1\n\t"
+        "str    r1, [sp]\n\t"
+        "bne    1b\n\t"
+        "add    sp, sp, #4\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+#pragma GCC diagnostic pop
 
 #endif /* QK_ARM_MVE */
 

@@ -553,6 +553,98 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
 }
 #endif
 
+#if defined(QK_ARM_MVE)
+/*
+ * int8 CONV_2D on Helium with the zero point folded into the bias (the lowering's board-only
+ * constant beff = bias - in_zp * sum(w), int32 wrapping): sum over every tap of x * w, padded
+ * taps filled with in_zp (they add in_zp * w, which beff takes back), plus beff is TFLM's
+ * int32 sum mod 2^32. Three output pixels at a time (qk_arm_conv3x2); |sum x * w| <= 65536 *
+ * 128 * 128 = 2^30.
+ */
+
+/* Pixel q's receptive-field values [i, i + n) in the 3-pixel interleaved rows (16-byte chunks):
+ * from src, or in_zp when src is NULL (padded taps). */
+static void qk__rows3_put(int8_t *rows, int32_t q, int32_t i, const int8_t *src, int32_t n,
+                          int8_t zp) {
+    while (n > 0) {
+        const int32_t off = i & 15, m = 16 - off < n ? 16 - off : n;
+        int8_t *d = rows + (i >> 4) * 48 + q * 16 + off;
+        const mve_pred16_t p = vctp8q((uint32_t)m);
+        vstrbq_p_s8(d, src != NULL ? vldrbq_z_s8(src, p) : vdupq_n_s8(zp), p);
+        if (src != NULL) src += m;
+        i += m;
+        n -= m;
+    }
+}
+
+/* Gather output pixel (b, oy, ox)'s receptive field as pixel q of the interleaved rows. */
+static void qk__rows3_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                             int32_t ox, int8_t *rows, int32_t q) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n, ix0 = ox * g->sw - g->pw;
+    const int8_t zp = (int8_t)g->in_zp;
+    int32_t i = 0;
+    for (int32_t ky = 0; ky < g->kh; ++ky) {
+        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+        if (iy < 0 || iy >= g->in_h) {
+            qk__rows3_put(rows, q, i, NULL, kwc, zp);
+            i += kwc;
+            continue;
+        }
+        const int8_t *line = in + ((int64_t)b * g->in_h + iy) * g->in_w * c_n;
+        if (g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w) { /* kw * in_c contiguous values */
+            qk__rows3_put(rows, q, i, line + (int64_t)ix0 * c_n, kwc, zp);
+            i += kwc;
+            continue;
+        }
+        for (int32_t kx = 0; kx < g->kw; ++kx, i += c_n) {
+            const int32_t ix = ix0 + kx * g->dw;
+            qk__rows3_put(rows, q, i, ix < 0 || ix >= g->in_w ? NULL : line + (int64_t)ix * c_n,
+                          c_n, zp);
+        }
+    }
+}
+
+/* out_c >= 2; rows: 3 * k rounded up to 16 bytes of scratch. */
+static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                              const int32_t *beff, const int32_t *mult, const uint32_t *rq,
+                              int8_t *out, int8_t *rows) {
+    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
+    /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
+     * chunk's last pair, which starts one filter early */
+    int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE];
+    int32_t *acc = acc_buf + 1;
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t p0 = 0; p0 < npx; p0 += 3) {
+            const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
+            for (int32_t q = 0; q < 3; ++q) { /* (a short last group repeats its last pixel) */
+                const int32_t p = p0 + (q < n ? q : n - 1);
+                qk__rows3_gather(g, in, b, p / g->out_w, p % g->out_w, rows, q);
+            }
+            int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
+            for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
+                const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
+                if (cn >= 2) qk_arm_conv3x2(rows, filter + (int64_t)c0 * k, k, cn / 2, acc);
+                if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
+                    qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
+                qk_arm_rq_px_i8(acc, QK_ARM_ACC_STRIDE, n, beff + c0, mult + c0, rq + c0,
+                                rq + oc_n + c0, cn, g->out_zp, g->act_min, g->act_max, o + c0,
+                                oc_n);
+            }
+        }
+}
+
+/* Whether beff is bias - in_zp * sum(w) per filter (int32 wrapping). */
+static int qk__beff_ok(const int32_t *beff, const int32_t *bias, const int8_t *filter, int32_t k,
+                       int32_t oc_n, int32_t in_zp) {
+    for (int32_t oc = 0; oc < oc_n; ++oc) {
+        const uint32_t s = (uint32_t)qk_arm_sum_s8(filter + (int64_t)oc * k, k);
+        const uint32_t want = (bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)in_zp * s;
+        if ((uint32_t)beff[oc] != want) return 0;
+    }
+    return 1;
+}
+#endif
+
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
@@ -811,9 +903,13 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
  *   kp = kh * kw * in_c rounded up to 4), and the pixels per packed panel (1, 2, 4, 6 or 12; 0
  *   when qk__gemm_direct), the panel (gemm_px * kp bytes) living in scratch. Builds without
  *   the SIMD path ignore them; the lowering derives them from the constant filter and bias.
+ *   Or one optional trailing arg (31 in all) for the Helium path (qk__conv_fold_mve; int8, fast
+ *   path, constant filter, board plans): beff (-1: none), int32 [out_c] = bias - in_zp * sum(w)
+ *   (wrapping), with scratch of at least 3 * (kh * kw * in_c rounded up to 16) bytes. Other
+ *   builds ignore it.
  */
 QK__EXEC(conv2d) {
-    if (n_args != 30 && n_args != 33) return QK_ERR_ARG;
+    if (n_args != 30 && n_args != 31 && n_args != 33) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 10);
     const int32_t in_dtype = args[8], bias_dtype = args[9];
@@ -879,6 +975,18 @@ QK__EXEC(conv2d) {
             if (!bias) return QK_ERR_ARG;
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
+#if defined(QK_ARM_MVE)
+        if (row != NULL && n_args == 31 && args[30] >= 0 && g.out_c >= 2 && g.in_zp >= -128 &&
+            g.in_zp <= 127) {
+            const int32_t k = g.kh * g.kw * g.in_c;
+            const int32_t *beff = qk__in(ctx, args[30], 4 * (int64_t)g.out_c);
+            int8_t *rows = qk__out(ctx, args[6], 3 * (((int64_t)k + 15) / 16 * 16));
+            if (!beff || !rows || !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
+                return QK_ERR_ARG;
+            qk__conv_fold_mve(&g, in, filter, beff, mult, rq, out, rows);
+            return QK_OK;
+        }
+#endif
         if (row != NULL) qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, rq, wt);
         else qk__conv_plain(&g, in, 1, filter, bias, NULL, 0, mult, shift, out);
         return QK_OK;

@@ -22,6 +22,7 @@ KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
+FOLD_MAX_K = 2048  # board plans fold in_zp into the bias up to this filter depth
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 
@@ -212,6 +213,13 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
                 tail = [pb.const(gemm_pack(w.data), "gemm_filter"),
                         pb.const(gemm_bias(w.data, None if b is None else b.data, x.zero_point),
                                  "gemm_bias"), px]
+        elif (not pb.host_simd and x.dtype == I8 and w.is_const and (b is None or b.is_const)
+              and out_c >= 2 and k <= FOLD_MAX_K):
+            # board plans: the bias with in_zp folded in, for Helium's int8 x int8 dots
+            # (qk__conv_fold_mve), whose 3 interleaved int8 rows live in this scratch
+            nbytes = max(nbytes, 3 * (-(-k // 16) * 16))
+            tail = [pb.const(folded_bias(w.data, None if b is None else b.data, x.zero_point),
+                             "conv_bias_folded")]
         scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift), "rq")
@@ -234,9 +242,15 @@ def gemm_pack(w: np.ndarray) -> np.ndarray:
 def gemm_bias(w: np.ndarray, b: np.ndarray | None, in_zp: int) -> np.ndarray:
     """bias - (in_zp + 128) * sum(w) per channel (int32, wrapping), zero padded to 16s: the
     GEMM sums (x + 128) * w over every tap, padded taps at in_zp + 128."""
+    return folded_bias(w, b, in_zp + 128, 16)
+
+
+def folded_bias(w: np.ndarray, b: np.ndarray | None, off: int, pad: int = 1) -> np.ndarray:
+    """bias - off * sum(w) per channel (int32, wrapping), zero padded to a multiple of pad: the
+    bias of a kernel that sums (x - in_zp + off) * w over every tap, padded taps at off."""
     out_c = w.shape[0]
-    eff = np.zeros(-(-out_c // 16) * 16, np.int64)
-    eff[:out_c] = -(in_zp + 128) * w.reshape(out_c, -1).astype(np.int64).sum(axis=1)
+    eff = np.zeros(-(-out_c // pad) * pad, np.int64)
+    eff[:out_c] = -off * w.reshape(out_c, -1).astype(np.int64).sum(axis=1)
     if b is not None:
         eff[:out_c] += b.astype(np.int64).reshape(-1)
     return ((eff + 2**31) % 2**32 - 2**31).astype(np.int32)
