@@ -513,35 +513,69 @@ static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, i
     return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(vandq_s32(a, e), 31)), e);
 }
 
-/* npx pixels' rows of n channels: out[q * ostride + i] = clamp(requant(acc[q * astride + i] +
- * bias[i]) + out_zp) (bias may be NULL). Each channel's requant parameters are loaded once for
- * all the pixels. (not inlined: the callers' loops stay lean and so does this one) */
-static __attribute__((noinline, unused)) void
-qk_arm_rq_px_i8(const int32_t *acc, int32_t astride, int32_t npx, const int32_t *bias,
-                const int32_t *mult, const uint32_t *lm, const uint32_t *rm, int32_t n,
-                int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
-    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
-    for (int32_t i = 0; i < n; i += 4) {
-        const mve_pred16_t p = vctp32q((uint32_t)(n - i));
-        const int32x4_t b = bias != NULL ? vldrwq_z_s32(bias + i, p) : vdupq_n_s32(0);
-        const int32x4_t m = vldrwq_z_s32(mult + i, p);
-        const uint32x4_t l = vldrwq_z_u32(lm + i, p);
-        const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(vldrwq_z_u32(rm + i, p))));
-        const int32_t *ap = acc + i;
-        int8_t *op = out + i;
-        for (int32_t q = 0; q < npx; ++q, ap += astride, op += ostride) {
-            const int32x4_t a = qk_arm_rq4(vaddq_s32(vldrwq_z_s32(ap, p), b), m, l, e);
-            vstrbq_p_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi), p);
-        }
+/* Requantize channels [i, i + 4) of NP pixels: out[q * ostride + i + l] from
+ * acc[q * QK_ARM_ACC_STRIDE + i + l] + bias, each channel's parameters loaded once for all;
+ * TAIL: only the lanes of p (else unpredicated: gcc keeps an all-true predicate's VPSTs). */
+#define QK_ARM_ACC_STRIDE 64
+#define QK_ARM_LD(T, ptr) (TAIL ? vldrwq_z_##T(ptr, p) : vld1q_##T(ptr))
+static inline __attribute__((always_inline)) void
+qk_arm_rq_step(const int32_t *acc, const int NP, const int32_t *bias, const int32_t *mult,
+               const uint32_t *lm, const uint32_t *rm, int32_t i, const int TAIL, mve_pred16_t p,
+               int32_t out_zp, int32x4_t lo, int32x4_t hi, int8_t *out, int32_t ostride) {
+    const int32x4_t b = bias != NULL ? QK_ARM_LD(s32, bias + i) : vdupq_n_s32(0);
+    const int32x4_t m = QK_ARM_LD(s32, mult + i);
+    const uint32x4_t l = QK_ARM_LD(u32, lm + i);
+    const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LD(u32, rm + i))));
+#pragma GCC unroll 3
+    for (int q = 0; q < NP; ++q) {
+        const int32x4_t a = qk_arm_rq4(vaddq_s32(QK_ARM_LD(s32, acc + q * QK_ARM_ACC_STRIDE + i), b),
+                                       m, l, e);
+        const int32x4_t r = vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi);
+        if (TAIL) vstrbq_p_s32(out + q * ostride + i, r, p);
+        else vstrbq_s32(out + q * ostride + i, r);
     }
 }
+#undef QK_ARM_LD
 
-static inline void qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult,
-                                    const uint32_t *lm, const uint32_t *rm, const uint32_t *hf,
-                                    int32_t n, int32_t out_zp, int32_t act_min, int32_t act_max,
-                                    int8_t *out) {
+/* NP pixels' rows of n channels (acc rows QK_ARM_ACC_STRIDE apart, outputs ostride apart):
+ * whole vectors, then the predicated tail. */
+static inline __attribute__((always_inline)) void
+qk_arm_rq_rows(const int32_t *acc, const int NP, const int32_t *bias, const int32_t *mult,
+               const uint32_t *lm, const uint32_t *rm, int32_t n, int32_t out_zp, int32_t act_min,
+               int32_t act_max, int8_t *out, int32_t ostride) {
+    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 0, 0, out_zp, lo, hi, out, ostride);
+    if (i < n)
+        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 1, vctp32q((uint32_t)(n - i)), out_zp, lo,
+                       hi, out, ostride);
+}
+
+/* (not inlined: the callers' loops stay lean and so does this one) */
+static __attribute__((noinline, unused)) void
+qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *lm,
+                 const uint32_t *rm, const uint32_t *hf, int32_t n, int32_t out_zp,
+                 int32_t act_min, int32_t act_max, int8_t *out) {
     (void)hf;
-    qk_arm_rq_px_i8(acc, 0, 1, bias, mult, lm, rm, n, out_zp, act_min, act_max, out, 0);
+    if (bias != NULL) qk_arm_rq_rows(acc, 1, bias, mult, lm, rm, n, out_zp, act_min, act_max, out, 0);
+    else qk_arm_rq_rows(acc, 1, NULL, mult, lm, rm, n, out_zp, act_min, act_max, out, 0);
+}
+
+/* The same for npx (1..3) pixels, their accumulators QK_ARM_ACC_STRIDE words apart (bias not
+ * NULL). */
+static __attribute__((noinline, unused)) void
+qk_arm_rq_px_i8(const int32_t *acc, int32_t npx, const int32_t *bias, const int32_t *mult,
+                const uint32_t *lm, const uint32_t *rm, int32_t n, int32_t out_zp,
+                int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
+    if (bias == NULL) __builtin_unreachable();
+    if (npx == 3) {
+        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, out_zp, act_min, act_max, out, ostride);
+        return;
+    }
+    for (int32_t q = 0; q < npx; ++q)
+        qk_arm_rq_rows(acc + q * QK_ARM_ACC_STRIDE, 1, bias, mult, lm, rm, n, out_zp, act_min,
+                       act_max, out + q * ostride, 0);
 }
 
 /* sum of w[0..n) (int8), 16 lanes per VADDVA */
@@ -565,7 +599,6 @@ static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
  * (VMLADAVA wants even ones), row, rows base, 2 filter pointers, next pair, k, acc, LR), and the
  * pair count lives on the stack.
  */
-#define QK_ARM_ACC_STRIDE 64
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
 static __attribute__((naked, noinline, unused)) void

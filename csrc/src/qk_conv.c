@@ -626,7 +626,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 if (cn >= 2) qk_arm_conv3x2(rows, filter + (int64_t)c0 * k, k, cn / 2, acc);
                 if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
                     qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
-                qk_arm_rq_px_i8(acc, QK_ARM_ACC_STRIDE, n, beff + c0, mult + c0, rq + c0,
+                qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0,
                                 rq + oc_n + c0, cn, g->out_zp, g->act_min, g->act_max, o + c0,
                                 oc_n);
             }
