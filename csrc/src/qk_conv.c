@@ -562,53 +562,63 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
  * 128 * 128 = 2^30.
  */
 
-/* Pixel q's receptive-field values [i, i + n) in the 3-pixel interleaved rows (16-byte chunks):
- * from src, or in_zp when src is NULL (padded taps). */
-static void qk__rows3_put(int8_t *rows, int32_t q, int32_t i, const int8_t *src, int32_t n,
-                          int8_t zp) {
-    while (n > 0) {
-        const int32_t off = i & 15, m = 16 - off < n ? 16 - off : n;
-        int8_t *d = rows + (i >> 4) * 48 + q * 16 + off;
-        const mve_pred16_t p = vctp8q((uint32_t)m);
-        vstrbq_p_s8(d, src != NULL ? vldrbq_z_s8(src, p) : vdupq_n_s8(zp), p);
-        if (src != NULL) src += m;
-        i += m;
-        n -= m;
+/* d[0..n) = src[0..n) */
+static inline void qk__copy_s8(int8_t *d, const int8_t *src, int32_t n) {
+    for (int32_t i = 0; i < n; i += 16) {
+        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+        vstrbq_p_s8(d + i, vldrbq_z_s8(src + i, p), p);
     }
 }
 
-/* Gather output pixel (b, oy, ox)'s receptive field as pixel q of the interleaved rows. */
-static void qk__rows3_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
-                             int32_t ox, int8_t *rows, int32_t q) {
+/* d[0..n) = v */
+static inline void qk__fill_s8(int8_t *d, int8_t v, int32_t n) {
+    const int8x16_t x = vdupq_n_s8(v);
+    for (int32_t i = 0; i < n; i += 16) vstrbq_p_s8(d + i, x, vctp8q((uint32_t)(n - i)));
+}
+
+/* Output pixel (b, oy, ox)'s receptive field (k int8 values, padded taps at in_zp): returns it
+ * in place in the input when it is one contiguous span, else gathered into tmp. */
+static const int8_t *qk__field_s8(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+                                  int32_t ox, int8_t *tmp) {
     const int32_t c_n = g->in_c, kwc = g->kw * c_n, ix0 = ox * g->sw - g->pw;
+    const int32_t iy0 = oy * g->sh - g->ph;
     const int8_t zp = (int8_t)g->in_zp;
-    int32_t i = 0;
-    for (int32_t ky = 0; ky < g->kh; ++ky) {
-        const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+    /* in-image taps of a filter row with dilation 1: kx in [kx_lo, kx_hi) */
+    int32_t kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
+    if (kx_hi < kx_lo) kx_hi = kx_lo;
+    const int x_in = g->dw == 1 && kx_lo == 0 && kx_hi == g->kw;
+    const int64_t at = (((int64_t)b * g->in_h + iy0) * g->in_w + ix0) * c_n; /* tap (0, 0) */
+    const int64_t row_step = (int64_t)g->dh * g->in_w * c_n;
+    if (x_in && g->kh == 1 && iy0 >= 0 && iy0 < g->in_h) return in + at;
+    int8_t *d = tmp;
+    for (int32_t ky = 0; ky < g->kh; ++ky, d += kwc) {
+        const int32_t iy = iy0 + ky * g->dh;
         if (iy < 0 || iy >= g->in_h) {
-            qk__rows3_put(rows, q, i, NULL, kwc, zp);
-            i += kwc;
+            qk__fill_s8(d, zp, kwc);
             continue;
         }
-        const int8_t *line = in + ((int64_t)b * g->in_h + iy) * g->in_w * c_n;
-        if (g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w) { /* kw * in_c contiguous values */
-            qk__rows3_put(rows, q, i, line + (int64_t)ix0 * c_n, kwc, zp);
-            i += kwc;
+        const int64_t xo = at + ky * row_step;
+        if (g->dw == 1) {
+            if (!x_in) qk__fill_s8(d, zp, kwc);
+            qk__copy_s8(d + kx_lo * c_n, in + xo + kx_lo * c_n, (kx_hi - kx_lo) * c_n);
             continue;
         }
-        for (int32_t kx = 0; kx < g->kw; ++kx, i += c_n) {
+        for (int32_t kx = 0; kx < g->kw; ++kx) {
             const int32_t ix = ix0 + kx * g->dw;
-            qk__rows3_put(rows, q, i, ix < 0 || ix >= g->in_w ? NULL : line + (int64_t)ix * c_n,
-                          c_n, zp);
+            if (ix < 0 || ix >= g->in_w) qk__fill_s8(d + kx * c_n, zp, c_n);
+            else qk__copy_s8(d + kx * c_n, in + xo + (int64_t)kx * g->dw * c_n, c_n);
         }
     }
+    return tmp;
 }
 
-/* out_c >= 2; rows: 3 * k rounded up to 16 bytes of scratch. */
+/* out_c >= 2; rows: 4 * (k rounded up to 16) bytes of scratch (the interleaved rows, then a
+ * gather row). */
 static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
                               int8_t *out, int8_t *rows) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
+    int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
      * chunk's last pair, which starts one filter early */
     int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE];
@@ -618,7 +628,9 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
             for (int32_t q = 0; q < 3; ++q) { /* (a short last group repeats its last pixel) */
                 const int32_t p = p0 + (q < n ? q : n - 1);
-                qk__rows3_gather(g, in, b, p / g->out_w, p % g->out_w, rows, q);
+                const int8_t *f = qk__field_s8(g, in, b, p / g->out_w, p % g->out_w, tmp);
+                for (int32_t i = 0; i < k; i += 16) /* interleaved by 16-value chunks */
+                    qk__copy_s8(rows + 3 * i + 16 * q, f + i, k - i < 16 ? k - i : 16);
             }
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
@@ -905,7 +917,7 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
  *   the SIMD path ignore them; the lowering derives them from the constant filter and bias.
  *   Or one optional trailing arg (31 in all) for the Helium path (qk__conv_fold_mve; int8, fast
  *   path, constant filter, board plans): beff (-1: none), int32 [out_c] = bias - in_zp * sum(w)
- *   (wrapping), with scratch of at least 3 * (kh * kw * in_c rounded up to 16) bytes. Other
+ *   (wrapping), with scratch of at least 4 * (kh * kw * in_c rounded up to 16) bytes. Other
  *   builds ignore it.
  */
 QK__EXEC(conv2d) {
@@ -980,7 +992,7 @@ QK__EXEC(conv2d) {
             g.in_zp <= 127) {
             const int32_t k = g.kh * g.kw * g.in_c;
             const int32_t *beff = qk__in(ctx, args[30], 4 * (int64_t)g.out_c);
-            int8_t *rows = qk__out(ctx, args[6], 3 * (((int64_t)k + 15) / 16 * 16));
+            int8_t *rows = qk__out(ctx, args[6], 4 * (((int64_t)k + 15) / 16 * 16));
             if (!beff || !rows || !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
                 return QK_ERR_ARG;
             qk__conv_fold_mve(&g, in, filter, beff, mult, rq, out, rows);
