@@ -1326,6 +1326,57 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
                       g->out_zp, g->act_min, g->act_max, out + obase + (int64_t)p * c_n);
 }
 
+#if defined(QK_ARM_MVE)
+/*
+ * Helium DEPTHWISE_CONV_2D, int8, depth multiplier 1, with the zero point folded into the bias
+ * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): padded taps point
+ * at zrow (in_c copies of in_zp), so every output pixel sums x * w over all its taps
+ * (qk_arm_dw_pixel), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
+ */
+#define QK__DW_MVE_MAX_TAPS 64
+
+static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                       const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
+                       int8_t *zrow) {
+    const int32_t c_n = g->in_c, taps = g->kh * g->kw, line_n = g->in_w * c_n;
+    const int8_t *xs[QK__DW_MVE_MAX_TAPS];
+    memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
+    int8_t *o = out;
+    for (int32_t b = 0; b < g->batches; ++b) {
+        const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
+        for (int32_t oy = 0; oy < g->out_h; ++oy)
+            for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
+                const int32_t ix0 = ox * g->sw - g->pw;
+                int32_t t = 0;
+                for (int32_t ky = 0; ky < g->kh; ++ky) {
+                    const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
+                    if (iy < 0 || iy >= g->in_h) {
+                        for (int32_t kx = 0; kx < g->kw; ++kx) xs[t++] = zrow;
+                        continue;
+                    }
+                    const int8_t *line = image + iy * line_n;
+                    for (int32_t kx = 0, ix = ix0; kx < g->kw; ++kx, ix += g->dw)
+                        xs[t++] = ix >= 0 && ix < g->in_w ? line + ix * c_n : zrow;
+                }
+                qk_arm_dw_pixel(xs, taps, filter, c_n, beff, mult, rq, rq + c_n, g->out_zp,
+                                g->act_min, g->act_max, o);
+            }
+    }
+}
+
+/* Whether beff[c] is bias[c] - in_zp * sum over the taps of filter[t][c] (int32 wrapping). */
+static int qk__dw_beff_ok(const int32_t *beff, const int32_t *bias, const int8_t *filter,
+                          int32_t taps, int32_t c_n, int32_t in_zp) {
+    for (int32_t c = 0; c < c_n; ++c) {
+        uint32_t s = 0;
+        for (int32_t t = 0; t < taps; ++t) s += (uint32_t)(int32_t)filter[(int64_t)t * c_n + c];
+        if ((uint32_t)beff[c] != (bias != NULL ? (uint32_t)bias[c] : 0u) - (uint32_t)in_zp * s)
+            return 0;
+    }
+    return 1;
+}
+#endif
+
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const int32_t *bias, const int32_t *mult,
                            const uint32_t *rq, int8_t *out, int32_t *restrict acc, int32_t acc_n,
@@ -1493,13 +1544,15 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
- *   Optional trailing arg (32 in all) for the host SIMD path (qk__dw_vnni; int8 fast path,
- *   depth multiplier 1, constant filter): dw_w32 (-1: none), the filter as int32
+ *   Optional trailing args (32 or 33 in all) for the host SIMD path (qk__dw_vnni; int8 fast
+ *   path, depth multiplier 1, constant filter): dw_w32 (-1: none), the filter as int32
  *   [kh * kw][ocp] (ocp = out_c rounded up to 16, zero padded), each weight w stored as
- *   w & 0xFFFF. Builds without that path ignore it.
+ *   w & 0xFFFF; then for the Helium path (qk__dw_mve; the same conditions, board plans):
+ *   beff (-1: none), int32 [out_c] = bias - in_zp * sum over the taps of w (wrapping), with
+ *   scratch of at least in_c bytes. Builds without those paths ignore them.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args != 31 && n_args != 32) return QK_ERR_ARG;
+    if (n_args < 31 || n_args > 33) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -1540,12 +1593,25 @@ QK__EXEC(depthwise_conv2d) {
         if (!qk__shifts_ok(mult, shift, g.out_c, 14)) return QK_ERR_ARG;
     }
 #if QK_SIMD_VNNI
-    if (es == 1 && args[6] >= 0 && n_args == 32 && args[31] >= 0 && dm == 1) {
+    if (es == 1 && args[6] >= 0 && n_args >= 32 && args[31] >= 0 && dm == 1) {
         const int64_t ocp = ((int64_t)g.out_c + 15) / 16 * 16;
         const int32_t *w32 = qk__in(ctx, args[31], 4 * ocp * g.kh * g.kw);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
         if (!w32 || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
         qk__dw_vnni(&g, in, w32, ocp, bias32, mult, rq, out);
+        return QK_OK;
+    }
+#endif
+#if defined(QK_ARM_MVE)
+    if (es == 1 && args[6] >= 0 && n_args == 33 && args[32] >= 0 && dm == 1 &&
+        g.kh * g.kw <= QK__DW_MVE_MAX_TAPS && g.in_zp >= -128 && g.in_zp <= 127) {
+        const int32_t *beff = qk__in(ctx, args[32], 4 * (int64_t)g.out_c);
+        const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+        int8_t *zrow = qk__out(ctx, args[6], g.in_c);
+        if (!beff || !rq || !zrow || !qk__rq_ok(shift, rq, g.out_c) ||
+            !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
+            return QK_ERR_ARG;
+        qk__dw_mve(&g, in, filter, beff, mult, rq, out, zrow);
         return QK_OK;
     }
 #endif

@@ -23,6 +23,7 @@ ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FOLD_MAX_K = 2048  # board plans fold in_zp into the bias up to this filter depth
+DW_FOLD_MAX_TAPS = 64  # and (depthwise) up to this many taps: QK__DW_MVE_MAX_TAPS in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 
@@ -287,6 +288,7 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # int16 receptive-field row, or the phase rows below); requant words and the filter in the
     # fast path's layout (ft) as constants
     scratch = rq = ft = -1
+    tail: list[int] = []
     if FAST and x.dtype == I8 and not o.get("lean"):  # lean: the planner needs the bytes
         acc_n = min(out_c, max(ACC_CHUNK, dm))
         extra = 0
@@ -312,10 +314,18 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                     ft = pb.const(np.ascontiguousarray(tiled), "dw_filter_tiled")
                 else:  # a run-time filter: the plain path
                     extra = -1
+        # board plans: the bias with in_zp folded in, for Helium (qk__dw_mve), which keeps a row
+        # of in_zp (the padded taps) in the scratch
+        # (from 16 channels on: it vectorizes over channels, 16 at a time)
+        fold = (not pb.host_simd and dm == 1 and ic >= 16 and w.is_const
+                and (b is None or b.is_const) and kh * kw <= DW_FOLD_MAX_TAPS)
         if extra >= 0:
-            scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
+            scratch = pb.scratch(max(4 * acc_n + extra, ic if fold else 0), "dw_acc")
             rq = pb.const(rq_words(shift), "rq")
-    tail = []
+            if fold:
+                tail = [-1, pb.const(folded_bias(w.data.reshape(-1, out_c).T,
+                                                 None if b is None else b.data, x.zero_point),
+                                     "dw_bias_folded")]
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
