@@ -579,73 +579,94 @@ qk_arm_rq_px_i8(const int32_t *acc, int32_t npx, const int32_t *bias, const int3
 }
 
 /*
- * DEPTHWISE_CONV_2D (depth multiplier 1) output pixel: channels in int32 lanes, NV (4 or 1)
- * vectors of 4 channels from channel c, the accumulators in registers across the taps and
- * requantized there. acc = beff + sum_t x_t * w_t with the zero point folded into beff and
- * padded taps reading in_zp (see qk__dw_mve); xs[t]: tap t's input pixel, filter [T][c_n].
- * TAIL: channels [c, c_n) only (fewer than 4 * NV), predicated. |acc - beff| <= 65536 * 2^14.
+ * DEPTHWISE_CONV_2D (depth multiplier 1) on Helium: channels in int32 lanes, the accumulators in
+ * registers across the taps and requantized there. acc = beff + sum_t x_t * w_t, the zero point
+ * folded into beff and padded taps reading in_zp (see qk__dw_mve in qk_conv.c). Tap t of the
+ * pixel at x is x + offs[t] (byte offsets), filter [taps][c_n]. |acc - beff| <= 65536 * 2^14.
  */
+typedef struct {
+    const int8_t *filter;
+    const int32_t *beff, *mult;
+    const uint32_t *lm, *rm;
+    int32_t c_n, taps, out_zp, act_min, act_max;
+} qk_arm_dw_params;
+
+/* NV (4 or 1) vectors of channels from c of the pixel at x; TAIL: channels [c, c_n) only
+ * (fewer than 4 * NV), predicated. */
 #define QK_ARM_LDB(ptr) (TAIL ? vldrbq_z_s32(ptr, p) : vldrbq_s32(ptr))
 #define QK_ARM_LDW(T, ptr) (TAIL ? vldrwq_z_##T(ptr, p) : vld1q_##T(ptr))
 /* requantize accumulator vector a (channels i..i+3) and store it */
 #define QK_ARM_DW_OUT(a, i)                                                                   \
     do {                                                                                     \
-        const int32x4_t e_ = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LDW(u32, rm + (i))))); \
-        const int32x4_t r_ = qk_arm_rq4(a, QK_ARM_LDW(s32, mult + (i)), QK_ARM_LDW(u32, lm + (i)), e_); \
-        const int32x4_t o_ = vminq_s32(vmaxq_s32(vaddq_n_s32(r_, out_zp), lo), hi);          \
+        const int32x4_t e_ = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LDW(u32, P.rm + (i))))); \
+        const int32x4_t r_ = qk_arm_rq4(a, QK_ARM_LDW(s32, P.mult + (i)),                   \
+                                        QK_ARM_LDW(u32, P.lm + (i)), e_);                    \
+        const int32x4_t o_ = vminq_s32(vmaxq_s32(vaddq_n_s32(r_, P.out_zp), lo), hi);       \
         if (TAIL) vstrbq_p_s32(out + (i), o_, p);                                            \
         else vstrbq_s32(out + (i), o_);                                                      \
     } while (0)
 static inline __attribute__((always_inline)) void
-qk_arm_dw_block(const int8_t *const *xs, int32_t taps, const int8_t *filter, int32_t c_n,
-                int32_t c, const int NV, const int TAIL, const int32_t *beff, const int32_t *mult,
-                const uint32_t *lm, const uint32_t *rm, int32_t out_zp, int32x4_t lo,
-                int32x4_t hi, int8_t *out) {
+qk_arm_dw_block(qk_arm_dw_params P, const int32_t *offs, const int8_t *x, int32_t c,
+                const int NV, const int TAIL, int32x4_t lo, int32x4_t hi, int8_t *out) {
+    const int32_t c_n = P.c_n;
     const mve_pred16_t p = TAIL ? vctp32q((uint32_t)(c_n - c)) : 0;
-    const int8_t *w = filter + c;
+    const int8_t *w = P.filter + c;
+    const int8_t *xc = x + c;
     if (NV == 4) {
-        /* per tap: 16 channels in 20 instructions (asm: gcc 12 spills the C form and adds each
-         * lane group's offset to the pointers separately) */
-        int32x4_t a0 = vld1q_s32(beff + c), a1 = vld1q_s32(beff + c + 4);
-        int32x4_t a2 = vld1q_s32(beff + c + 8), a3 = vld1q_s32(beff + c + 12);
-        const int8_t *const *xp = xs;
-        const int8_t *x;
-        int32x4_t tx, tw;
+        /* 16 channels as int16 (VLDRB.S16) and two VMULLB / VMULLT per 8: the accumulators
+         * hold the even (e) and odd (o) channels of each 8, so the bias and requant parameters
+         * are gathered alike and VMOVNB / VMOVNT put the results back in order. Per tap: 15
+         * instructions (asm: gcc 12 spills the C form). */
+        const uint32x4_t ev = vidupq_n_u32(0, 2); /* word offsets 0, 2, 4, 6 */
+        int32x4_t e0 = vldrwq_gather_shifted_offset_s32(P.beff + c, ev);
+        int32x4_t o0 = vldrwq_gather_shifted_offset_s32(P.beff + c + 1, ev);
+        int32x4_t e1 = vldrwq_gather_shifted_offset_s32(P.beff + c + 8, ev);
+        int32x4_t o1 = vldrwq_gather_shifted_offset_s32(P.beff + c + 9, ev);
+        const int32_t *op = offs;
+        const int8_t *xt;
+        int16x8_t tx, tw;
+        int32x4_t tp;
         __asm__ volatile(
             "dls    lr, %[n]\n\t"
             "1:\n\t"
-            "ldr    %[x], [%[xp]], #4\n\t"
-            "add    %[x], %[x], %[c]\n\t"
-            "vldrb.s32 %q[tw], [%[w]]\n\t"
-            "vldrb.s32 %q[tx], [%[x]]\n\t"
-            "vmul.i32 %q[tx], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[a0], %q[a0], %q[tx]\n\t"
-            "vldrb.s32 %q[tw], [%[w], #4]\n\t"
-            "vldrb.s32 %q[tx], [%[x], #4]\n\t"
-            "vmul.i32 %q[tx], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[a1], %q[a1], %q[tx]\n\t"
-            "vldrb.s32 %q[tw], [%[w], #8]\n\t"
-            "vldrb.s32 %q[tx], [%[x], #8]\n\t"
-            "vmul.i32 %q[tx], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[a2], %q[a2], %q[tx]\n\t"
-            "vldrb.s32 %q[tw], [%[w], #12]\n\t"
-            "vldrb.s32 %q[tx], [%[x], #12]\n\t"
-            "vmul.i32 %q[tx], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[a3], %q[a3], %q[tx]\n\t"
+            "ldr    %[xt], [%[op]], #4\n\t"
+            "add    %[xt], %[xt], %[xc]\n\t"
+            "vldrb.s16 %q[tw], [%[w]]\n\t"
+            "vldrb.s16 %q[tx], [%[xt]]\n\t"
+            "vmullb.s16 %q[tp], %q[tx], %q[tw]\n\t"
+            "vadd.i32 %q[e0], %q[e0], %q[tp]\n\t"
+            "vmullt.s16 %q[tp], %q[tx], %q[tw]\n\t"
+            "vadd.i32 %q[o0], %q[o0], %q[tp]\n\t"
+            "vldrb.s16 %q[tw], [%[w], #8]\n\t"
+            "vldrb.s16 %q[tx], [%[xt], #8]\n\t"
+            "vmullb.s16 %q[tp], %q[tx], %q[tw]\n\t"
+            "vadd.i32 %q[e1], %q[e1], %q[tp]\n\t"
+            "vmullt.s16 %q[tp], %q[tx], %q[tw]\n\t"
+            "vadd.i32 %q[o1], %q[o1], %q[tp]\n\t"
             "add    %[w], %[w], %[cn]\n\t"
             "le     lr, 1b\n\t"
-            : [a0] "+w"(a0), [a1] "+w"(a1), [a2] "+w"(a2), [a3] "+w"(a3), [xp] "+r"(xp),
-              [w] "+l"(w), [x] "=&l"(x), [tx] "=&w"(tx), [tw] "=&w"(tw)
-            : [n] "r"(taps), [c] "r"(c), [cn] "r"(c_n)
+            : [e0] "+w"(e0), [o0] "+w"(o0), [e1] "+w"(e1), [o1] "+w"(o1), [op] "+r"(op),
+              [w] "+l"(w), [xt] "=&l"(xt), [tx] "=&w"(tx), [tw] "=&w"(tw), [tp] "=&w"(tp)
+            : [n] "r"(P.taps), [xc] "r"(xc), [cn] "r"(c_n)
             : "lr", "memory");
-        QK_ARM_DW_OUT(a0, c);
-        QK_ARM_DW_OUT(a1, c + 4);
-        QK_ARM_DW_OUT(a2, c + 8);
-        QK_ARM_DW_OUT(a3, c + 12);
+        /* accumulator of channels i, i + 2, i + 4, i + 6: requantized, clamped */
+#define QK_ARM_DW_RQ2(a, i)                                                                   \
+    vminq_s32(vmaxq_s32(vaddq_n_s32(qk_arm_rq4(a, vldrwq_gather_shifted_offset_s32(P.mult + (i), ev), \
+                                               vldrwq_gather_shifted_offset_u32(P.lm + (i), ev), \
+                                               vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(       \
+                                                   vldrwq_gather_shifted_offset_u32(P.rm + (i), ev))))), \
+                                    P.out_zp),                                               \
+                        lo),                                                                 \
+              hi)
+        const int16x8_t u = vuninitializedq_s16();
+        vstrbq_s16(out + c, vmovntq_s32(vmovnbq_s32(u, QK_ARM_DW_RQ2(e0, c)), QK_ARM_DW_RQ2(o0, c + 1)));
+        vstrbq_s16(out + c + 8, vmovntq_s32(vmovnbq_s32(u, QK_ARM_DW_RQ2(e1, c + 8)),
+                                            QK_ARM_DW_RQ2(o1, c + 9)));
+#undef QK_ARM_DW_RQ2
     } else {
-        int32x4_t a = QK_ARM_LDW(s32, beff + c);
-        for (int32_t t = 0; t < taps; ++t, w += c_n)
-            a = vaddq_s32(a, vmulq_s32(QK_ARM_LDB(xs[t] + c), QK_ARM_LDB(w)));
+        int32x4_t a = QK_ARM_LDW(s32, P.beff + c);
+        for (int32_t t = 0; t < P.taps; ++t, w += c_n)
+            a = vaddq_s32(a, vmulq_s32(QK_ARM_LDB(xc + offs[t]), QK_ARM_LDB(w)));
         QK_ARM_DW_OUT(a, c);
     }
 }
@@ -653,19 +674,20 @@ qk_arm_dw_block(const int8_t *const *xs, int32_t taps, const int8_t *filter, int
 #undef QK_ARM_LDB
 #undef QK_ARM_LDW
 
-/* One output pixel, all c_n channels (qk_arm_dw_block: 16 at a time, then 4, then the rest). */
+/* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
+ * with the same tap offsets; all c_n channels (16 at a time, then 4, then the rest). */
 static __attribute__((noinline, unused)) void
-qk_arm_dw_pixel(const int8_t *const *xs, int32_t taps, const int8_t *filter, int32_t c_n,
-                const int32_t *beff, const int32_t *mult, const uint32_t *lm, const uint32_t *rm,
-                int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *out) {
-    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
-    int32_t c = 0;
-    for (; c + 16 <= c_n; c += 16)
-        qk_arm_dw_block(xs, taps, filter, c_n, c, 4, 0, beff, mult, lm, rm, out_zp, lo, hi, out);
-    for (; c + 4 <= c_n; c += 4)
-        qk_arm_dw_block(xs, taps, filter, c_n, c, 1, 0, beff, mult, lm, rm, out_zp, lo, hi, out);
-    if (c < c_n)
-        qk_arm_dw_block(xs, taps, filter, c_n, c, 1, 1, beff, mult, lm, rm, out_zp, lo, hi, out);
+qk_arm_dw_run(const qk_arm_dw_params *Pp, const int32_t *offs, const int8_t *x, int32_t step,
+              int32_t npx, int8_t *out) {
+    const qk_arm_dw_params P = *Pp; /* (a local copy: the asm's memory clobber leaves it be) */
+    const int32x4_t lo = vdupq_n_s32(P.act_min), hi = vdupq_n_s32(P.act_max);
+    const int32_t c_n = P.c_n;
+    for (int32_t q = 0; q < npx; ++q, x += step, out += c_n) {
+        int32_t c = 0;
+        for (; c + 16 <= c_n; c += 16) qk_arm_dw_block(P, offs, x, c, 4, 0, lo, hi, out);
+        for (; c + 4 <= c_n; c += 4) qk_arm_dw_block(P, offs, x, c, 1, 0, lo, hi, out);
+        if (c < c_n) qk_arm_dw_block(P, offs, x, c, 1, 1, lo, hi, out);
+    }
 }
 
 /* sum of w[0..n) (int8), 16 lanes per VADDVA */

@@ -1338,29 +1338,47 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
                        int8_t *zrow) {
-    const int32_t c_n = g->in_c, taps = g->kh * g->kw, line_n = g->in_w * c_n;
-    const int8_t *xs[QK__DW_MVE_MAX_TAPS];
+    const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
+    const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, g->kh * g->kw,
+                                g->out_zp, g->act_min, g->act_max};
+    /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
+     * padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit addresses) */
+    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
+    for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
+        for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
+    /* pixels [xa, xb) of a row have every tap inside it (as in qk__dw_fast_i8) */
+    const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
+    const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
+    const int64_t hi = top < 0 ? 0 : top / g->sw + 1;
+    const int32_t xa = (int32_t)(lo < g->out_w ? lo : g->out_w);
+    const int32_t xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : (int32_t)hi);
     memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
     int8_t *o = out;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
-        for (int32_t oy = 0; oy < g->out_h; ++oy)
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->sh - g->ph;
+            const int y_in = iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h;
             for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
                 const int32_t ix0 = ox * g->sw - g->pw;
-                int32_t t = 0;
-                for (int32_t ky = 0; ky < g->kh; ++ky) {
-                    const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
-                    if (iy < 0 || iy >= g->in_h) {
-                        for (int32_t kx = 0; kx < g->kw; ++kx) xs[t++] = zrow;
-                        continue;
-                    }
-                    const int8_t *line = image + iy * line_n;
-                    for (int32_t kx = 0, ix = ix0; kx < g->kw; ++kx, ix += g->dw)
-                        xs[t++] = ix >= 0 && ix < g->in_w ? line + ix * c_n : zrow;
+                if (y_in && ox == xa && xb > xa) { /* the row's inner run */
+                    qk_arm_dw_run(&P, inner, image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n,
+                                  xb - xa, o);
+                    ox = xb - 1;
+                    o += (xb - 1 - xa) * c_n;
+                    continue;
                 }
-                qk_arm_dw_pixel(xs, taps, filter, c_n, beff, mult, rq, rq + c_n, g->out_zp,
-                                g->act_min, g->act_max, o);
+                for (int32_t ky = 0, t = 0; ky < g->kh; ++ky) {
+                    const int32_t iy = iy0 + ky * g->dh;
+                    const int y_ok = iy >= 0 && iy < g->in_h;
+                    for (int32_t kx = 0, ix = ix0; kx < g->kw; ++kx, ix += g->dw)
+                        edge[t++] = y_ok && ix >= 0 && ix < g->in_w
+                                        ? (int32_t)((intptr_t)(image + iy * line_n + ix * c_n) - (intptr_t)zrow)
+                                        : 0;
+                }
+                qk_arm_dw_run(&P, edge, zrow, 0, 1, o);
             }
+        }
     }
 }
 
