@@ -562,9 +562,11 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
  * 128 * 128 = 2^30.
  */
 
-/* d[0..n) = src[0..n) */
+/* d[0..n) = src[0..n) (whole vectors unpredicated, as in qk_arm_sum_s8) */
 static inline void qk__copy_s8(int8_t *d, const int8_t *src, int32_t n) {
-    for (int32_t i = 0; i < n; i += 16) {
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, vld1q_s8(src + i));
+    if (i < n) {
         const mve_pred16_t p = vctp8q((uint32_t)(n - i));
         vstrbq_p_s8(d + i, vldrbq_z_s8(src + i, p), p);
     }
@@ -573,7 +575,9 @@ static inline void qk__copy_s8(int8_t *d, const int8_t *src, int32_t n) {
 /* d[0..n) = v */
 static inline void qk__fill_s8(int8_t *d, int8_t v, int32_t n) {
     const int8x16_t x = vdupq_n_s8(v);
-    for (int32_t i = 0; i < n; i += 16) vstrbq_p_s8(d + i, x, vctp8q((uint32_t)(n - i)));
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, x);
+    if (i < n) vstrbq_p_s8(d + i, x, vctp8q((uint32_t)(n - i)));
 }
 
 /* Output pixel (b, oy, ox)'s receptive field (k int8 values, padded taps at in_zp): returns it
