@@ -579,10 +579,10 @@ qk_arm_rq_px_i8(const int32_t *acc, int32_t npx, const int32_t *bias, const int3
 }
 
 /*
- * DEPTHWISE_CONV_2D (depth multiplier 1) on Helium: channels in int32 lanes, the accumulators in
- * registers across the taps and requantized there. acc = beff + sum_t x_t * w_t, the zero point
- * folded into beff and padded taps reading in_zp (see qk__dw_mve in qk_conv.c). Tap t of the
- * pixel at x is x + offs[t] (byte offsets), filter [taps][c_n]. |acc - beff| <= 65536 * 2^14.
+ * DEPTHWISE_CONV_2D (depth multiplier 1) on Helium: channels in vector lanes, the accumulators
+ * in registers across the taps. acc = beff + sum_t x_t * w_t, the zero point folded into beff
+ * and padded taps reading in_zp (see qk__dw_mve in qk_conv.c). Tap t of the pixel at x is
+ * x + offs[t] (byte offsets), filter [taps][c_n]. |acc - beff| <= 65536 * 2^14.
  */
 typedef struct {
     const int8_t *filter;
@@ -591,103 +591,80 @@ typedef struct {
     int32_t c_n, taps, out_zp, act_min, act_max;
 } qk_arm_dw_params;
 
-/* NV (4 or 1) vectors of channels from c of the pixel at x; TAIL: channels [c, c_n) only
- * (fewer than 4 * NV), predicated. */
-#define QK_ARM_LDB(ptr) (TAIL ? vldrbq_z_s32(ptr, p) : vldrbq_s32(ptr))
-#define QK_ARM_LDW(T, ptr) (TAIL ? vldrwq_z_##T(ptr, p) : vld1q_##T(ptr))
-/* requantize accumulator vector a (channels i..i+3) and store it */
-#define QK_ARM_DW_OUT(a, i)                                                                   \
-    do {                                                                                     \
-        const int32x4_t e_ = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LDW(u32, P.rm + (i))))); \
-        const int32x4_t r_ = qk_arm_rq4(a, QK_ARM_LDW(s32, P.mult + (i)),                   \
-                                        QK_ARM_LDW(u32, P.lm + (i)), e_);                    \
-        const int32x4_t o_ = vminq_s32(vmaxq_s32(vaddq_n_s32(r_, P.out_zp), lo), hi);       \
-        if (TAIL) vstrbq_p_s32(out + (i), o_, p);                                            \
-        else vstrbq_s32(out + (i), o_);                                                      \
-    } while (0)
+/* acc[0..8 N8) = channels c.. of the pixel at x (N8: 1 or 2 groups of 8): as int16
+ * (VLDRB.S16), VMULLB / VMULLT per 8, so the accumulators hold the even (e) and odd (o) channels
+ * of each 8; VLD2 / VST2 (de)interleave the bias and the sums. Per tap: 8 or 14 instructions
+ * (asm: gcc 12 spills the C form). */
+#define QK_ARM_DW8_STEP(e, o, off)                                                           \
+    "vldrb.s16 %q[tw], [%[w], #" off "]\n\t"                                                \
+    "vldrb.s16 %q[tx], [%[xt], #" off "]\n\t"                                               \
+    "vmullb.s16 %q[tp], %q[tx], %q[tw]\n\t"                                                 \
+    "vadd.i32 %q[" e "], %q[" e "], %q[tp]\n\t"                                             \
+    "vmullt.s16 %q[tp], %q[tx], %q[tw]\n\t"                                                 \
+    "vadd.i32 %q[" o "], %q[" o "], %q[tp]\n\t"
+#define QK_ARM_DW8_LOOP(steps)                                                               \
+    __asm__ volatile(                                                                        \
+        "dls    lr, %[n]\n\t"                                                                \
+        "1:\n\t"                                                                             \
+        "ldr    %[xt], [%[op]], #4\n\t"                                                      \
+        "add    %[xt], %[xt], %[xc]\n\t" steps                                               \
+        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "le     lr, 1b\n\t"                                                                  \
+        : [e0] "+w"(e0), [o0] "+w"(o0), [e1] "+w"(e1), [o1] "+w"(o1), [op] "+r"(op),         \
+          [w] "+l"(w), [xt] "=&l"(xt), [tx] "=&w"(tx), [tw] "=&w"(tw), [tp] "=&w"(tp)        \
+        : [n] "r"(P->taps), [xc] "r"(xc), [cn] "r"(P->c_n)                                   \
+        : "lr", "memory")
 static inline __attribute__((always_inline)) void
-qk_arm_dw_block(qk_arm_dw_params P, const int32_t *offs, const int8_t *x, int32_t c,
-                const int NV, const int TAIL, int32x4_t lo, int32x4_t hi, int8_t *out) {
-    const int32_t c_n = P.c_n;
-    const mve_pred16_t p = TAIL ? vctp32q((uint32_t)(c_n - c)) : 0;
-    const int8_t *w = P.filter + c;
-    const int8_t *xc = x + c;
-    if (NV == 4) {
-        /* 16 channels as int16 (VLDRB.S16) and two VMULLB / VMULLT per 8: the accumulators
-         * hold the even (e) and odd (o) channels of each 8, so the bias and requant parameters
-         * are gathered alike and VMOVNB / VMOVNT put the results back in order. Per tap: 15
-         * instructions (asm: gcc 12 spills the C form). */
-        const uint32x4_t ev = vidupq_n_u32(0, 2); /* word offsets 0, 2, 4, 6 */
-        int32x4_t e0 = vldrwq_gather_shifted_offset_s32(P.beff + c, ev);
-        int32x4_t o0 = vldrwq_gather_shifted_offset_s32(P.beff + c + 1, ev);
-        int32x4_t e1 = vldrwq_gather_shifted_offset_s32(P.beff + c + 8, ev);
-        int32x4_t o1 = vldrwq_gather_shifted_offset_s32(P.beff + c + 9, ev);
-        const int32_t *op = offs;
-        const int8_t *xt;
-        int16x8_t tx, tw;
-        int32x4_t tp;
-        __asm__ volatile(
-            "dls    lr, %[n]\n\t"
-            "1:\n\t"
-            "ldr    %[xt], [%[op]], #4\n\t"
-            "add    %[xt], %[xt], %[xc]\n\t"
-            "vldrb.s16 %q[tw], [%[w]]\n\t"
-            "vldrb.s16 %q[tx], [%[xt]]\n\t"
-            "vmullb.s16 %q[tp], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[e0], %q[e0], %q[tp]\n\t"
-            "vmullt.s16 %q[tp], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[o0], %q[o0], %q[tp]\n\t"
-            "vldrb.s16 %q[tw], [%[w], #8]\n\t"
-            "vldrb.s16 %q[tx], [%[xt], #8]\n\t"
-            "vmullb.s16 %q[tp], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[e1], %q[e1], %q[tp]\n\t"
-            "vmullt.s16 %q[tp], %q[tx], %q[tw]\n\t"
-            "vadd.i32 %q[o1], %q[o1], %q[tp]\n\t"
-            "add    %[w], %[w], %[cn]\n\t"
-            "le     lr, 1b\n\t"
-            : [e0] "+w"(e0), [o0] "+w"(o0), [e1] "+w"(e1), [o1] "+w"(o1), [op] "+r"(op),
-              [w] "+l"(w), [xt] "=&l"(xt), [tx] "=&w"(tx), [tw] "=&w"(tw), [tp] "=&w"(tp)
-            : [n] "r"(P.taps), [xc] "r"(xc), [cn] "r"(c_n)
-            : "lr", "memory");
-        /* accumulator of channels i, i + 2, i + 4, i + 6: requantized, clamped */
-#define QK_ARM_DW_RQ2(a, i)                                                                   \
-    vminq_s32(vmaxq_s32(vaddq_n_s32(qk_arm_rq4(a, vldrwq_gather_shifted_offset_s32(P.mult + (i), ev), \
-                                               vldrwq_gather_shifted_offset_u32(P.lm + (i), ev), \
-                                               vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(       \
-                                                   vldrwq_gather_shifted_offset_u32(P.rm + (i), ev))))), \
-                                    P.out_zp),                                               \
-                        lo),                                                                 \
-              hi)
-        const int16x8_t u = vuninitializedq_s16();
-        vstrbq_s16(out + c, vmovntq_s32(vmovnbq_s32(u, QK_ARM_DW_RQ2(e0, c)), QK_ARM_DW_RQ2(o0, c + 1)));
-        vstrbq_s16(out + c + 8, vmovntq_s32(vmovnbq_s32(u, QK_ARM_DW_RQ2(e1, c + 8)),
-                                            QK_ARM_DW_RQ2(o1, c + 9)));
-#undef QK_ARM_DW_RQ2
-    } else {
-        int32x4_t a = QK_ARM_LDW(s32, P.beff + c);
-        for (int32_t t = 0; t < P.taps; ++t, w += c_n)
-            a = vaddq_s32(a, vmulq_s32(QK_ARM_LDB(xc + offs[t]), QK_ARM_LDB(w)));
-        QK_ARM_DW_OUT(a, c);
-    }
+qk_arm_dw8(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t c,
+           const int N8, int32_t *acc) {
+    const int32x4x2_t b0 = vld2q_s32(P->beff + c);
+    const int32x4x2_t b1 = N8 == 2 ? vld2q_s32(P->beff + c + 8) : b0;
+    int32x4_t e0 = b0.val[0], o0 = b0.val[1], e1 = b1.val[0], o1 = b1.val[1];
+    const int32_t *op = offs;
+    const int8_t *w = P->filter + c, *xc = x + c, *xt;
+    int16x8_t tx, tw;
+    int32x4_t tp;
+    if (N8 == 2) QK_ARM_DW8_LOOP(QK_ARM_DW8_STEP("e0", "o0", "0") QK_ARM_DW8_STEP("e1", "o1", "8"));
+    else QK_ARM_DW8_LOOP(QK_ARM_DW8_STEP("e0", "o0", "0"));
+    const int32x4x2_t r0 = {{e0, o0}}, r1 = {{e1, o1}};
+    vst2q_s32(acc, r0);
+    if (N8 == 2) vst2q_s32(acc + 8, r1);
 }
-#undef QK_ARM_DW_OUT
-#undef QK_ARM_LDB
-#undef QK_ARM_LDW
+#undef QK_ARM_DW8_LOOP
+#undef QK_ARM_DW8_STEP
+
+/* acc[0..n) = channels c..c+n-1 (n <= 4) of the pixel at x, in int32 lanes. */
+static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x,
+                              int32_t c, int32_t n, int32_t *acc) {
+    const mve_pred16_t p = vctp32q((uint32_t)n);
+    int32x4_t a = vldrwq_z_s32(P->beff + c, p);
+    const int8_t *w = P->filter + c, *xc = x + c;
+    for (int32_t t = 0; t < P->taps; ++t, w += P->c_n)
+        a = vaddq_s32(a, vmulq_s32(vldrbq_z_s32(xc + offs[t], p), vldrbq_z_s32(w, p)));
+    vstrwq_p_s32(acc, a, p);
+}
 
 /* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
- * with the same tap offsets; all c_n channels (16 at a time, then 4, then the rest). */
+ * with the same tap offsets: the sums of QK_ARM_ACC_STRIDE channels at a time into acc, then
+ * their requant (bias already in). */
 static __attribute__((noinline, unused)) void
-qk_arm_dw_run(const qk_arm_dw_params *Pp, const int32_t *offs, const int8_t *x, int32_t step,
+qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
               int32_t npx, int8_t *out) {
-    const qk_arm_dw_params P = *Pp; /* (a local copy: the asm's memory clobber leaves it be) */
-    const int32x4_t lo = vdupq_n_s32(P.act_min), hi = vdupq_n_s32(P.act_max);
-    const int32_t c_n = P.c_n;
-    for (int32_t q = 0; q < npx; ++q, x += step, out += c_n) {
-        int32_t c = 0;
-        for (; c + 16 <= c_n; c += 16) qk_arm_dw_block(P, offs, x, c, 4, 0, lo, hi, out);
-        for (; c + 4 <= c_n; c += 4) qk_arm_dw_block(P, offs, x, c, 1, 0, lo, hi, out);
-        if (c < c_n) qk_arm_dw_block(P, offs, x, c, 1, 1, lo, hi, out);
-    }
+    int32_t acc[QK_ARM_ACC_STRIDE];
+    const int32_t c_n = P->c_n;
+    for (int32_t q = 0; q < npx; ++q, x += step, out += c_n)
+        for (int32_t c0 = 0; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
+            const int32_t cn = c_n - c0 < QK_ARM_ACC_STRIDE ? c_n - c0 : QK_ARM_ACC_STRIDE;
+            int32_t j = 0;
+            for (; j + 16 <= cn; j += 16) qk_arm_dw8(P, offs, x, c0 + j, 2, acc + j);
+            if (j + 8 <= cn) {
+                qk_arm_dw8(P, offs, x, c0 + j, 1, acc + j);
+                j += 8;
+            }
+            for (; j < cn; j += 4) qk_arm_dw4(P, offs, x, c0 + j, cn - j < 4 ? cn - j : 4, acc + j);
+            qk_arm_rq_rows(acc, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, P->out_zp,
+                           P->act_min, P->act_max, out + c0, 0);
+        }
 }
 
 /* sum of w[0..n) (int8), 16 lanes per VADDVA (whole vectors unpredicated: gcc spends four

@@ -316,8 +316,8 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                     extra = -1
         # board plans: the bias with in_zp folded in, for Helium (qk__dw_mve), which keeps a row
         # of in_zp (the padded taps) in the scratch
-        # (from 16 channels on: it vectorizes over channels, 16 at a time)
-        fold = (not pb.host_simd and dm == 1 and ic >= 16 and w.is_const
+        # (from 8 channels on: it vectorizes over channels, 16 or 8 at a time)
+        fold = (not pb.host_simd and dm == 1 and ic >= 8 and w.is_const
                 and (b is None or b.is_const) and kh * kw <= DW_FOLD_MAX_TAPS)
         if extra >= 0:
             scratch = pb.scratch(max(4 * acc_n + extra, ic if fold else 0), "dw_acc")
