@@ -667,6 +667,37 @@ qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, i
         }
 }
 
+/* d[0..n) = src[0..n): whole vectors, then a tail of VCTP and a VPT block (asm: gcc 12 moves the
+ * predicate through a core register and back for each predicated intrinsic) */
+static inline void qk_arm_copy_s8(int8_t *d, const int8_t *src, int32_t n) {
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, vld1q_s8(src + i));
+    if (i < n) {
+        int8x16_t t;
+        __asm__ volatile("vctp.8 %[n]\n\t"
+                         "vpstt\n\t"
+                         "vldrbt.u8 %q[t], [%[s]]\n\t"
+                         "vstrbt.8 %q[t], [%[d]]\n\t"
+                         : [t] "=&w"(t)
+                         : [n] "r"(n - i), [s] "r"(src + i), [d] "r"(d + i)
+                         : "memory", "p0");
+    }
+}
+
+/* d[0..n) = v (the same way) */
+static inline void qk_arm_fill_s8(int8_t *d, int8_t v, int32_t n) {
+    const int8x16_t x = vdupq_n_s8(v);
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, x);
+    if (i < n)
+        __asm__ volatile("vctp.8 %[n]\n\t"
+                         "vpst\n\t"
+                         "vstrbt.8 %q[x], [%[d]]\n\t"
+                         :
+                         : [x] "w"(x), [n] "r"(n - i), [d] "r"(d + i)
+                         : "memory", "p0");
+}
+
 /* sum of w[0..n) (int8), 16 lanes per VADDVA (whole vectors unpredicated: gcc spends four
  * instructions on each predicated one) */
 static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {

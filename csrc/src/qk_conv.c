@@ -562,58 +562,57 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
  * 128 * 128 = 2^30.
  */
 
-/* d[0..n) = src[0..n) (whole vectors unpredicated, as in qk_arm_sum_s8) */
-static inline void qk__copy_s8(int8_t *d, const int8_t *src, int32_t n) {
-    int32_t i = 0;
-    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, vld1q_s8(src + i));
-    if (i < n) {
-        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
-        vstrbq_p_s8(d + i, vldrbq_z_s8(src + i, p), p);
+/* Field values [i, i + n) (src, or in_zp when src is NULL) to dst: contiguous when dstride is
+ * 16, else 16-value chunks dstride bytes apart (then i and n are multiples of 16). */
+static inline void qk__field_put(int8_t *dst, int32_t dstride, int32_t i, const int8_t *src,
+                                 int32_t n, int8_t zp) {
+    if (dstride == 16) {
+        if (src != NULL) qk_arm_copy_s8(dst + i, src, n);
+        else qk_arm_fill_s8(dst + i, zp, n);
+        return;
     }
+    int8_t *d = dst + (i >> 4) * dstride;
+    if (src != NULL)
+        for (int32_t j = 0; j < n; j += 16, d += dstride) vst1q_s8(d, vld1q_s8(src + j));
+    else
+        for (int32_t j = 0; j < n; j += 16, d += dstride) vst1q_s8(d, vdupq_n_s8(zp));
 }
 
-/* d[0..n) = v */
-static inline void qk__fill_s8(int8_t *d, int8_t v, int32_t n) {
-    const int8x16_t x = vdupq_n_s8(v);
-    int32_t i = 0;
-    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, x);
-    if (i < n) vstrbq_p_s8(d + i, x, vctp8q((uint32_t)(n - i)));
-}
-
-/* Output pixel (b, oy, ox)'s receptive field (k int8 values, padded taps at in_zp): returns it
- * in place in the input when it is one contiguous span, else gathered into tmp. */
-static const int8_t *qk__field_s8(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
-                                  int32_t ox, int8_t *tmp) {
-    const int32_t c_n = g->in_c, kwc = g->kw * c_n, ix0 = ox * g->sw - g->pw;
-    const int32_t iy0 = oy * g->sh - g->ph;
+/* Output pixel (oy, ox)'s receptive field in image (one batch of the input; k int8 values,
+ * padded taps at in_zp) into dst as qk__field_put lays it out (dstride 48 needs in_c a
+ * multiple of 16). With dstride 16, a field that is one contiguous span of the input is not
+ * copied: returns where the field is (in place or dst), or NULL with dstride 48. (Offsets
+ * within image fit int32: the input has at most INT32_MAX values.) */
+static inline __attribute__((always_inline)) const int8_t *
+qk__field_s8(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox, int8_t *dst,
+             const int32_t dstride) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n, line_n = g->in_w * c_n;
+    const int32_t ix0 = ox * g->sw - g->pw, iy0 = oy * g->sh - g->ph;
     const int8_t zp = (int8_t)g->in_zp;
     /* in-image taps of a filter row with dilation 1: kx in [kx_lo, kx_hi) */
     int32_t kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
     if (kx_hi < kx_lo) kx_hi = kx_lo;
     const int x_in = g->dw == 1 && kx_lo == 0 && kx_hi == g->kw;
-    const int64_t at = (((int64_t)b * g->in_h + iy0) * g->in_w + ix0) * c_n; /* tap (0, 0) */
-    const int64_t row_step = (int64_t)g->dh * g->in_w * c_n;
-    if (x_in && g->kh == 1 && iy0 >= 0 && iy0 < g->in_h) return in + at;
-    int8_t *d = tmp;
-    for (int32_t ky = 0; ky < g->kh; ++ky, d += kwc) {
-        const int32_t iy = iy0 + ky * g->dh;
+    if (dstride == 16 && x_in && g->kh == 1 && iy0 >= 0 && iy0 < g->in_h)
+        return image + iy0 * line_n + ix0 * c_n;
+    int32_t i = 0;
+    for (int32_t ky = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, i += kwc) {
         if (iy < 0 || iy >= g->in_h) {
-            qk__fill_s8(d, zp, kwc);
+            qk__field_put(dst, dstride, i, NULL, kwc, zp);
             continue;
         }
-        const int64_t xo = at + ky * row_step;
+        const int8_t *line = image + iy * line_n;
         if (g->dw == 1) {
-            if (!x_in) qk__fill_s8(d, zp, kwc);
-            qk__copy_s8(d + kx_lo * c_n, in + xo + kx_lo * c_n, (kx_hi - kx_lo) * c_n);
+            if (!x_in) qk__field_put(dst, dstride, i, NULL, kwc, zp);
+            qk__field_put(dst, dstride, i + kx_lo * c_n, line + (ix0 + kx_lo) * c_n,
+                          (kx_hi - kx_lo) * c_n, zp);
             continue;
         }
-        for (int32_t kx = 0; kx < g->kw; ++kx) {
-            const int32_t ix = ix0 + kx * g->dw;
-            if (ix < 0 || ix >= g->in_w) qk__fill_s8(d + kx * c_n, zp, c_n);
-            else qk__copy_s8(d + kx * c_n, in + xo + (int64_t)kx * g->dw * c_n, c_n);
-        }
+        for (int32_t kx = 0, ix = ix0; kx < g->kw; ++kx, ix += g->dw)
+            qk__field_put(dst, dstride, i + kx * c_n,
+                          ix < 0 || ix >= g->in_w ? NULL : line + ix * c_n, c_n, zp);
     }
-    return tmp;
+    return dstride == 16 ? dst : NULL;
 }
 
 /* out_c >= 2; rows: 4 * (k rounded up to 16) bytes of scratch (the interleaved rows, then a
@@ -623,18 +622,30 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                               int8_t *out, int8_t *rows) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
+    const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
      * chunk's last pair, which starts one filter early */
     int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE];
     int32_t *acc = acc_buf + 1;
-    for (int32_t b = 0; b < g->batches; ++b)
+    for (int32_t b = 0; b < g->batches; ++b) {
+        const int8_t *image = in + (int64_t)b * g->in_h * g->in_w * g->in_c;
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
             for (int32_t q = 0; q < 3; ++q) { /* (a short last group repeats its last pixel) */
                 const int32_t p = p0 + (q < n ? q : n - 1);
-                const int8_t *f = qk__field_s8(g, in, b, p / g->out_w, p % g->out_w, tmp);
-                for (int32_t i = 0; i < k; i += 16) /* interleaved by 16-value chunks */
-                    qk__copy_s8(rows + 3 * i + 16 * q, f + i, k - i < 16 ? k - i : 16);
+                /* in_c a multiple of 16: straight into the interleaved rows */
+                const int32_t oy = p / g->out_w, ox = p % g->out_w;
+                if (direct) {
+                    qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
+                    continue;
+                }
+                const int8_t *f = qk__field_s8(g, image, oy, ox, tmp, 16);
+                /* interleaved by 16-value chunks; tmp has them all (bytes past k are never
+                 * read), the input maybe not */
+                int32_t i = 0;
+                for (; i + 16 <= k || (f == tmp && i < k); i += 16)
+                    vst1q_s8(rows + 3 * i + 16 * q, vld1q_s8(f + i));
+                if (i < k) qk_arm_copy_s8(rows + 3 * i + 16 * q, f + i, k - i);
             }
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
@@ -647,6 +658,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                                 oc_n);
             }
         }
+    }
 }
 
 /* Whether beff is bias - in_zp * sum(w) per filter (int32 wrapping). */

@@ -1,6 +1,8 @@
 """Lowerings: CONV_2D, DEPTHWISE_CONV_2D (TFLM reference semantics, int8 and int16x8)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .. import quant
@@ -166,6 +168,12 @@ def _requant(op: Operator, x: Tensor, scales: tuple[float, ...], y: Tensor, chan
 @register("CONV_2D")
 def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     x, w, b, y, o = _check_common(op)
+    _lower_conv2d(op, pb, x, w, b, y, o, pb.tensor(w))
+
+
+def _lower_conv2d(op: Operator, pb: PlanBuilder, x: Tensor, w: Tensor, b: Tensor | None,
+                  y: Tensor, o: dict, w_id: int) -> None:
+    """CONV_2D of x by filter w (plan id w_id) into y."""
     out_c, kh, kw, fic = w.shape
     ic = x.shape[3]
     if y.shape[3] != out_c:
@@ -187,7 +195,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = _bias(op, x, b, out_c, (I32, I64))
         wide = b is None or b.dtype == I64  # TFLM: int64 accumulators unless the bias is int32
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
-    args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
+    args = [pb.tensor(x), w_id, pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # fast path (groups == 1; else TFLM's plain loop nest): scratch for one int16 receptive-field
     # row (or one filter row of it for big fields; length rounded up to KPAD), a chunk of
     # accumulators and, for int8 receptive fields of <= 15 values, the filter as int16 [k][out_c];
@@ -275,6 +283,16 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                          f"!= {out_c} output channels")
     if kh * kw > MAX_DEPTH:
         raise unsupported(op, f"filter size {kh * kw} above {MAX_DEPTH}")
+    if (FAST and not pb.host_simd and ic == 1 and x.dtype == I8 and w.is_const and out_c >= 2
+            and not o.get("lean") and kh * kw <= FOLD_MAX_K):
+        # board plans: one input channel is the CONV_2D with the filter [out_c, kh, kw, 1]
+        # (the same sums and requant, TFLM's reference kernels agree), whose Helium path is
+        # faster than the depthwise one-channel path
+        wt = np.ascontiguousarray(w.data.reshape(kh * kw, out_c).T.reshape(out_c, kh, kw, 1))
+        assert w.quant is not None
+        wc = dataclasses.replace(w, shape=wt.shape, data=wt,
+                                 quant=dataclasses.replace(w.quant, axis=0))
+        return _lower_conv2d(op, pb, x, wc, b, y, o, pb.const(wt, "dw_filter_conv"))
     geom = _geometry(op, x, y, kh, kw, o)
     geom[6] = dm
     scales = _filter_scales(op, w, out_c)
