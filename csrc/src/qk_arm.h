@@ -592,45 +592,50 @@ typedef struct {
 } qk_arm_dw_params;
 
 /* acc[0..8 N8) = channels c.. of the pixel at x (N8: 1 or 2 groups of 8): as int16
- * (VLDRB.S16), VMULLB / VMULLT per 8, so the accumulators hold the even (e) and odd (o) channels
- * of each 8; VLD2 / VST2 (de)interleave the bias and the sums. Per tap: 8 or 14 instructions
- * (asm: gcc 12 spills the C form). */
+ * (VLDRB.S16), VMULLB / VMULLT per 8, so the accumulators hold the even (q0, q2) and odd (q1,
+ * q3) channels of each 8; VLD2 / VST2 (de)interleave the bias and the sums. Per tap: 8 or 14
+ * instructions. All asm: gcc 12 spills the C form and moves VST2's register pairs around. */
 #define QK_ARM_DW8_STEP(e, o, off)                                                           \
-    "vldrb.s16 %q[tw], [%[w], #" off "]\n\t"                                                \
-    "vldrb.s16 %q[tx], [%[xt], #" off "]\n\t"                                               \
-    "vmullb.s16 %q[tp], %q[tx], %q[tw]\n\t"                                                 \
-    "vadd.i32 %q[" e "], %q[" e "], %q[tp]\n\t"                                             \
-    "vmullt.s16 %q[tp], %q[tx], %q[tw]\n\t"                                                 \
-    "vadd.i32 %q[" o "], %q[" o "], %q[tp]\n\t"
-#define QK_ARM_DW8_LOOP(steps)                                                               \
-    __asm__ volatile(                                                                        \
-        "dls    lr, %[n]\n\t"                                                                \
-        "1:\n\t"                                                                             \
-        "ldr    %[xt], [%[op]], #4\n\t"                                                      \
-        "add    %[xt], %[xt], %[xc]\n\t" steps                                               \
-        "add    %[w], %[w], %[cn]\n\t"                                                       \
-        "le     lr, 1b\n\t"                                                                  \
-        : [e0] "+w"(e0), [o0] "+w"(o0), [e1] "+w"(e1), [o1] "+w"(o1), [op] "+r"(op),         \
-          [w] "+l"(w), [xt] "=&l"(xt), [tx] "=&w"(tx), [tw] "=&w"(tw), [tp] "=&w"(tp)        \
-        : [n] "r"(P->taps), [xc] "r"(xc), [cn] "r"(P->c_n)                                   \
-        : "lr", "memory")
+    "vldrb.s16 q4, [%[w], #" off "]\n\t"                                                     \
+    "vldrb.s16 q5, [%[xt], #" off "]\n\t"                                                    \
+    "vmullb.s16 q6, q5, q4\n\t"                                                              \
+    "vadd.i32 " e ", " e ", q6\n\t"                                                           \
+    "vmullt.s16 q6, q5, q4\n\t"                                                              \
+    "vadd.i32 " o ", " o ", q6\n\t"
+#define QK_ARM_DW8_ASM(load, steps, store)                                                   \
+    __asm__ volatile(load                                                                    \
+                     "dls    lr, %[n]\n\t"                                                    \
+                     "1:\n\t"                                                                 \
+                     "ldr    %[xt], [%[op]], #4\n\t"                                          \
+                     "add    %[xt], %[xt], %[xc]\n\t" steps                                   \
+                     "add    %[w], %[w], %[cn]\n\t"                                           \
+                     "le     lr, 1b\n\t" store                                                \
+                     : [op] "+r"(op), [w] "+l"(w), [xt] "=&l"(xt), [b] "+r"(b), [a] "+r"(acc)  \
+                     : [n] "r"(P->taps), [xc] "r"(xc), [cn] "r"(P->c_n)                       \
+                     : "lr", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6")
 static inline __attribute__((always_inline)) void
 qk_arm_dw8(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t c,
            const int N8, int32_t *acc) {
-    const int32x4x2_t b0 = vld2q_s32(P->beff + c);
-    const int32x4x2_t b1 = N8 == 2 ? vld2q_s32(P->beff + c + 8) : b0;
-    int32x4_t e0 = b0.val[0], o0 = b0.val[1], e1 = b1.val[0], o1 = b1.val[1];
-    const int32_t *op = offs;
+    const int32_t *op = offs, *b = P->beff + c;
     const int8_t *w = P->filter + c, *xc = x + c, *xt;
-    int16x8_t tx, tw;
-    int32x4_t tp;
-    if (N8 == 2) QK_ARM_DW8_LOOP(QK_ARM_DW8_STEP("e0", "o0", "0") QK_ARM_DW8_STEP("e1", "o1", "8"));
-    else QK_ARM_DW8_LOOP(QK_ARM_DW8_STEP("e0", "o0", "0"));
-    const int32x4x2_t r0 = {{e0, o0}}, r1 = {{e1, o1}};
-    vst2q_s32(acc, r0);
-    if (N8 == 2) vst2q_s32(acc + 8, r1);
+    if (N8 == 2)
+        QK_ARM_DW8_ASM("vld20.32 {q0, q1}, [%[b]]\n\t"
+                       "vld21.32 {q0, q1}, [%[b]]!\n\t"
+                       "vld20.32 {q2, q3}, [%[b]]\n\t"
+                       "vld21.32 {q2, q3}, [%[b]]\n\t",
+                       QK_ARM_DW8_STEP("q0", "q1", "0") QK_ARM_DW8_STEP("q2", "q3", "8"),
+                       "vst20.32 {q0, q1}, [%[a]]\n\t"
+                       "vst21.32 {q0, q1}, [%[a]]!\n\t"
+                       "vst20.32 {q2, q3}, [%[a]]\n\t"
+                       "vst21.32 {q2, q3}, [%[a]]\n\t");
+    else
+        QK_ARM_DW8_ASM("vld20.32 {q0, q1}, [%[b]]\n\t"
+                       "vld21.32 {q0, q1}, [%[b]]\n\t",
+                       QK_ARM_DW8_STEP("q0", "q1", "0"),
+                       "vst20.32 {q0, q1}, [%[a]]\n\t"
+                       "vst21.32 {q0, q1}, [%[a]]\n\t");
 }
-#undef QK_ARM_DW8_LOOP
+#undef QK_ARM_DW8_ASM
 #undef QK_ARM_DW8_STEP
 
 /* acc[0..n) = channels c..c+n-1 (n <= 4) of the pixel at x, in int32 lanes. */
