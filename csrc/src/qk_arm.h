@@ -726,6 +726,82 @@ static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
  * (VMLADAVA wants even ones), row, rows base, 2 filter pointers, next pair, k, acc, LR), and the
  * pair count lives on the stack.
  */
+/*
+ * The same for short filters, k <= 16 NK (NK 1 or 2): the 3 pixels' rows stay in q0..q(3 NK - 1)
+ * (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
+ * VMLADAV(A)s and the stores: 14 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. The
+ * filter loads are not predicated: every pair must have 16 NK readable bytes from each of its
+ * filters (the caller leaves the last pairs to qk_arm_conv3x2). (not inlined: the asm needs
+ * most registers)
+ */
+#define QK_ARM_SK_PAIR_END                                                                   \
+    "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
+    "strd   r8, r10, [%[acc], #512]\n\t"                                                     \
+    "strd   r0, r2, [%[acc]], #8\n\t"                                                        \
+    "le     lr, 1b\n\t"
+static __attribute__((noinline, unused)) void
+qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
+                     int NK) {
+    if (NK == 1)
+        __asm__ volatile(
+            "vctp.8 %[k]\n\t"
+            "vpsttt\n\t"
+            "vldrbt.u8 q0, [%[rows]]\n\t"
+            "vldrbt.u8 q1, [%[rows], #16]\n\t"
+            "vldrbt.u8 q2, [%[rows], #32]\n\t"
+            "dls    lr, %[n]\n\t"
+            "1:\n\t"
+            "vldrb.u8 q3, [%[w]]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vldrb.u8 q4, [%[w]]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vmladav.s8 r0, q0, q3\n\t"
+            "vmladav.s8 r2, q0, q4\n\t"
+            "vmladav.s8 r4, q1, q3\n\t"
+            "vmladav.s8 r6, q1, q4\n\t"
+            "vmladav.s8 r8, q2, q3\n\t"
+            "vmladav.s8 r10, q2, q4\n\t" QK_ARM_SK_PAIR_END
+            : [w] "+r"(w), [acc] "+r"(acc)
+            : [rows] "r"(rows), [k] "r"(k), [n] "r"(npairs)
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
+              "q4");
+    else
+        __asm__ volatile(
+            "vldrb.u8 q0, [%[rows]]\n\t"
+            "vldrb.u8 q1, [%[rows], #16]\n\t"
+            "vldrb.u8 q2, [%[rows], #32]\n\t"
+            "vctp.8 %[k16]\n\t"
+            "vpsttt\n\t"
+            "vldrbt.u8 q3, [%[rows], #48]\n\t"
+            "vldrbt.u8 q4, [%[rows], #64]\n\t"
+            "vldrbt.u8 q5, [%[rows], #80]\n\t"
+            "dls    lr, %[n]\n\t"
+            "1:\n\t"
+            "vldrb.u8 q6, [%[w]]\n\t"
+            "vldrb.u8 q7, [%[w], #16]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vmladav.s8 r0, q0, q6\n\t"
+            "vmladava.s8 r0, q3, q7\n\t"
+            "vmladav.s8 r4, q1, q6\n\t"
+            "vmladava.s8 r4, q4, q7\n\t"
+            "vmladav.s8 r8, q2, q6\n\t"
+            "vmladava.s8 r8, q5, q7\n\t"
+            "vldrb.u8 q6, [%[w]]\n\t"
+            "vldrb.u8 q7, [%[w], #16]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vmladav.s8 r2, q0, q6\n\t"
+            "vmladava.s8 r2, q3, q7\n\t"
+            "vmladav.s8 r6, q1, q6\n\t"
+            "vmladava.s8 r6, q4, q7\n\t"
+            "vmladav.s8 r10, q2, q6\n\t"
+            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END
+            : [w] "+r"(w), [acc] "+r"(acc)
+            : [rows] "r"(rows), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
+              "q4", "q5", "q6", "q7");
+}
+#undef QK_ARM_SK_PAIR_END
+
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
 static __attribute__((naked, noinline, unused)) void

@@ -623,6 +623,12 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
     const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0); /* qk_arm_conv3x2_short */
+    /* the last filter f with 16 nk bytes from filter f + 1 on (the filter has at most INT32_MAX
+     * values); pairs starting at or before it may use qk_arm_conv3x2_short */
+    const int32_t last = nk > 0 ? (oc_n * k - 16 * nk) / k - 1 : -1;
+    /* 1x1, no padding: each field is one input pixel */
+    const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
      * chunk's last pair, which starts one filter early */
     int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE];
@@ -639,7 +645,8 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                     qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
                     continue;
                 }
-                const int8_t *f = qk__field_s8(g, image, oy, ox, tmp, 16);
+                const int8_t *f = point ? image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c
+                                        : qk__field_s8(g, image, oy, ox, tmp, 16);
                 /* interleaved by 16-value chunks; tmp has them all (bytes past k are never
                  * read), the input maybe not */
                 int32_t i = 0;
@@ -650,7 +657,16 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
                 const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
-                if (cn >= 2) qk_arm_conv3x2(rows, filter + (int64_t)c0 * k, k, cn / 2, acc);
+                int32_t j = 0; /* filter pairs done */
+                if (nk > 0) { /* short filters: the pairs with 16 nk readable bytes */
+                    const int32_t fit = last - c0;
+                    const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
+                    if (np > 0) qk_arm_conv3x2_short(rows, filter + (int64_t)c0 * k, k, np, acc, nk);
+                    j = np;
+                }
+                if (j < cn / 2)
+                    qk_arm_conv3x2(rows, filter + (int64_t)(c0 + 2 * j) * k, k, cn / 2 - j,
+                                   acc + 2 * j);
                 if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
                     qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
                 qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0,
