@@ -593,8 +593,16 @@ qk__field_s8(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox
     int32_t kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
     if (kx_hi < kx_lo) kx_hi = kx_lo;
     const int x_in = g->dw == 1 && kx_lo == 0 && kx_hi == g->kw;
-    if (dstride == 16 && x_in && g->kh == 1 && iy0 >= 0 && iy0 < g->in_h)
-        return image + iy0 * line_n + ix0 * c_n;
+    if (dstride == 16 && x_in && iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h) {
+        const int8_t *x = image + iy0 * line_n + ix0 * c_n;
+        if (g->kh == 1) return x;
+        if (kwc <= 16) { /* one predicated load per filter row, stored whole (dst has slack) */
+            const mve_pred16_t p = vctp8q((uint32_t)kwc);
+            const int32_t step = g->dh * line_n;
+            for (int32_t ky = 0; ky < g->kh; ++ky, x += step) vst1q_s8(dst + ky * kwc, vldrbq_z_s8(x, p));
+            return dst;
+        }
+    }
     int32_t i = 0;
     for (int32_t ky = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, i += kwc) {
         if (iy < 0 || iy >= g->in_h) {
@@ -615,8 +623,8 @@ qk__field_s8(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox
     return dstride == 16 ? dst : NULL;
 }
 
-/* out_c >= 2; rows: 4 * (k rounded up to 16) bytes of scratch (the interleaved rows, then a
- * gather row). */
+/* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the interleaved rows, then
+ * a gather row and 16 bytes of slack). */
 static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
                               int8_t *out, int8_t *rows) {
@@ -949,7 +957,7 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
  *   the SIMD path ignore them; the lowering derives them from the constant filter and bias.
  *   Or one optional trailing arg (31 in all) for the Helium path (qk__conv_fold_mve; int8, fast
  *   path, constant filter, board plans): beff (-1: none), int32 [out_c] = bias - in_zp * sum(w)
- *   (wrapping), with scratch of at least 4 * (kh * kw * in_c rounded up to 16) bytes. Other
+ *   (wrapping), with scratch of at least 4 * (kh * kw * in_c rounded up to 16) + 16 bytes. Other
  *   builds ignore it.
  */
 QK__EXEC(conv2d) {
@@ -1024,7 +1032,7 @@ QK__EXEC(conv2d) {
             g.in_zp <= 127) {
             const int32_t k = g.kh * g.kw * g.in_c;
             const int32_t *beff = qk__in(ctx, args[30], 4 * (int64_t)g.out_c);
-            int8_t *rows = qk__out(ctx, args[6], 4 * (((int64_t)k + 15) / 16 * 16));
+            int8_t *rows = qk__out(ctx, args[6], 4 * (((int64_t)k + 15) / 16 * 16) + 16);
             if (!beff || !rows || !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
                 return QK_ERR_ARG;
             qk__conv_fold_mve(&g, in, filter, beff, mult, rq, out, rows);

@@ -225,9 +225,9 @@ def _lower_conv2d(op: Operator, pb: PlanBuilder, x: Tensor, w: Tensor, b: Tensor
         elif (not pb.host_simd and x.dtype == I8 and w.is_const and (b is None or b.is_const)
               and out_c >= 2 and k <= FOLD_MAX_K):
             # board plans: the bias with in_zp folded in, for Helium's int8 x int8 dots
-            # (qk__conv_fold_mve), whose 3 interleaved int8 rows and a gather row live in this
-            # scratch
-            nbytes = max(nbytes, 4 * (-(-k // 16) * 16))
+            # (qk__conv_fold_mve), whose 3 interleaved int8 rows and a gather row (and 16 bytes
+            # of slack) live in this scratch
+            nbytes = max(nbytes, 4 * (-(-k // 16) * 16) + 16)
             tail = [pb.const(folded_bias(w.data, None if b is None else b.data, x.zero_point),
                              "conv_bias_folded")]
         scratch = pb.scratch(nbytes, "conv_row")
