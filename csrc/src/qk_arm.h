@@ -513,23 +513,40 @@ static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, i
     return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(vandq_s32(a, e), 31)), e);
 }
 
+/* The same when every channel has R > 0 (so no left shift either: lm == 1), as quantized models
+ * mostly do: -1 goes to every negative value. */
+static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t e) {
+    a = vqrdmulhq_s32(a, mult);
+    return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), e);
+}
+
+/* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1). */
+static inline int qk_arm_rq_right(const uint32_t *lm, const uint32_t *rm, int32_t n) {
+    for (int32_t i = 0; i < n; ++i)
+        if (lm[i] != 1u || rm[i] > (1u << 30)) return 0;
+    return 1;
+}
+
 /* Requantize channels [i, i + 4) of NP pixels: out[q * ostride + i + l] from
- * acc[q * QK_ARM_ACC_STRIDE + i + l] + bias, each channel's parameters loaded once for all;
- * TAIL: only the lanes of p (else unpredicated: gcc keeps an all-true predicate's VPSTs). */
+ * acc[q * QK_ARM_ACC_STRIDE + i + l] (+ bias), each channel's parameters loaded once for all;
+ * TAIL: only the lanes of p (else unpredicated: gcc keeps an all-true predicate's VPSTs);
+ * RIGHT: qk_arm_rq4_right applies (qk_arm_rq_right). */
 #define QK_ARM_ACC_STRIDE 64
 #define QK_ARM_LD(T, ptr) (TAIL ? vldrwq_z_##T(ptr, p) : vld1q_##T(ptr))
 static inline __attribute__((always_inline)) void
 qk_arm_rq_step(const int32_t *acc, const int NP, const int32_t *bias, const int32_t *mult,
                const uint32_t *lm, const uint32_t *rm, int32_t i, const int TAIL, mve_pred16_t p,
-               int32_t out_zp, int32x4_t lo, int32x4_t hi, int8_t *out, int32_t ostride) {
+               const int RIGHT, int32_t out_zp, int32x4_t lo, int32x4_t hi, int8_t *out,
+               int32_t ostride) {
     const int32x4_t b = bias != NULL ? QK_ARM_LD(s32, bias + i) : vdupq_n_s32(0);
     const int32x4_t m = QK_ARM_LD(s32, mult + i);
-    const uint32x4_t l = QK_ARM_LD(u32, lm + i);
+    const uint32x4_t l = RIGHT ? vdupq_n_u32(1) : QK_ARM_LD(u32, lm + i);
     const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LD(u32, rm + i))));
 #pragma GCC unroll 3
     for (int q = 0; q < NP; ++q) {
-        const int32x4_t a = qk_arm_rq4(vaddq_s32(QK_ARM_LD(s32, acc + q * QK_ARM_ACC_STRIDE + i), b),
-                                       m, l, e);
+        int32x4_t a = QK_ARM_LD(s32, acc + q * QK_ARM_ACC_STRIDE + i);
+        if (bias != NULL) a = vaddq_s32(a, b);
+        a = RIGHT ? qk_arm_rq4_right(a, m, e) : qk_arm_rq4(a, m, l, e);
         const int32x4_t r = vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi);
         if (TAIL) vstrbq_p_s32(out + q * ostride + i, r, p);
         else vstrbq_s32(out + q * ostride + i, r);
@@ -541,15 +558,15 @@ qk_arm_rq_step(const int32_t *acc, const int NP, const int32_t *bias, const int3
  * whole vectors, then the predicated tail. */
 static inline __attribute__((always_inline)) void
 qk_arm_rq_rows(const int32_t *acc, const int NP, const int32_t *bias, const int32_t *mult,
-               const uint32_t *lm, const uint32_t *rm, int32_t n, int32_t out_zp, int32_t act_min,
-               int32_t act_max, int8_t *out, int32_t ostride) {
+               const uint32_t *lm, const uint32_t *rm, int32_t n, const int RIGHT, int32_t out_zp,
+               int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
     const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
     int32_t i = 0;
     for (; i + 4 <= n; i += 4)
-        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 0, 0, out_zp, lo, hi, out, ostride);
+        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 0, 0, RIGHT, out_zp, lo, hi, out, ostride);
     if (i < n)
-        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 1, vctp32q((uint32_t)(n - i)), out_zp, lo,
-                       hi, out, ostride);
+        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 1, vctp32q((uint32_t)(n - i)), RIGHT,
+                       out_zp, lo, hi, out, ostride);
 }
 
 /* (not inlined: the callers' loops stay lean and so does this one) */
@@ -558,23 +575,28 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
                  const uint32_t *rm, const uint32_t *hf, int32_t n, int32_t out_zp,
                  int32_t act_min, int32_t act_max, int8_t *out) {
     (void)hf;
-    if (bias != NULL) qk_arm_rq_rows(acc, 1, bias, mult, lm, rm, n, out_zp, act_min, act_max, out, 0);
-    else qk_arm_rq_rows(acc, 1, NULL, mult, lm, rm, n, out_zp, act_min, act_max, out, 0);
+    if (bias != NULL)
+        qk_arm_rq_rows(acc, 1, bias, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, 0);
+    else qk_arm_rq_rows(acc, 1, NULL, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, 0);
 }
 
 /* The same for npx (1..3) pixels, their accumulators QK_ARM_ACC_STRIDE words apart (bias not
- * NULL). */
+ * NULL); right: qk_arm_rq_right holds for these channels. */
 static __attribute__((noinline, unused)) void
 qk_arm_rq_px_i8(const int32_t *acc, int32_t npx, const int32_t *bias, const int32_t *mult,
-                const uint32_t *lm, const uint32_t *rm, int32_t n, int32_t out_zp,
+                const uint32_t *lm, const uint32_t *rm, int32_t n, int right, int32_t out_zp,
                 int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
     if (bias == NULL) __builtin_unreachable();
+    if (npx == 3 && right) {
+        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 1, out_zp, act_min, act_max, out, ostride);
+        return;
+    }
     if (npx == 3) {
-        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, out_zp, act_min, act_max, out, ostride);
+        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, ostride);
         return;
     }
     for (int32_t q = 0; q < npx; ++q)
-        qk_arm_rq_rows(acc + q * QK_ARM_ACC_STRIDE, 1, bias, mult, lm, rm, n, out_zp, act_min,
+        qk_arm_rq_rows(acc + q * QK_ARM_ACC_STRIDE, 1, bias, mult, lm, rm, n, 0, out_zp, act_min,
                        act_max, out + q * ostride, 0);
 }
 
@@ -589,6 +611,7 @@ typedef struct {
     const int32_t *beff, *mult;
     const uint32_t *lm, *rm;
     int32_t c_n, taps, out_zp, act_min, act_max;
+    int right; /* qk_arm_rq_right over the channels */
 } qk_arm_dw_params;
 
 /* acc[0..8 N8) = channels c.. of the pixel at x (N8: 1 or 2 groups of 8): as int16
@@ -667,8 +690,12 @@ qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, i
                 j += 8;
             }
             for (; j < cn; j += 4) qk_arm_dw4(P, offs, x, c0 + j, cn - j < 4 ? cn - j : 4, acc + j);
-            qk_arm_rq_rows(acc, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, P->out_zp,
-                           P->act_min, P->act_max, out + c0, 0);
+            if (P->right)
+                qk_arm_rq_rows(acc, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 1,
+                               P->out_zp, P->act_min, P->act_max, out + c0, 0);
+            else
+                qk_arm_rq_rows(acc, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 0,
+                               P->out_zp, P->act_min, P->act_max, out + c0, 0);
         }
 }
 

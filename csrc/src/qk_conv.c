@@ -635,6 +635,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     /* the last filter f with 16 nk bytes from filter f + 1 on (the filter has at most INT32_MAX
      * values); pairs starting at or before it may use qk_arm_conv3x2_short */
     const int32_t last = nk > 0 ? (oc_n * k - 16 * nk) / k - 1 : -1;
+    const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
@@ -677,9 +678,8 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                                    acc + 2 * j);
                 if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
                     qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
-                qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0,
-                                rq + oc_n + c0, cn, g->out_zp, g->act_min, g->act_max, o + c0,
-                                oc_n);
+                qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
+                                right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
             }
         }
     }
@@ -1380,7 +1380,8 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
                        int8_t *zrow) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
     const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, g->kh * g->kw,
-                                g->out_zp, g->act_min, g->act_max};
+                                g->out_zp, g->act_min, g->act_max,
+                                qk_arm_rq_right(rq, rq + c_n, c_n)};
     /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
      * padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit addresses) */
     int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
