@@ -202,7 +202,7 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (True, 7, 6, 1, 10, 5, 5, 1, 0, 1), (True, 8, 9, 6, 6, 3, 3, 1, 0, 2),
                (False, 4, 5, 20, 65, 1, 1, 1, 0, 1), (False, 7, 6, 12, 130, 3, 3, 2, 1, 1),
                (True, 7, 8, 48, 48, 3, 3, 2, 1, 1), (True, 6, 7, 12, 12, 3, 3, 1, 0, 1),
-               (True, 5, 5, 27, 27, 5, 5, 1, 0, 1)]
+               (True, 5, 5, 27, 27, 5, 5, 1, 0, 1), (True, 6, 6, 24, 24, 3, 3, 1, 0, 1)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -214,7 +214,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         in_zp, out_zp = zps[k] if k < len(zps) else (int(rng.integers(-128, 128)),
                                                       int(rng.integers(-128, 128)))
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
-        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0}.get(k)  # multipliers ~1 and > 1 (left shift)
+        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 22: 3.0}.get(k)  # multipliers ~1, > 1 (left shift)
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
                             gain)
         it = interp.Interpreter(model)
