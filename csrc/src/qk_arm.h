@@ -673,30 +673,44 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
 }
 
 /* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
- * with the same tap offsets: the sums of QK_ARM_ACC_STRIDE channels at a time into acc, then
- * their requant (bias already in). */
+ * with the same tap offsets: three pixels' sums of QK_ARM_ACC_STRIDE channels at a time into
+ * acc, then their requant (bias already in; parameters loaded once for the three). */
 static __attribute__((noinline, unused)) void
 qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
               int32_t npx, int8_t *out) {
-    int32_t acc[QK_ARM_ACC_STRIDE];
+    int32_t acc[3 * QK_ARM_ACC_STRIDE];
     const int32_t c_n = P->c_n;
-    for (int32_t q = 0; q < npx; ++q, x += step, out += c_n)
+    for (int32_t q0 = 0; q0 < npx; q0 += 3, x += 3 * step, out += 3 * c_n) {
+        const int32_t n = npx - q0 < 3 ? npx - q0 : 3;
         for (int32_t c0 = 0; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
             const int32_t cn = c_n - c0 < QK_ARM_ACC_STRIDE ? c_n - c0 : QK_ARM_ACC_STRIDE;
-            int32_t j = 0;
-            for (; j + 16 <= cn; j += 16) qk_arm_dw8(P, offs, x, c0 + j, 2, acc + j);
-            if (j + 8 <= cn) {
-                qk_arm_dw8(P, offs, x, c0 + j, 1, acc + j);
-                j += 8;
+            for (int32_t q = 0; q < n; ++q) {
+                const int8_t *xq = x + q * step;
+                int32_t *a = acc + q * QK_ARM_ACC_STRIDE;
+                int32_t j = 0;
+                for (; j + 16 <= cn; j += 16) qk_arm_dw8(P, offs, xq, c0 + j, 2, a + j);
+                if (j + 8 <= cn) {
+                    qk_arm_dw8(P, offs, xq, c0 + j, 1, a + j);
+                    j += 8;
+                }
+                for (; j < cn; j += 4) qk_arm_dw4(P, offs, xq, c0 + j, cn - j < 4 ? cn - j : 4, a + j);
             }
-            for (; j < cn; j += 4) qk_arm_dw4(P, offs, x, c0 + j, cn - j < 4 ? cn - j : 4, acc + j);
-            if (P->right)
-                qk_arm_rq_rows(acc, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 1,
-                               P->out_zp, P->act_min, P->act_max, out + c0, 0);
+            if (n == 3 && P->right)
+                qk_arm_rq_rows(acc, 3, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 1,
+                               P->out_zp, P->act_min, P->act_max, out + c0, c_n);
             else
-                qk_arm_rq_rows(acc, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 0,
-                               P->out_zp, P->act_min, P->act_max, out + c0, 0);
+                for (int32_t q = 0; q < n; ++q) {
+                    const int32_t *a = acc + q * QK_ARM_ACC_STRIDE;
+                    int8_t *o = out + q * c_n + c0;
+                    if (P->right)
+                        qk_arm_rq_rows(a, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 1,
+                                       P->out_zp, P->act_min, P->act_max, o, 0);
+                    else
+                        qk_arm_rq_rows(a, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 0,
+                                       P->out_zp, P->act_min, P->act_max, o, 0);
+                }
         }
+    }
 }
 
 /* d[0..n) = src[0..n): whole vectors, then a tail of VCTP and a VPT block (asm: gcc 12 moves the
