@@ -1423,14 +1423,18 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     }
 }
 
-/* Whether beff[c] is bias[c] - in_zp * sum over the taps of filter[t][c] (int32 wrapping). */
+/* Whether beff[c] is bias[c] - in_zp * sum over the taps of filter[t][c] (int32 wrapping);
+ * four channels per vector. */
 static int qk__dw_beff_ok(const int32_t *beff, const int32_t *bias, const int8_t *filter,
                           int32_t taps, int32_t c_n, int32_t in_zp) {
-    for (int32_t c = 0; c < c_n; ++c) {
-        uint32_t s = 0;
-        for (int32_t t = 0; t < taps; ++t) s += (uint32_t)(int32_t)filter[(int64_t)t * c_n + c];
-        if ((uint32_t)beff[c] != (bias != NULL ? (uint32_t)bias[c] : 0u) - (uint32_t)in_zp * s)
-            return 0;
+    for (int32_t c = 0; c < c_n; c += 4) {
+        const mve_pred16_t p = vctp32q((uint32_t)(c_n - c));
+        int32x4_t s = vdupq_n_s32(0);
+        const int8_t *w = filter + c;
+        for (int32_t t = 0; t < taps; ++t, w += c_n) s = vaddq_s32(s, vldrbq_z_s32(w, p));
+        int32x4_t want = vmulq_n_s32(s, -in_zp);
+        if (bias != NULL) want = vaddq_s32(want, vldrwq_z_s32(bias + c, p));
+        if ((vcmpneq_m_s32(want, vldrwq_z_s32(beff + c, p), p) & 0xFFFF) != 0) return 0;
     }
     return 1;
 }
