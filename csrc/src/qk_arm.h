@@ -762,18 +762,75 @@ static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
  * with in_zp, so the raw int8 values multiply directly). rows: the 3 pixels' receptive fields
  * (k int8 values each) interleaved by 16-byte chunks, [ceil(k / 16)][3][16]. For j < npairs,
  * filters 2j and 2j + 1 (rows of k bytes from w): acc[q * 64 + 2j + f] = dot(pixel q, filter
- * 2j + f) (acc rows QK_ARM_ACC_STRIDE words apart). The k loop is tail predicated (DLSTP.8), so
- * nothing past a row or filter is read. Naked asm: the loop needs 14 registers (6 accumulators
- * (VMLADAVA wants even ones), row, rows base, 2 filter pointers, next pair, k, acc, LR), and the
- * pair count lives on the stack.
+ * 2j + f) (acc rows QK_ARM_ACC_STRIDE words apart). k >= 16: the first 16 values start the
+ * sums, the rest is a tail-predicated loop (WLSTP.8), so nothing past a row or filter is read.
+ * Naked asm: the loop needs 14 registers (6 accumulators (VMLADAVA wants even ones), row, rows
+ * base, 2 filter pointers, next pair, k, acc, LR), and the pair count lives on the stack.
  */
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
+static __attribute__((naked, noinline, unused)) void
+qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc) {
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldr    r11, [sp, #36]\n\t"      /* acc (5th argument) */
+        "push   {r3}\n\t"                /* [sp]: pairs left */
+        "mov    r7, r0\n\t"              /* rows */
+        "sub    r9, r2, #16\n\t"         /* k - 16: values after the first chunk */
+        "mov    r12, r1\n\t"             /* this pair's first filter */
+        "1:\n\t"
+        "mov    r5, r7\n\t"
+        "mov    r1, r12\n\t"
+        "add    r3, r12, r9\n\t"
+        "add    r3, r3, #16\n\t"         /* the pair's second filter, k on */
+        "vldrb.u8 q0, [r5], #48\n\t"     /* first chunk (whole: k >= 16), not accumulating */
+        "vldrb.u8 q1, [r5, #-32]\n\t"
+        "vldrb.u8 q2, [r5, #-16]\n\t"
+        "vldrb.u8 q3, [r1], #16\n\t"
+        "vmladav.s8 r0, q0, q3\n\t"
+        "vmladav.s8 r4, q1, q3\n\t"
+        "vmladav.s8 r8, q2, q3\n\t"
+        "vldrb.u8 q3, [r3], #16\n\t"
+        "vmladav.s8 r2, q0, q3\n\t"
+        "vmladav.s8 r6, q1, q3\n\t"
+        "vmladav.s8 r10, q2, q3\n\t"
+        "wlstp.8 lr, r9, 3f\n\t"
+        "2:\n\t"
+        "vldrb.u8 q0, [r5], #48\n\t"
+        "vldrb.u8 q1, [r5, #-32]\n\t"
+        "vldrb.u8 q2, [r5, #-16]\n\t"
+        "vldrb.u8 q3, [r1], #16\n\t"
+        "vmladava.s8 r0, q0, q3\n\t"
+        "vmladava.s8 r4, q1, q3\n\t"
+        "vmladava.s8 r8, q2, q3\n\t"
+        "vldrb.u8 q3, [r3], #16\n\t"
+        "vmladava.s8 r2, q0, q3\n\t"
+        "vmladava.s8 r6, q1, q3\n\t"
+        "vmladava.s8 r10, q2, q3\n\t"
+        "letp   lr, 2b\n\t"
+        "3:\n\t"
+        "strd   r4, r6, [r11, #256]\n\t"
+        "strd   r8, r10, [r11, #512]\n\t"
+        "strd   r0, r2, [r11], #8\n\t"
+        "add    r12, r12, r9, lsl #1\n\t"
+        "add    r12, r12, #32\n\t"       /* the next pair: 2 k on */
+        "ldr    r1, [sp]\n\t"
+        "subs   r1, r1, #1\n\t"
+        "str    r1, [sp]\n\t"
+        "bne    1b\n\t"
+        "add    sp, sp, #4\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+#pragma GCC diagnostic pop
+
 /*
  * The same for short filters, k <= 16 NK (NK 1 or 2): the 3 pixels' rows stay in q0..q(3 NK - 1)
  * (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
  * VMLADAV(A)s and the stores: 14 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. The
  * filter loads are not predicated: every pair must have 16 NK readable bytes from each of its
- * filters (the caller leaves the last pairs to qk_arm_conv3x2). (not inlined: the asm needs
- * most registers)
+ * filters (the caller copies the last ones out with slack). (not inlined: the asm needs most
+ * registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
@@ -842,54 +899,6 @@ qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npa
               "q4", "q5", "q6", "q7");
 }
 #undef QK_ARM_SK_PAIR_END
-
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
-static __attribute__((naked, noinline, unused)) void
-qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc) {
-    __asm__ volatile(
-        "push   {r4-r11, lr}\n\t"
-        "ldr    r11, [sp, #36]\n\t"      /* acc (5th argument) */
-        "push   {r3}\n\t"                /* [sp]: pairs left */
-        "mov    r7, r0\n\t"              /* rows */
-        "mov    r9, r2\n\t"              /* k */
-        "mov    r12, r1\n\t"             /* this pair's first filter */
-        "1:\n\t"
-        "mov    r5, r7\n\t"
-        "mov    r1, r12\n\t"
-        "add    r3, r12, r9\n\t"
-        "movs   r0, #0\n\t"
-        "movs   r2, #0\n\t"
-        "movs   r4, #0\n\t"
-        "movs   r6, #0\n\t"
-        "mov    r8, #0\n\t"
-        "mov    r10, #0\n\t"
-        "dlstp.8 lr, r9\n\t"
-        "2:\n\t"
-        "vldrb.u8 q0, [r5], #48\n\t"
-        "vldrb.u8 q1, [r5, #-32]\n\t"
-        "vldrb.u8 q2, [r5, #-16]\n\t"
-        "vldrb.u8 q3, [r1], #16\n\t"
-        "vmladava.s8 r0, q0, q3\n\t"
-        "vmladava.s8 r4, q1, q3\n\t"
-        "vmladava.s8 r8, q2, q3\n\t"
-        "vldrb.u8 q3, [r3], #16\n\t"
-        "vmladava.s8 r2, q0, q3\n\t"
-        "vmladava.s8 r6, q1, q3\n\t"
-        "vmladava.s8 r10, q2, q3\n\t"
-        "letp   lr, 2b\n\t"
-        "strd   r4, r6, [r11, #256]\n\t"
-        "strd   r8, r10, [r11, #512]\n\t"
-        "strd   r0, r2, [r11], #8\n\t"
-        "add    r12, r12, r9, lsl #1\n\t"
-        "ldr    r1, [sp]\n\t"
-        "subs   r1, r1, #1\n\t"
-        "str    r1, [sp]\n\t"
-        "bne    1b\n\t"
-        "add    sp, sp, #4\n\t"
-        "pop    {r4-r11, pc}\n\t");
-}
-#pragma GCC diagnostic pop
 
 #endif /* QK_ARM_MVE */
 

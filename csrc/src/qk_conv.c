@@ -635,6 +635,14 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     /* the last filter f with 16 nk bytes from filter f + 1 on (the filter has at most INT32_MAX
      * values); pairs starting at or before it may use qk_arm_conv3x2_short */
     const int32_t last = nk > 0 ? (oc_n * k - 16 * nk) / k - 1 : -1;
+    /* the filters after it (at most 16 nk / k + 1), copied with the last one repeated and 16 nk
+     * bytes of slack: (16 nk / k + 3) k + 16 nk <= 32 nk + 3 k <= 160 bytes */
+    int8_t tail[160];
+    const int32_t n_tail = oc_n - (last + 1) < oc_n ? oc_n - (last + 1) : oc_n;
+    if (nk > 0) {
+        memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
+        memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
+    }
     const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
@@ -666,18 +674,21 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
                 const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
-                int32_t j = 0; /* filter pairs done */
                 if (nk > 0) { /* short filters: the pairs with 16 nk readable bytes */
                     const int32_t fit = last - c0;
                     const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
                     if (np > 0) qk_arm_conv3x2_short(rows, filter + (int64_t)c0 * k, k, np, acc, nk);
-                    j = np;
+                    /* the r others, among the last n_tail filters: from their copy (an odd last
+                     * one paired with itself; then cn is odd and acc[cn] is spare) */
+                    const int32_t r = cn - 2 * np;
+                    if (r > 0)
+                        qk_arm_conv3x2_short(rows, tail + (c0 + 2 * np - (oc_n - n_tail)) * k, k,
+                                             (r + 1) / 2, acc + 2 * np, nk);
+                } else {
+                    if (cn >= 2) qk_arm_conv3x2(rows, filter + (int64_t)c0 * k, k, cn / 2, acc);
+                    if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
+                        qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
                 }
-                if (j < cn / 2)
-                    qk_arm_conv3x2(rows, filter + (int64_t)(c0 + 2 * j) * k, k, cn / 2 - j,
-                                   acc + 2 * j);
-                if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                    qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
                 qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
                                 right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
             }
