@@ -1420,13 +1420,16 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
                     o += (xb - 1 - xa) * c_n;
                     continue;
                 }
-                for (int32_t ky = 0, t = 0; ky < g->kh; ++ky) {
-                    const int32_t iy = iy0 + ky * g->dh;
-                    const int y_ok = iy >= 0 && iy < g->in_h;
-                    for (int32_t kx = 0, ix = ix0; kx < g->kw; ++kx, ix += g->dw)
-                        edge[t++] = y_ok && ix >= 0 && ix < g->in_w
-                                        ? (int32_t)((intptr_t)(image + iy * line_n + ix * c_n) - (intptr_t)zrow)
-                                        : 0;
+                const int32_t kw = g->kw, in_w = g->in_w, dw_c = g->dw * c_n;
+                const int32_t z = (int32_t)((intptr_t)image - (intptr_t)zrow); /* image from zrow */
+                for (int32_t ky = 0, t = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, t += kw) {
+                    if (iy < 0 || iy >= g->in_h) {
+                        for (int32_t kx = 0; kx < kw; ++kx) edge[t + kx] = 0;
+                        continue;
+                    }
+                    const int32_t at = z + (iy * in_w + ix0) * c_n; /* tap (ky, 0) */
+                    for (int32_t kx = 0, ix = ix0; kx < kw; ++kx, ix += g->dw)
+                        edge[t + kx] = (uint32_t)ix < (uint32_t)in_w ? at + kx * dw_c : 0;
                 }
                 qk_arm_dw_run(&P, edge, zrow, 0, 1, o);
             }
