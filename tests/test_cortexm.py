@@ -205,7 +205,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # one- and two-row images, exactly one block
                (True, 7, 9, 13, 13, 3, 3, 2, 0, 1), (True, 6, 8, 70, 70, 3, 3, 2, 0, 1),
                (True, 1, 5, 8, 8, 3, 3, 1, 0, 1), (True, 2, 2, 5, 5, 3, 3, 1, 0, 1),
-               (True, 5, 7, 4, 4, 3, 3, 1, 1, 1)]
+               (True, 5, 7, 4, 4, 3, 3, 1, 1, 1),
+               # Helium: an odd last 64-channel chunk, short filters, 8-channel groups and tails
+               (False, 4, 5, 20, 65, 1, 1, 1, 0, 1), (False, 7, 6, 12, 130, 3, 3, 2, 1, 1),
+               (True, 7, 8, 48, 48, 3, 3, 2, 1, 1), (True, 6, 7, 12, 12, 3, 3, 1, 0, 1),
+               (True, 5, 5, 27, 27, 5, 5, 1, 0, 1), (True, 6, 6, 24, 24, 3, 3, 1, 0, 1),
+               (False, 5, 4, 5, 67, 1, 1, 1, 0, 1)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -219,7 +224,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
         # multipliers ~1 and > 1 (left shift); tiny (right shifts > 23: no zero point folded into
         # the DSP requant records)
-        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 7: 2.0 ** -24, 13: 2.0 ** -24}.get(k)
+        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 7: 2.0 ** -24, 13: 2.0 ** -24}.get(k)
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
                             gain, bias=k % 4 != 3)
         it = interp.Interpreter(model)

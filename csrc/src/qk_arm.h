@@ -738,51 +738,402 @@ static inline void qk_arm_widen_s8(const int8_t *x, int32_t n, int32_t zp, int16
     }
 }
 
-/* Requantize a row of int8 outputs, four lanes at a time: SRDHM is VQRDMULH exactly (it rounds
+/* Requantize int8 outputs, four lanes at a time: SRDHM is VQRDMULH exactly (it rounds
  * floor((x m + 2^30) / 2^31); saturation needs x == m == INT32_MIN, and m >= 0), and the
  * rounding shift right (half away from zero) is VRSHL by -R after adding -1 to negative values
- * when R > 0 (the sign bit of x & -R). R = CLZ(rm), rm = 2^(31 - R). */
-static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, uint32x4_t rm) {
+ * when R > 0 (the sign bit of x & -R). e = -R, R = CLZ(rm), rm = 2^(31 - R). */
+static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, int32x4_t e) {
     a = vmulq_s32(a, vreinterpretq_s32_u32(lm));
     a = vqrdmulhq_s32(a, mult);
-    const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(rm)));
     return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(vandq_s32(a, e), 31)), e);
 }
 
-/* (not inlined, unpredicated main loop: the callers' loops stay lean and so does this one) */
+/* The same when every channel has R > 0 (so no left shift either: lm == 1), as quantized models
+ * mostly do: -1 goes to every negative value. */
+static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t e) {
+    a = vqrdmulhq_s32(a, mult);
+    return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), e);
+}
+
+/* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1). */
+static inline int qk_arm_rq_right(const uint32_t *lm, const uint32_t *rm, int32_t n) {
+    for (int32_t i = 0; i < n; ++i)
+        if (lm[i] != 1u || rm[i] > (1u << 30)) return 0;
+    return 1;
+}
+
+/* Requantize channels [i, i + 4) of NP pixels: out[q * ostride + i + l] from
+ * acc[q * QK_ARM_ACC_STRIDE + i + l] (+ bias), each channel's parameters loaded once for all;
+ * TAIL: only the lanes of p (else unpredicated: gcc keeps an all-true predicate's VPSTs);
+ * RIGHT: qk_arm_rq4_right applies (qk_arm_rq_right). */
+#define QK_ARM_ACC_STRIDE 64
+#define QK_ARM_LD(T, ptr) (TAIL ? vldrwq_z_##T(ptr, p) : vld1q_##T(ptr))
+static inline __attribute__((always_inline)) void
+qk_arm_rq_step(const int32_t *acc, const int NP, const int32_t *bias, const int32_t *mult,
+               const uint32_t *lm, const uint32_t *rm, int32_t i, const int TAIL, mve_pred16_t p,
+               const int RIGHT, int32_t out_zp, int32x4_t lo, int32x4_t hi, int8_t *out,
+               int32_t ostride) {
+    const int32x4_t b = bias != NULL ? QK_ARM_LD(s32, bias + i) : vdupq_n_s32(0);
+    const int32x4_t m = QK_ARM_LD(s32, mult + i);
+    const uint32x4_t l = RIGHT ? vdupq_n_u32(1) : QK_ARM_LD(u32, lm + i);
+    const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LD(u32, rm + i))));
+#pragma GCC unroll 3
+    for (int q = 0; q < NP; ++q) {
+        int32x4_t a = QK_ARM_LD(s32, acc + q * QK_ARM_ACC_STRIDE + i);
+        if (bias != NULL) a = vaddq_s32(a, b);
+        a = RIGHT ? qk_arm_rq4_right(a, m, e) : qk_arm_rq4(a, m, l, e);
+        const int32x4_t r = vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi);
+        if (TAIL) vstrbq_p_s32(out + q * ostride + i, r, p);
+        else vstrbq_s32(out + q * ostride + i, r);
+    }
+}
+#undef QK_ARM_LD
+
+/* NP pixels' rows of n channels (acc rows QK_ARM_ACC_STRIDE apart, outputs ostride apart):
+ * whole vectors, then the predicated tail. */
+static inline __attribute__((always_inline)) void
+qk_arm_rq_rows(const int32_t *acc, const int NP, const int32_t *bias, const int32_t *mult,
+               const uint32_t *lm, const uint32_t *rm, int32_t n, const int RIGHT, int32_t out_zp,
+               int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
+    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+    int32_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 0, 0, RIGHT, out_zp, lo, hi, out, ostride);
+    if (i < n)
+        qk_arm_rq_step(acc, NP, bias, mult, lm, rm, i, 1, vctp32q((uint32_t)(n - i)), RIGHT,
+                       out_zp, lo, hi, out, ostride);
+}
+
+/* (not inlined: the callers' loops stay lean and so does this one) */
 static __attribute__((noinline, unused)) void
 qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *lm,
                  const uint32_t *rm, const uint32_t *hf, int32_t n, int32_t out_zp,
                  int32_t act_min, int32_t act_max, int8_t *out) {
     (void)hf;
-    const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
-    int32_t i = 0;
-    /* main loop with walking pointers (bias or not decided outside it) */
-    const int32_t *ap = acc, *bp = bias, *mp = mult;
-    const uint32_t *lp = lm, *rp = rm;
-    int8_t *op = out;
-    if (bias != NULL) {
-        for (; i + 4 <= n; i += 4, ap += 4, bp += 4, mp += 4, lp += 4, rp += 4, op += 4) {
-            const int32x4_t a = qk_arm_rq4(vaddq_s32(vld1q_s32(ap), vld1q_s32(bp)), vld1q_s32(mp),
-                                           vld1q_u32(lp), vld1q_u32(rp));
-            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
-        }
-    } else {
-        for (; i + 4 <= n; i += 4, ap += 4, mp += 4, lp += 4, rp += 4, op += 4) {
-            const int32x4_t a = qk_arm_rq4(vld1q_s32(ap), vld1q_s32(mp), vld1q_u32(lp),
-                                           vld1q_u32(rp));
-            vstrbq_s32(op, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi));
-        }
+    if (bias != NULL)
+        qk_arm_rq_rows(acc, 1, bias, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, 0);
+    else qk_arm_rq_rows(acc, 1, NULL, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, 0);
+}
+
+/* The same for npx (1..3) pixels, their accumulators QK_ARM_ACC_STRIDE words apart (bias not
+ * NULL); right: qk_arm_rq_right holds for these channels. */
+static __attribute__((noinline, unused)) void
+qk_arm_rq_px_i8(const int32_t *acc, int32_t npx, const int32_t *bias, const int32_t *mult,
+                const uint32_t *lm, const uint32_t *rm, int32_t n, int right, int32_t out_zp,
+                int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
+    if (bias == NULL) __builtin_unreachable();
+    if (npx == 3 && right) {
+        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 1, out_zp, act_min, act_max, out, ostride);
+        return;
     }
-    if (i < n) {
-        const mve_pred16_t p = vctp32q((uint32_t)(n - i));
-        int32x4_t a = vldrwq_z_s32(acc + i, p);
-        if (bias != NULL) a = vaddq_s32(a, vldrwq_z_s32(bias + i, p));
-        a = qk_arm_rq4(a, vldrwq_z_s32(mult + i, p), vldrwq_z_u32(lm + i, p),
-                       vldrwq_z_u32(rm + i, p));
-        vstrbq_p_s32(out + i, vminq_s32(vmaxq_s32(vaddq_n_s32(a, out_zp), lo), hi), p);
+    if (npx == 3) {
+        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, ostride);
+        return;
+    }
+    for (int32_t q = 0; q < npx; ++q)
+        qk_arm_rq_rows(acc + q * QK_ARM_ACC_STRIDE, 1, bias, mult, lm, rm, n, 0, out_zp, act_min,
+                       act_max, out + q * ostride, 0);
+}
+
+/*
+ * DEPTHWISE_CONV_2D (depth multiplier 1) on Helium: channels in vector lanes, the accumulators
+ * in registers across the taps. acc = beff + sum_t x_t * w_t, the zero point folded into beff
+ * and padded taps reading in_zp (see qk__dw_mve in qk_conv.c). Tap t of the pixel at x is
+ * x + offs[t] (byte offsets), filter [taps][c_n]. |acc - beff| <= 65536 * 2^14.
+ */
+typedef struct {
+    const int8_t *filter;
+    const int32_t *beff, *mult;
+    const uint32_t *lm, *rm;
+    int32_t c_n, taps, out_zp, act_min, act_max;
+    int right; /* qk_arm_rq_right over the channels */
+} qk_arm_dw_params;
+
+/* acc[0..8 N8) = channels c.. of the pixel at x (N8: 1 or 2 groups of 8): as int16
+ * (VLDRB.S16), VMULLB / VMULLT per 8, so the accumulators hold the even (q0, q2) and odd (q1,
+ * q3) channels of each 8; VLD2 / VST2 (de)interleave the bias and the sums. Per tap: 8 or 14
+ * instructions. All asm: gcc 12 spills the C form and moves VST2's register pairs around. */
+#define QK_ARM_DW8_STEP(e, o, off)                                                           \
+    "vldrb.s16 q4, [%[w], #" off "]\n\t"                                                     \
+    "vldrb.s16 q5, [%[xt], #" off "]\n\t"                                                    \
+    "vmullb.s16 q6, q5, q4\n\t"                                                              \
+    "vadd.i32 " e ", " e ", q6\n\t"                                                           \
+    "vmullt.s16 q6, q5, q4\n\t"                                                              \
+    "vadd.i32 " o ", " o ", q6\n\t"
+#define QK_ARM_DW8_ASM(load, steps, store)                                                   \
+    __asm__ volatile(load                                                                    \
+                     "dls    lr, %[n]\n\t"                                                    \
+                     "1:\n\t"                                                                 \
+                     "ldr    %[xt], [%[op]], #4\n\t"                                          \
+                     "add    %[xt], %[xt], %[xc]\n\t" steps                                   \
+                     "add    %[w], %[w], %[cn]\n\t"                                           \
+                     "le     lr, 1b\n\t" store                                                \
+                     : [op] "+r"(op), [w] "+l"(w), [xt] "=&l"(xt), [b] "+r"(b), [a] "+r"(acc)  \
+                     : [n] "r"(P->taps), [xc] "r"(xc), [cn] "r"(P->c_n)                       \
+                     : "lr", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6")
+static inline __attribute__((always_inline)) void
+qk_arm_dw8(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t c,
+           const int N8, int32_t *acc) {
+    const int32_t *op = offs, *b = P->beff + c;
+    const int8_t *w = P->filter + c, *xc = x + c, *xt;
+    if (N8 == 2)
+        QK_ARM_DW8_ASM("vld20.32 {q0, q1}, [%[b]]\n\t"
+                       "vld21.32 {q0, q1}, [%[b]]!\n\t"
+                       "vld20.32 {q2, q3}, [%[b]]\n\t"
+                       "vld21.32 {q2, q3}, [%[b]]\n\t",
+                       QK_ARM_DW8_STEP("q0", "q1", "0") QK_ARM_DW8_STEP("q2", "q3", "8"),
+                       "vst20.32 {q0, q1}, [%[a]]\n\t"
+                       "vst21.32 {q0, q1}, [%[a]]!\n\t"
+                       "vst20.32 {q2, q3}, [%[a]]\n\t"
+                       "vst21.32 {q2, q3}, [%[a]]\n\t");
+    else
+        QK_ARM_DW8_ASM("vld20.32 {q0, q1}, [%[b]]\n\t"
+                       "vld21.32 {q0, q1}, [%[b]]\n\t",
+                       QK_ARM_DW8_STEP("q0", "q1", "0"),
+                       "vst20.32 {q0, q1}, [%[a]]\n\t"
+                       "vst21.32 {q0, q1}, [%[a]]\n\t");
+}
+#undef QK_ARM_DW8_ASM
+#undef QK_ARM_DW8_STEP
+
+/* acc[0..n) = channels c..c+n-1 (n <= 4) of the pixel at x, in int32 lanes. */
+static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x,
+                              int32_t c, int32_t n, int32_t *acc) {
+    const mve_pred16_t p = vctp32q((uint32_t)n);
+    int32x4_t a = vldrwq_z_s32(P->beff + c, p);
+    const int8_t *w = P->filter + c, *xc = x + c;
+    for (int32_t t = 0; t < P->taps; ++t, w += P->c_n)
+        a = vaddq_s32(a, vmulq_s32(vldrbq_z_s32(xc + offs[t], p), vldrbq_z_s32(w, p)));
+    vstrwq_p_s32(acc, a, p);
+}
+
+/* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
+ * with the same tap offsets: three pixels' sums of QK_ARM_ACC_STRIDE channels at a time into
+ * acc, then their requant (bias already in; parameters loaded once for the three). */
+static __attribute__((noinline, unused)) void
+qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
+              int32_t npx, int8_t *out) {
+    int32_t acc[3 * QK_ARM_ACC_STRIDE];
+    const int32_t c_n = P->c_n;
+    for (int32_t q0 = 0; q0 < npx; q0 += 3, x += 3 * step, out += 3 * c_n) {
+        const int32_t n = npx - q0 < 3 ? npx - q0 : 3;
+        for (int32_t c0 = 0; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
+            const int32_t cn = c_n - c0 < QK_ARM_ACC_STRIDE ? c_n - c0 : QK_ARM_ACC_STRIDE;
+            for (int32_t q = 0; q < n; ++q) {
+                const int8_t *xq = x + q * step;
+                int32_t *a = acc + q * QK_ARM_ACC_STRIDE;
+                int32_t j = 0;
+                for (; j + 16 <= cn; j += 16) qk_arm_dw8(P, offs, xq, c0 + j, 2, a + j);
+                if (j + 8 <= cn) {
+                    qk_arm_dw8(P, offs, xq, c0 + j, 1, a + j);
+                    j += 8;
+                }
+                for (; j < cn; j += 4) qk_arm_dw4(P, offs, xq, c0 + j, cn - j < 4 ? cn - j : 4, a + j);
+            }
+            if (n == 3 && P->right)
+                qk_arm_rq_rows(acc, 3, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 1,
+                               P->out_zp, P->act_min, P->act_max, out + c0, c_n);
+            else
+                for (int32_t q = 0; q < n; ++q) {
+                    const int32_t *a = acc + q * QK_ARM_ACC_STRIDE;
+                    int8_t *o = out + q * c_n + c0;
+                    if (P->right)
+                        qk_arm_rq_rows(a, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 1,
+                                       P->out_zp, P->act_min, P->act_max, o, 0);
+                    else
+                        qk_arm_rq_rows(a, 1, NULL, P->mult + c0, P->lm + c0, P->rm + c0, cn, 0,
+                                       P->out_zp, P->act_min, P->act_max, o, 0);
+                }
+        }
     }
 }
+
+/* d[0..n) = src[0..n): whole vectors, then a tail of VCTP and a VPT block (asm: gcc 12 moves the
+ * predicate through a core register and back for each predicated intrinsic) */
+static inline void qk_arm_copy_s8(int8_t *d, const int8_t *src, int32_t n) {
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, vld1q_s8(src + i));
+    if (i < n) {
+        int8x16_t t;
+        __asm__ volatile("vctp.8 %[n]\n\t"
+                         "vpstt\n\t"
+                         "vldrbt.u8 %q[t], [%[s]]\n\t"
+                         "vstrbt.8 %q[t], [%[d]]\n\t"
+                         : [t] "=&w"(t)
+                         : [n] "r"(n - i), [s] "r"(src + i), [d] "r"(d + i)
+                         : "memory", "p0");
+    }
+}
+
+/* d[0..n) = v (the same way) */
+static inline void qk_arm_fill_s8(int8_t *d, int8_t v, int32_t n) {
+    const int8x16_t x = vdupq_n_s8(v);
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16) vst1q_s8(d + i, x);
+    if (i < n)
+        __asm__ volatile("vctp.8 %[n]\n\t"
+                         "vpst\n\t"
+                         "vstrbt.8 %q[x], [%[d]]\n\t"
+                         :
+                         : [x] "w"(x), [n] "r"(n - i), [d] "r"(d + i)
+                         : "memory", "p0");
+}
+
+/* sum of w[0..n) (int8), 16 lanes per VADDVA (whole vectors unpredicated: gcc spends four
+ * instructions on each predicated one) */
+static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
+    int32_t s = 0, i = 0;
+    for (; i + 16 <= n; i += 16) s = vaddvaq_s8(s, vld1q_s8(w + i));
+    if (i < n) {
+        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
+        s = vaddvaq_p_s8(s, vldrbq_z_s8(w + i, p), p);
+    }
+    return s;
+}
+
+/*
+ * CONV_2D block kernel: 3 output pixels x 2 filters per inner loop, int8 x int8 with VMLADAVA.S8
+ * (16 MACs per instruction; the caller folds -in_zp * sum(w) into the bias and fills padded taps
+ * with in_zp, so the raw int8 values multiply directly). rows: the 3 pixels' receptive fields
+ * (k int8 values each) interleaved by 16-byte chunks, [ceil(k / 16)][3][16]. For j < npairs,
+ * filters 2j and 2j + 1 (rows of k bytes from w): acc[q * 64 + 2j + f] = dot(pixel q, filter
+ * 2j + f) (acc rows QK_ARM_ACC_STRIDE words apart). k >= 16: the first 16 values start the
+ * sums, the rest is a tail-predicated loop (WLSTP.8), so nothing past a row or filter is read.
+ * Naked asm: the loop needs 14 registers (6 accumulators (VMLADAVA wants even ones), row, rows
+ * base, 2 filter pointers, next pair, k, acc, LR), and the pair count lives on the stack.
+ */
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
+static __attribute__((naked, noinline, unused)) void
+qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc) {
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldr    r11, [sp, #36]\n\t"      /* acc (5th argument) */
+        "push   {r3}\n\t"                /* [sp]: pairs left */
+        "mov    r7, r0\n\t"              /* rows */
+        "sub    r9, r2, #16\n\t"         /* k - 16: values after the first chunk */
+        "mov    r12, r1\n\t"             /* this pair's first filter */
+        "1:\n\t"
+        "mov    r5, r7\n\t"
+        "mov    r1, r12\n\t"
+        "add    r3, r12, r9\n\t"
+        "add    r3, r3, #16\n\t"         /* the pair's second filter, k on */
+        "vldrb.u8 q0, [r5], #48\n\t"     /* first chunk (whole: k >= 16), not accumulating */
+        "vldrb.u8 q1, [r5, #-32]\n\t"
+        "vldrb.u8 q2, [r5, #-16]\n\t"
+        "vldrb.u8 q3, [r1], #16\n\t"
+        "vmladav.s8 r0, q0, q3\n\t"
+        "vmladav.s8 r4, q1, q3\n\t"
+        "vmladav.s8 r8, q2, q3\n\t"
+        "vldrb.u8 q3, [r3], #16\n\t"
+        "vmladav.s8 r2, q0, q3\n\t"
+        "vmladav.s8 r6, q1, q3\n\t"
+        "vmladav.s8 r10, q2, q3\n\t"
+        "wlstp.8 lr, r9, 3f\n\t"
+        "2:\n\t"
+        "vldrb.u8 q0, [r5], #48\n\t"
+        "vldrb.u8 q1, [r5, #-32]\n\t"
+        "vldrb.u8 q2, [r5, #-16]\n\t"
+        "vldrb.u8 q3, [r1], #16\n\t"
+        "vmladava.s8 r0, q0, q3\n\t"
+        "vmladava.s8 r4, q1, q3\n\t"
+        "vmladava.s8 r8, q2, q3\n\t"
+        "vldrb.u8 q3, [r3], #16\n\t"
+        "vmladava.s8 r2, q0, q3\n\t"
+        "vmladava.s8 r6, q1, q3\n\t"
+        "vmladava.s8 r10, q2, q3\n\t"
+        "letp   lr, 2b\n\t"
+        "3:\n\t"
+        "strd   r4, r6, [r11, #256]\n\t"
+        "strd   r8, r10, [r11, #512]\n\t"
+        "strd   r0, r2, [r11], #8\n\t"
+        "add    r12, r12, r9, lsl #1\n\t"
+        "add    r12, r12, #32\n\t"       /* the next pair: 2 k on */
+        "ldr    r1, [sp]\n\t"
+        "subs   r1, r1, #1\n\t"
+        "str    r1, [sp]\n\t"
+        "bne    1b\n\t"
+        "add    sp, sp, #4\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+#pragma GCC diagnostic pop
+
+/*
+ * The same for short filters, k <= 16 NK (NK 1 or 2): the 3 pixels' rows stay in q0..q(3 NK - 1)
+ * (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
+ * VMLADAV(A)s and the stores: 14 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. The
+ * filter loads are not predicated: every pair must have 16 NK readable bytes from each of its
+ * filters (the caller copies the last ones out with slack). (not inlined: the asm needs most
+ * registers)
+ */
+#define QK_ARM_SK_PAIR_END                                                                   \
+    "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
+    "strd   r8, r10, [%[acc], #512]\n\t"                                                     \
+    "strd   r0, r2, [%[acc]], #8\n\t"                                                        \
+    "le     lr, 1b\n\t"
+static __attribute__((noinline, unused)) void
+qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
+                     int NK) {
+    if (NK == 1)
+        __asm__ volatile(
+            "vctp.8 %[k]\n\t"
+            "vpsttt\n\t"
+            "vldrbt.u8 q0, [%[rows]]\n\t"
+            "vldrbt.u8 q1, [%[rows], #16]\n\t"
+            "vldrbt.u8 q2, [%[rows], #32]\n\t"
+            "dls    lr, %[n]\n\t"
+            "1:\n\t"
+            "vldrb.u8 q3, [%[w]]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vldrb.u8 q4, [%[w]]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vmladav.s8 r0, q0, q3\n\t"
+            "vmladav.s8 r2, q0, q4\n\t"
+            "vmladav.s8 r4, q1, q3\n\t"
+            "vmladav.s8 r6, q1, q4\n\t"
+            "vmladav.s8 r8, q2, q3\n\t"
+            "vmladav.s8 r10, q2, q4\n\t" QK_ARM_SK_PAIR_END
+            : [w] "+r"(w), [acc] "+r"(acc)
+            : [rows] "r"(rows), [k] "r"(k), [n] "r"(npairs)
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
+              "q4");
+    else
+        __asm__ volatile(
+            "vldrb.u8 q0, [%[rows]]\n\t"
+            "vldrb.u8 q1, [%[rows], #16]\n\t"
+            "vldrb.u8 q2, [%[rows], #32]\n\t"
+            "vctp.8 %[k16]\n\t"
+            "vpsttt\n\t"
+            "vldrbt.u8 q3, [%[rows], #48]\n\t"
+            "vldrbt.u8 q4, [%[rows], #64]\n\t"
+            "vldrbt.u8 q5, [%[rows], #80]\n\t"
+            "dls    lr, %[n]\n\t"
+            "1:\n\t"
+            "vldrb.u8 q6, [%[w]]\n\t"
+            "vldrb.u8 q7, [%[w], #16]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vmladav.s8 r0, q0, q6\n\t"
+            "vmladava.s8 r0, q3, q7\n\t"
+            "vmladav.s8 r4, q1, q6\n\t"
+            "vmladava.s8 r4, q4, q7\n\t"
+            "vmladav.s8 r8, q2, q6\n\t"
+            "vmladava.s8 r8, q5, q7\n\t"
+            "vldrb.u8 q6, [%[w]]\n\t"
+            "vldrb.u8 q7, [%[w], #16]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "vmladav.s8 r2, q0, q6\n\t"
+            "vmladava.s8 r2, q3, q7\n\t"
+            "vmladav.s8 r6, q1, q6\n\t"
+            "vmladava.s8 r6, q4, q7\n\t"
+            "vmladav.s8 r10, q2, q6\n\t"
+            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END
+            : [w] "+r"(w), [acc] "+r"(acc)
+            : [rows] "r"(rows), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
+              "q4", "q5", "q6", "q7");
+}
+#undef QK_ARM_SK_PAIR_END
 
 #endif /* QK_ARM_MVE */
 

@@ -564,13 +564,12 @@ static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int3
 
 /* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
  * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
- * receptive field, or with seg one filter row at a time (summed over the kh rows). Filter rows
- * are ks >= kh * kw * in_c bytes apart (ks > k: zero padded, as DEPTHWISE_CONV_2D's one-channel
- * filter). row is the one-pixel scratch row (gathers). */
+ * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
+ * one-pixel scratch row (gathers). */
 static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                               int32_t ks, const qk__rq_set *rs, int8_t *out, int16_t *row,
-                               int32_t sl, int32_t slp, int seg) {
-    const int32_t k = ks, oc_n = g->out_c, npx = g->out_h * g->out_w;
+                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t sl,
+                               int32_t slp, int seg) {
+    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     const int64_t f_n = (int64_t)oc_n * k;
     uint32_t xw[2 * QK_ARM_QUAD_MAX]; /* four rows of QK_ARM_QUAD_MAX int16, word aligned (LDM) */
     int16_t *xi = (int16_t *)(void *)xw;
@@ -648,6 +647,161 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
 }
 #endif
 
+#if defined(QK_ARM_MVE)
+/*
+ * int8 CONV_2D on Helium with the zero point folded into the bias (the lowering's board-only
+ * constant beff = bias - in_zp * sum(w), int32 wrapping): sum over every tap of x * w, padded
+ * taps filled with in_zp (they add in_zp * w, which beff takes back), plus beff is TFLM's
+ * int32 sum mod 2^32. Three output pixels at a time (qk_arm_conv3x2); |sum x * w| <= 65536 *
+ * 128 * 128 = 2^30.
+ */
+
+/* Field values [i, i + n) (src, or in_zp when src is NULL) to dst: contiguous when dstride is
+ * 16, else 16-value chunks dstride bytes apart (then i and n are multiples of 16). */
+static inline void qk__field_put(int8_t *dst, int32_t dstride, int32_t i, const int8_t *src,
+                                 int32_t n, int8_t zp) {
+    if (dstride == 16) {
+        if (src != NULL) qk_arm_copy_s8(dst + i, src, n);
+        else qk_arm_fill_s8(dst + i, zp, n);
+        return;
+    }
+    int8_t *d = dst + (i >> 4) * dstride;
+    if (src != NULL)
+        for (int32_t j = 0; j < n; j += 16, d += dstride) vst1q_s8(d, vld1q_s8(src + j));
+    else
+        for (int32_t j = 0; j < n; j += 16, d += dstride) vst1q_s8(d, vdupq_n_s8(zp));
+}
+
+/* Output pixel (oy, ox)'s receptive field in image (one batch of the input; k int8 values,
+ * padded taps at in_zp) into dst as qk__field_put lays it out (dstride 48 needs in_c a
+ * multiple of 16). With dstride 16, a field that is one contiguous span of the input is not
+ * copied: returns where the field is (in place or dst), or NULL with dstride 48. (Offsets
+ * within image fit int32: the input has at most INT32_MAX values.) */
+static inline __attribute__((always_inline)) const int8_t *
+qk__field_s8(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox, int8_t *dst,
+             const int32_t dstride) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n, line_n = g->in_w * c_n;
+    const int32_t ix0 = ox * g->sw - g->pw, iy0 = oy * g->sh - g->ph;
+    const int8_t zp = (int8_t)g->in_zp;
+    /* in-image taps of a filter row with dilation 1: kx in [kx_lo, kx_hi) */
+    int32_t kx_lo = ix0 < 0 ? -ix0 : 0, kx_hi = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
+    if (kx_hi < kx_lo) kx_hi = kx_lo;
+    const int x_in = g->dw == 1 && kx_lo == 0 && kx_hi == g->kw;
+    if (dstride == 16 && x_in && iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h) {
+        const int8_t *x = image + iy0 * line_n + ix0 * c_n;
+        if (g->kh == 1) return x;
+        if (kwc <= 16) { /* one predicated load per filter row, stored whole (dst has slack) */
+            const mve_pred16_t p = vctp8q((uint32_t)kwc);
+            const int32_t step = g->dh * line_n;
+            for (int32_t ky = 0; ky < g->kh; ++ky, x += step) vst1q_s8(dst + ky * kwc, vldrbq_z_s8(x, p));
+            return dst;
+        }
+    }
+    int32_t i = 0;
+    for (int32_t ky = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, i += kwc) {
+        if (iy < 0 || iy >= g->in_h) {
+            qk__field_put(dst, dstride, i, NULL, kwc, zp);
+            continue;
+        }
+        const int8_t *line = image + iy * line_n;
+        if (g->dw == 1) {
+            if (!x_in) qk__field_put(dst, dstride, i, NULL, kwc, zp);
+            qk__field_put(dst, dstride, i + kx_lo * c_n, line + (ix0 + kx_lo) * c_n,
+                          (kx_hi - kx_lo) * c_n, zp);
+            continue;
+        }
+        for (int32_t kx = 0, ix = ix0; kx < g->kw; ++kx, ix += g->dw)
+            qk__field_put(dst, dstride, i + kx * c_n,
+                          ix < 0 || ix >= g->in_w ? NULL : line + ix * c_n, c_n, zp);
+    }
+    return dstride == 16 ? dst : NULL;
+}
+
+/* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the interleaved rows, then
+ * a gather row and 16 bytes of slack). */
+static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                              const int32_t *beff, const int32_t *mult, const uint32_t *rq,
+                              int8_t *out, int8_t *rows) {
+    const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
+    int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
+    const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0); /* qk_arm_conv3x2_short */
+    /* the last filter f with 16 nk bytes from filter f + 1 on (the filter has at most INT32_MAX
+     * values); pairs starting at or before it may use qk_arm_conv3x2_short */
+    const int32_t last = nk > 0 ? (oc_n * k - 16 * nk) / k - 1 : -1;
+    /* the filters after it (at most 16 nk / k + 1), copied with the last one repeated and 16 nk
+     * bytes of slack: (16 nk / k + 3) k + 16 nk <= 32 nk + 3 k <= 160 bytes */
+    int8_t tail[160];
+    const int32_t n_tail = oc_n - (last + 1) < oc_n ? oc_n - (last + 1) : oc_n;
+    if (nk > 0) {
+        memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
+        memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
+    }
+    const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
+    /* 1x1, no padding: each field is one input pixel */
+    const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
+    /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
+     * chunk's last pair, which starts one filter early */
+    int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE];
+    int32_t *acc = acc_buf + 1;
+    for (int32_t b = 0; b < g->batches; ++b) {
+        const int8_t *image = in + (int64_t)b * g->in_h * g->in_w * g->in_c;
+        for (int32_t p0 = 0; p0 < npx; p0 += 3) {
+            const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
+            for (int32_t q = 0; q < 3; ++q) { /* (a short last group repeats its last pixel) */
+                const int32_t p = p0 + (q < n ? q : n - 1);
+                /* in_c a multiple of 16: straight into the interleaved rows */
+                const int32_t oy = p / g->out_w, ox = p % g->out_w;
+                if (direct) {
+                    qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
+                    continue;
+                }
+                const int8_t *f = point ? image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c
+                                        : qk__field_s8(g, image, oy, ox, tmp, 16);
+                /* interleaved by 16-value chunks; tmp has them all (bytes past k are never
+                 * read), the input maybe not */
+                int32_t i = 0;
+                for (; i + 16 <= k || (f == tmp && i < k); i += 16)
+                    vst1q_s8(rows + 3 * i + 16 * q, vld1q_s8(f + i));
+                if (i < k) qk_arm_copy_s8(rows + 3 * i + 16 * q, f + i, k - i);
+            }
+            int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
+            for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
+                const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
+                if (nk > 0) { /* short filters: the pairs with 16 nk readable bytes */
+                    const int32_t fit = last - c0;
+                    const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
+                    if (np > 0) qk_arm_conv3x2_short(rows, filter + (int64_t)c0 * k, k, np, acc, nk);
+                    /* the r others, among the last n_tail filters: from their copy (an odd last
+                     * one paired with itself; then cn is odd and acc[cn] is spare) */
+                    const int32_t r = cn - 2 * np;
+                    if (r > 0)
+                        qk_arm_conv3x2_short(rows, tail + (c0 + 2 * np - (oc_n - n_tail)) * k, k,
+                                             (r + 1) / 2, acc + 2 * np, nk);
+                } else {
+                    if (cn >= 2) qk_arm_conv3x2(rows, filter + (int64_t)c0 * k, k, cn / 2, acc);
+                    if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
+                        qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
+                }
+                qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
+                                right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
+            }
+        }
+    }
+}
+
+/* Whether beff is bias - in_zp * sum(w) per filter (int32 wrapping). */
+static int qk__beff_ok(const int32_t *beff, const int32_t *bias, const int8_t *filter, int32_t k,
+                       int32_t oc_n, int32_t in_zp) {
+    for (int32_t oc = 0; oc < oc_n; ++oc) {
+        const uint32_t s = (uint32_t)qk_arm_sum_s8(filter + (int64_t)oc * k, k);
+        const uint32_t want = (bias != NULL ? (uint32_t)bias[oc] : 0u) - (uint32_t)in_zp * s;
+        if ((uint32_t)beff[oc] != want) return 0;
+    }
+    return 1;
+}
+#endif
+
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
@@ -669,11 +823,11 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
         /* rows longer than the pair buffers go one filter row (kw * in_c values) at a time */
         const int32_t rl = g->kw * g->in_c, rlp = (rl + 3) / 4 * 4;
         if (slp <= QK_ARM_QUAD_MAX) {
-            qk__conv_quads_dsp(g, in, filter, k, rs, out, row, sl, slp, seg);
+            qk__conv_quads_dsp(g, in, filter, rs, out, row, sl, slp, seg);
             return;
         }
         if (rlp <= QK_ARM_QUAD_MAX) { /* (the scratch row holds sl >= rl values) */
-            qk__conv_quads_dsp(g, in, filter, k, rs, out, row, rl, rlp, 1);
+            qk__conv_quads_dsp(g, in, filter, rs, out, row, rl, rlp, 1);
             return;
         }
     }
@@ -904,9 +1058,13 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
  *   kp = kh * kw * in_c rounded up to 4), and the pixels per packed panel (1, 2, 4, 6 or 12; 0
  *   when qk__gemm_direct), the panel (gemm_px * kp bytes) living in scratch. Builds without
  *   the SIMD path ignore them; the lowering derives them from the constant filter and bias.
+ *   Or one optional trailing arg (31 in all) for the Helium path (qk__conv_fold_mve; int8, fast
+ *   path, constant filter, board plans): beff (-1: none), int32 [out_c] = bias - in_zp * sum(w)
+ *   (wrapping), with scratch of at least 4 * (kh * kw * in_c rounded up to 16) + 16 bytes. Other
+ *   builds ignore it.
  */
 QK__EXEC(conv2d) {
-    if (n_args != 30 && n_args != 33) return QK_ERR_ARG;
+    if (n_args != 30 && n_args != 31 && n_args != 33) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 10);
     const int32_t in_dtype = args[8], bias_dtype = args[9];
@@ -972,6 +1130,18 @@ QK__EXEC(conv2d) {
             if (!bias) return QK_ERR_ARG;
         }
         if (!qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
+#if defined(QK_ARM_MVE)
+        if (row != NULL && n_args == 31 && args[30] >= 0 && g.out_c >= 2 && g.in_zp >= -128 &&
+            g.in_zp <= 127) {
+            const int32_t k = g.kh * g.kw * g.in_c;
+            const int32_t *beff = qk__in(ctx, args[30], 4 * (int64_t)g.out_c);
+            int8_t *rows = qk__out(ctx, args[6], 4 * (((int64_t)k + 15) / 16 * 16) + 16);
+            if (!beff || !rows || !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
+                return QK_ERR_ARG;
+            qk__conv_fold_mve(&g, in, filter, beff, mult, rq, out, rows);
+            return QK_OK;
+        }
+#endif
         if (row != NULL) {
             qk__rq_set rs;
             if (!qk__rq_set_init(&rs, ctx, args[7], rq, bias, mult, shift, &g)) return QK_ERR_ARG;
@@ -1297,6 +1467,83 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
         qk__rq_out(rs, 0, acc + (int64_t)p * c_n, c_n, out + obase + (int64_t)p * c_n);
 }
 
+#if defined(QK_ARM_MVE)
+/*
+ * Helium DEPTHWISE_CONV_2D, int8, depth multiplier 1, with the zero point folded into the bias
+ * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): padded taps point
+ * at zrow (in_c copies of in_zp), so every output pixel sums x * w over all its taps
+ * (qk_arm_dw_pixel), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
+ */
+#define QK__DW_MVE_MAX_TAPS 64
+
+static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                       const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
+                       int8_t *zrow) {
+    const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
+    const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, g->kh * g->kw,
+                                g->out_zp, g->act_min, g->act_max,
+                                qk_arm_rq_right(rq, rq + c_n, c_n)};
+    /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
+     * padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit addresses) */
+    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
+    for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
+        for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
+    /* pixels [xa, xb) of a row have every tap inside it (as in qk__dw_fast_i8) */
+    const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
+    const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
+    const int64_t hi = top < 0 ? 0 : top / g->sw + 1;
+    const int32_t xa = (int32_t)(lo < g->out_w ? lo : g->out_w);
+    const int32_t xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : (int32_t)hi);
+    memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
+    int8_t *o = out;
+    for (int32_t b = 0; b < g->batches; ++b) {
+        const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            const int32_t iy0 = oy * g->sh - g->ph;
+            const int y_in = iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h;
+            for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
+                const int32_t ix0 = ox * g->sw - g->pw;
+                if (y_in && ox == xa && xb > xa) { /* the row's inner run */
+                    qk_arm_dw_run(&P, inner, image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n,
+                                  xb - xa, o);
+                    ox = xb - 1;
+                    o += (xb - 1 - xa) * c_n;
+                    continue;
+                }
+                const int32_t kw = g->kw, in_w = g->in_w, dw_c = g->dw * c_n;
+                const int32_t z = (int32_t)((intptr_t)image - (intptr_t)zrow); /* image from zrow */
+                for (int32_t ky = 0, t = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, t += kw) {
+                    if (iy < 0 || iy >= g->in_h) {
+                        for (int32_t kx = 0; kx < kw; ++kx) edge[t + kx] = 0;
+                        continue;
+                    }
+                    const int32_t at = z + (iy * in_w + ix0) * c_n; /* tap (ky, 0) */
+                    for (int32_t kx = 0, ix = ix0; kx < kw; ++kx, ix += g->dw)
+                        edge[t + kx] = (uint32_t)ix < (uint32_t)in_w ? at + kx * dw_c : 0;
+                }
+                qk_arm_dw_run(&P, edge, zrow, 0, 1, o);
+            }
+        }
+    }
+}
+
+/* Whether beff[c] is bias[c] - in_zp * sum over the taps of filter[t][c] (int32 wrapping);
+ * four channels per vector. */
+static int qk__dw_beff_ok(const int32_t *beff, const int32_t *bias, const int8_t *filter,
+                          int32_t taps, int32_t c_n, int32_t in_zp) {
+    for (int32_t c = 0; c < c_n; c += 4) {
+        const mve_pred16_t p = vctp32q((uint32_t)(c_n - c));
+        int32x4_t s = vdupq_n_s32(0);
+        const int8_t *w = filter + c;
+        for (int32_t t = 0; t < taps; ++t, w += c_n) s = vaddq_s32(s, vldrbq_z_s32(w, p));
+        int32x4_t want = vmulq_n_s32(s, -in_zp);
+        if (bias != NULL) want = vaddq_s32(want, vldrwq_z_s32(bias + c, p));
+        if ((vcmpneq_m_s32(want, vldrwq_z_s32(beff + c, p), p) & 0xFFFF) != 0) return 0;
+    }
+    return 1;
+}
+#endif
+
 static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
                            const int8_t *filter, const qk__rq_set *rs, int8_t *out,
                            int32_t *restrict acc, int32_t acc_n,
@@ -1309,12 +1556,6 @@ static void qk__dw_fast_i8(const qk__conv_geom *g, int32_t dm, const int8_t *in,
          * vectors; |acc| <= 65536 * 255 * 128 < 2^31. */
         const int32_t k = g->kh * g->kw, kp = (k + QK__KPAD - 1) / QK__KPAD * QK__KPAD;
         const int32_t ks = (k + 31) / 32 * 32;
-#if defined(QK_ARM_DSP)
-        if (kp <= QK_ARM_QUAD_MAX) { /* the same sums as a CONV_2D with dm filters of k taps */
-            qk__conv_quads_dsp(g, in, ft, ks, rs, out, row, k, kp, 0);
-            return;
-        }
-#endif
         for (int32_t i = k; i < kp; ++i) row[i] = 0;
         for (int32_t b = 0; b < g->batches; ++b)
             for (int32_t oy = 0; oy < g->out_h; ++oy)
@@ -1599,17 +1840,18 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
- *   Optional trailing args (32 or 33 in all; int8 fast path, depth multiplier 1, constant
- *   filter), each ignored by builds without its path:
- *   dw_w32 (-1: none), for the host SIMD path (qk__dw_vnni): the filter as int32
- *   [kh * kw][ocp] (ocp = out_c rounded up to 16, zero padded), each weight w stored as
- *   w & 0xFFFF;
- *   dw_w16 (-1: none), for the Cortex-M DSP 3x3 path (qk__dw_dsp3x3; 3x3, dilation 1,
- *   in_c >= 4): the filter as int16 [in_c / 4][3][3][4], each group of four channels in the
- *   order 0, 2, 1, 3 (in_c % 4 tail channels left out), 4-byte aligned.
+ *   Optional trailing args (32 to 34 in all; int8 fast path, depth multiplier 1, constant
+ *   filter), each ignored by builds without its path (-1: none):
+ *   dw_w32, for the host SIMD path (qk__dw_vnni): the filter as int32 [kh * kw][ocp]
+ *   (ocp = out_c rounded up to 16, zero padded), each weight w stored as w & 0xFFFF;
+ *   dw_w16, for the Cortex-M DSP 3x3 path (qk__dw_dsp3x3; 3x3, dilation 1, in_c >= 4): the
+ *   filter as int16 [in_c / 4][3][3][4], each group of four channels in the order 0, 2, 1, 3
+ *   (in_c % 4 tail channels left out), 4-byte aligned;
+ *   beff, for the Helium path (qk__dw_mve): int32 [out_c] = bias - in_zp * sum over the taps
+ *   of w (wrapping), with scratch of at least in_c bytes.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args < 31 || n_args > 33) return QK_ERR_ARG;
+    if (n_args < 31 || n_args > 34) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -1659,11 +1901,24 @@ QK__EXEC(depthwise_conv2d) {
         return QK_OK;
     }
 #endif
+#if defined(QK_ARM_MVE)
+    if (es == 1 && args[6] >= 0 && n_args == 34 && args[33] >= 0 && dm == 1 &&
+        g.kh * g.kw <= QK__DW_MVE_MAX_TAPS && g.in_zp >= -128 && g.in_zp <= 127) {
+        const int32_t *beff = qk__in(ctx, args[33], 4 * (int64_t)g.out_c);
+        const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
+        int8_t *zrow = qk__out(ctx, args[6], g.in_c);
+        if (!beff || !rq || !zrow || !qk__rq_ok(shift, rq, g.out_c) ||
+            !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
+            return QK_ERR_ARG;
+        qk__dw_mve(&g, in, filter, beff, mult, rq, out, zrow);
+        return QK_OK;
+    }
+#endif
     if (es == 1 && args[6] >= 0) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
 #if defined(QK_ARM_DSP)
-        if (n_args == 33 && args[32] >= 0) {
+        if (n_args >= 33 && args[32] >= 0) {
             const qk__conv_geom gc = g; /* (a copy: g's address escaping costs the loops below) */
             if (qk__dw_dsp3x3(ctx, args, &gc, dm, in, filter, bias32, mult, shift, out, acc_n))
                 return QK_OK;

@@ -1,6 +1,8 @@
 """Lowerings: CONV_2D, DEPTHWISE_CONV_2D (TFLM reference semantics, int8 and int16x8)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from .. import quant
@@ -22,6 +24,8 @@ KPAD = 32  # largest QK__KPAD in qk_conv.c (row padding, target-dependent there)
 ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
+FOLD_MAX_K = 2048  # board plans fold in_zp into the bias up to this filter depth
+DW_FOLD_MAX_TAPS = 64  # and (depthwise) up to this many taps: QK__DW_MVE_MAX_TAPS in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 
@@ -180,6 +184,12 @@ def _requant(op: Operator, x: Tensor, scales: tuple[float, ...], y: Tensor, chan
 @register("CONV_2D")
 def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
     x, w, b, y, o = _check_common(op)
+    _lower_conv2d(op, pb, x, w, b, y, o, pb.tensor(w))
+
+
+def _lower_conv2d(op: Operator, pb: PlanBuilder, x: Tensor, w: Tensor, b: Tensor | None,
+                  y: Tensor, o: dict, w_id: int) -> None:
+    """CONV_2D of x by filter w (plan id w_id) into y."""
     out_c, kh, kw, fic = w.shape
     ic = x.shape[3]
     if y.shape[3] != out_c:
@@ -201,7 +211,7 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
         bias_code = _bias(op, x, b, out_c, (I32, I64))
         wide = b is None or b.dtype == I64  # TFLM: int64 accumulators unless the bias is int32
     mult, shift, lo, hi = _requant(op, x, scales, y, out_c, wide)
-    args = [pb.tensor(x), pb.tensor(w), pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
+    args = [pb.tensor(x), w_id, pb.tensor(b), pb.const(mult), pb.const(shift), pb.tensor(y)]
     # fast path (groups == 1; else TFLM's plain loop nest): scratch for one int16 receptive-field
     # row (or one filter row of it for big fields; length rounded up to KPAD), a chunk of
     # accumulators and, for int8 receptive fields of <= 15 values, the filter as int16 [k][out_c];
@@ -228,6 +238,14 @@ def lower_conv2d(op: Operator, pb: PlanBuilder) -> None:
                 tail = [pb.const(gemm_pack(w.data), "gemm_filter"),
                         pb.const(gemm_bias(w.data, None if b is None else b.data, x.zero_point),
                                  "gemm_bias"), px]
+        elif (pb.isa == "mve" and x.dtype == I8 and w.is_const and (b is None or b.is_const)
+              and out_c >= 2 and k <= FOLD_MAX_K):
+            # Helium plans: the bias with in_zp folded in, for Helium's int8 x int8 dots
+            # (qk__conv_fold_mve), whose 3 interleaved int8 rows and a gather row (and 16 bytes
+            # of slack) live in this scratch
+            nbytes = max(nbytes, 4 * (-(-k // 16) * 16) + 16)
+            tail = [pb.const(folded_bias(w.data, None if b is None else b.data, x.zero_point),
+                             "conv_bias_folded")]
         scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
@@ -250,9 +268,15 @@ def gemm_pack(w: np.ndarray) -> np.ndarray:
 def gemm_bias(w: np.ndarray, b: np.ndarray | None, in_zp: int) -> np.ndarray:
     """bias - (in_zp + 128) * sum(w) per channel (int32, wrapping), zero padded to 16s: the
     GEMM sums (x + 128) * w over every tap, padded taps at in_zp + 128."""
+    return folded_bias(w, b, in_zp + 128, 16)
+
+
+def folded_bias(w: np.ndarray, b: np.ndarray | None, off: int, pad: int = 1) -> np.ndarray:
+    """bias - off * sum(w) per channel (int32, wrapping), zero padded to a multiple of pad: the
+    bias of a kernel that sums (x - in_zp + off) * w over every tap, padded taps at off."""
     out_c = w.shape[0]
-    eff = np.zeros(-(-out_c // 16) * 16, np.int64)
-    eff[:out_c] = -(in_zp + 128) * w.reshape(out_c, -1).astype(np.int64).sum(axis=1)
+    eff = np.zeros(-(-out_c // pad) * pad, np.int64)
+    eff[:out_c] = -off * w.reshape(out_c, -1).astype(np.int64).sum(axis=1)
     if b is not None:
         eff[:out_c] += b.astype(np.int64).reshape(-1)
     return ((eff + 2**31) % 2**32 - 2**31).astype(np.int32)
@@ -275,6 +299,16 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                          f"!= {out_c} output channels")
     if kh * kw > MAX_DEPTH:
         raise unsupported(op, f"filter size {kh * kw} above {MAX_DEPTH}")
+    if (FAST and pb.isa in ("dsp", "mve") and ic == 1 and x.dtype == I8 and w.is_const
+            and out_c >= 2 and not o.get("lean") and kh * kw <= FOLD_MAX_K):
+        # DSP and Helium plans: one input channel is the CONV_2D with the filter
+        # [out_c, kh, kw, 1] (the same sums and requant, TFLM's reference kernels agree), whose
+        # paths there are faster than the depthwise one-channel path
+        wt = np.ascontiguousarray(w.data.reshape(kh * kw, out_c).T.reshape(out_c, kh, kw, 1))
+        assert w.quant is not None
+        wc = dataclasses.replace(w, shape=wt.shape, data=wt,
+                                 quant=dataclasses.replace(w.quant, axis=0))
+        return _lower_conv2d(op, pb, x, wc, b, y, o, pb.const(wt, "dw_filter_conv"))
     geom = _geometry(op, x, y, kh, kw, o)
     geom[6] = dm
     scales = _filter_scales(op, w, out_c)
@@ -288,6 +322,7 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     # int16 receptive-field row, or the phase rows below); requant words and the filter in the
     # fast path's layout (ft) as constants
     scratch = rq = ft = -1
+    tail: list[int] = []
     if FAST and x.dtype == I8 and not o.get("lean"):  # lean: the planner needs the bytes
         acc_n = min(out_c, max(ACC_CHUNK, dm))
         extra = 0
@@ -313,10 +348,18 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                     ft = pb.const(np.ascontiguousarray(tiled), "dw_filter_tiled")
                 else:  # a run-time filter: the plain path
                     extra = -1
+        # Helium plans: the bias with in_zp folded in, for qk__dw_mve, which keeps a row of in_zp
+        # (the padded taps) in the scratch
+        # (from 8 channels on: it vectorizes over channels, 16 or 8 at a time)
+        fold = (pb.isa == "mve" and dm == 1 and ic >= 8 and w.is_const
+                and (b is None or b.is_const) and kh * kw <= DW_FOLD_MAX_TAPS)
         if extra >= 0:
-            scratch = pb.scratch(4 * acc_n + extra, "dw_acc")
+            scratch = pb.scratch(max(4 * acc_n + extra, ic if fold else 0), "dw_acc")
             rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
-    tail = []
+            if fold:  # (slot 33: after the host's dw_w32 and the DSP's dw_w16)
+                tail = [-1, -1, pb.const(folded_bias(w.data.reshape(-1, out_c).T,
+                                                     None if b is None else b.data, x.zero_point),
+                                         "dw_bias_folded")]
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
     elif (pb.isa == "dsp" and scratch >= 0 and dm == 1 and w.is_const and kh == kw == 3
