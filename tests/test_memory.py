@@ -119,6 +119,23 @@ def test_flash_counts_what_a_board_stores() -> None:
         interp.Interpreter(path, target="mars")
 
 
+def test_core_plans_add_only_their_kernels_constants() -> None:
+    """A core's plan carries its DSP / Helium kernels' constants on top of the portable plan
+    (the Cortex-M0+ one is the portable plan), and every plan computes the same outputs."""
+    from oracles import models_dir
+    path = models_dir() / "kws_ref_model.tflite"
+    plans = {t: interp.Interpreter(path, target=t) for t in ("board", "cortex-m0plus", "cortex-m4",
+                                                              "cortex-m55")}
+    assert plans["cortex-m0plus"].const_bytes == plans["board"].const_bytes
+    assert plans["cortex-m4"].const_bytes > plans["board"].const_bytes
+    assert plans["cortex-m55"].const_bytes > plans["board"].const_bytes
+    x = np.random.default_rng(0).integers(-128, 128, (1, 49, 10, 1), np.int8)
+    outs = {t: it.run({it.get_input_details()[0]["name"]: x}) for t, it in plans.items()}
+    for t in outs:
+        for name in outs["board"]:
+            np.testing.assert_array_equal(outs[t][name], outs["board"][name], err_msg=t)
+
+
 def test_cli_memory_report_and_plot(tmp_path) -> None:
     import subprocess
     import sys
