@@ -359,7 +359,9 @@ CPU     ?= {t.cpu}
 BOARD   ?= {t.ld}
 CROSS   ?= {CROSS}
 OPT     ?= -O2
-B       ?= build
+# PORTABLE=1: link libqk built without the DSP / Helium paths (-DQK_NO_ARM), to measure them
+PORTABLE ?=
+B       ?= build$(if $(PORTABLE),-portable)
 
 CC := $(CROSS)gcc
 AR := $(CROSS)ar
@@ -368,8 +370,11 @@ ARCHFLAGS := $(shell $(MAKE) -s --no-print-directory -C $(QK_ROOT)/csrc CPU=$(CP
 CFLAGS := -std=c99 -Wall -Wextra -Werror $(OPT) -g -ffunction-sections -fdata-sections \\
           $(ARCHFLAGS) -I. -I$(QK_ROOT)/csrc/include -I$(PORT)
 LDFLAGS := -nostdlib -nostartfiles -Wl,--gc-sections -L$(PORT)/ld -T$(PORT)/ld/$(BOARD).ld
-LIBQK := $(QK_ROOT)/csrc/build/$(CPU)/libqk.a
-LIBQK_TRACE := $(QK_ROOT)/csrc/build/$(CPU)-trace/libqk.a
+LIBVARIANT := $(CPU)$(if $(PORTABLE),-portable)
+LIBQK := $(QK_ROOT)/csrc/build/$(LIBVARIANT)/libqk.a
+LIBQK_TRACE := $(QK_ROOT)/csrc/build/$(LIBVARIANT)-trace/libqk.a
+LIBQK_MAKE := $(MAKE) -C $(QK_ROOT)/csrc CROSS=$(CROSS) CPU=$(CPU) OPT=$(OPT) \
+              $(if $(PORTABLE),EXTRA_CFLAGS=-DQK_NO_ARM)
 HARNESS := $(B)/startup.o $(B)/semihost.o $(B)/main.o
 
 .PHONY: all lib firmware trace size clean FORCE
@@ -380,9 +385,9 @@ trace: $(B)/firmware-trace.elf
 
 # libqk is csrc's own build, shared by every export for this CPU; its make decides if it is stale
 $(LIBQK): FORCE
-	$(MAKE) -C $(QK_ROOT)/csrc CROSS=$(CROSS) CPU=$(CPU) OPT=$(OPT) lib
+	$(LIBQK_MAKE) BUILD=build/$(LIBVARIANT) lib
 $(LIBQK_TRACE): FORCE
-	$(MAKE) -C $(QK_ROOT)/csrc CROSS=$(CROSS) CPU=$(CPU) OPT=$(OPT) TRACE=1 lib
+	$(LIBQK_MAKE) BUILD=build/$(LIBVARIANT)-trace TRACE=1 lib
 
 $(B)/model_data.o: model_data.c model.h
 	@mkdir -p $(@D)
@@ -418,8 +423,10 @@ def _require_tools(count: bool = False) -> None:
                           + " (install them with .ci/install_cross.sh)")
 
 
-def build(out_dir: str | Path, trace: bool = False) -> Path:
-    """Build the harness firmware of an export (make firmware/trace); returns the ELF path."""
+def build(out_dir: str | Path, trace: bool = False, portable: bool = False) -> Path:
+    """Build the harness firmware of an export (make firmware/trace); returns the ELF path.
+    portable: link the library without its DSP / Helium paths (the baseline they are measured
+    against)."""
     _require_tools()
     out = Path(out_dir)
     goal = "trace" if trace else "firmware"
@@ -433,14 +440,15 @@ def build(out_dir: str | Path, trace: bool = False) -> Path:
             fcntl.flock(lock, fcntl.LOCK_EX)
         except ImportError:  # not POSIX: no locking, builds are sequential in one process
             pass
-        p = subprocess.run(["make", "-C", str(out), f"-j{os.cpu_count() or 2}", goal],
-                           capture_output=True, text=True)
+        p = subprocess.run(["make", "-C", str(out), f"-j{os.cpu_count() or 2}", goal]
+                           + (["PORTABLE=1"] if portable else []), capture_output=True, text=True)
     if p.returncode != 0:
         log = (p.stdout + p.stderr)[-4000:]
         if re.search(r"overflowed by|will not fit in region|region .* overflowed", log):
             raise TargetTooSmall(f"{out}: the firmware does not fit the board:\n{log}")
         raise TargetError(f"make {goal} in {out} failed:\n{log}")
-    return out / "build" / ("firmware-trace.elf" if trace else "firmware.elf")
+    return (out / ("build-portable" if portable else "build")
+            / ("firmware-trace.elf" if trace else "firmware.elf"))
 
 
 def plugin() -> Path:
@@ -652,6 +660,15 @@ def cmd_bench(a: argparse.Namespace) -> int:
     assert plain.insns is not None
     print(f"model: {a.model or 'default model'}   target: {t.name} ({t.description}, {t.cpu})")
     print(f"instructions per inference: {plain.insns[0]}")
+    portable = None
+    if a.vs_portable:  # the same plan through the library without its DSP / Helium paths
+        portable = run_firmware(ex, build(work, portable=True), [xs], count=True)
+        assert portable.insns is not None
+        for y, z in zip(plain.outputs[0], portable.outputs[0]):
+            if not np.array_equal(y, z):
+                raise TargetError("the portable build computed different outputs")
+        print(f"portable build (-DQK_NO_ARM): {portable.insns[0]} "
+              f"(fast paths run {plain.insns[0] / portable.insns[0]:.3f}x its instructions)")
     if not a.no_per_op:
         traced = run_firmware(ex, build(work, trace=True), [xs], count=True, traced=True)
         assert traced.op_insns is not None and traced.check_insns is not None
@@ -673,6 +690,7 @@ def cmd_bench(a: argparse.Namespace) -> int:
         Path(a.json).write_text(json.dumps({
             "model": a.model or "default", "target": t.name, "cpu": t.cpu,
             "insns_per_inference": plain.insns[0], "size": size, "stack_used": plain.stack_used,
+            "portable_insns_per_inference": portable.insns[0] if portable else None,
         }, indent=1) + "\n")
     return 0
 
@@ -698,6 +716,8 @@ def add_cli(sub: Any) -> None:
     be.add_argument("--input", action="append", help=".npy/.npz input(s) (default: random)")
     be.add_argument("--seed", type=int, default=0, help="seed for random inputs")
     be.add_argument("--no-per-op", action="store_true", help="skip the traced per-op run")
+    be.add_argument("--vs-portable", action="store_true",
+                    help="also count the build without DSP / Helium paths (same plan)")
     be.add_argument("--keep", help="build directory (default build/targets/<model>-<target>)")
     be.add_argument("--json", help="also write the numbers to this .json file")
     be.add_argument("--optimize", choices=OPTIMIZE, default="speed",

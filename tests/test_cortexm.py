@@ -342,6 +342,9 @@ def test_instruction_counts_deterministic_and_per_op(tmp_path) -> None:
     blocks = [line.split() for line in pcs.read_text().splitlines()]
     assert sum(int(n) * int(execs) for _, n, execs in blocks) == profiled.total_insns
     assert profiled.total_insns == plain_a.total_insns
+    # the portable library (the baseline the fast paths are measured against) computes the same
+    portable = cortexm.run_firmware(ex, cortexm.build(tmp_path, portable=True), runs)
+    _assert_same(portable.outputs, plain_a.outputs, "portable vs DSP firmware")
 
 
 def test_export_writes_c_sources(tmp_path) -> None:

@@ -62,11 +62,14 @@ def main() -> int:
     ap.add_argument("--boards", nargs="+", default=BOARDS)
     ap.add_argument("--json")
     ap.add_argument("--csv")
+    ap.add_argument("--vs-portable", action="store_true",
+                    help="also count the library built without its DSP / Helium paths")
     a = ap.parse_args()
     rows = []
+    extra = " portable instr | fast / portable |" if a.vs_portable else ""
     print("| model | board (core) | bit-exact | instructions/inference | instr/MAC | flash B | RAM B | "
-          "arena B | stack used B |")
-    print("|---|---|---|---|---|---|---|---|---|")
+          "arena B | stack used B |" + extra)
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if a.vs_portable else ""))
     with tempfile.TemporaryDirectory() as tmp:
         for name in a.models:
             try:
@@ -94,12 +97,19 @@ def main() -> int:
                 assert res.insns is not None
                 label = f"{board} ({cortexm.TARGETS[tname].cpu})" + (" *" if tname != board else "")
                 per_mac = f"{res.insns[0] / n_macs:.2f}" if n_macs else "-"
+                row = {}
+                cells = ""
+                if a.vs_portable:
+                    base = cortexm.run_firmware(ex, cortexm.build(ex.out_dir, portable=True), [xs])
+                    same = same and all(np.array_equal(y, w) for y, w in zip(base.outputs[0], want))
+                    row["portable_insns"] = base.insns[0]
+                    cells = f" {base.insns[0]:,} | {res.insns[0] / base.insns[0]:.3f} |"
                 print(f"| {name} | {label} | {'yes' if same else 'NO'} | {res.insns[0]:,} | {per_mac} | "
-                      f"{size['flash']:,} | {size['ram']:,} | {size['arena']:,} | {res.stack_used:,} |",
-                      flush=True)
+                      f"{size['flash']:,} | {size['ram']:,} | {size['arena']:,} | {res.stack_used:,} |"
+                      + cells, flush=True)
                 rows.append({"model": name, "board": board, "ran_on": tname, "bit_exact": same,
                              "insns": res.insns[0], "macs": n_macs, **size,
-                             "stack_used": res.stack_used})
+                             "stack_used": res.stack_used, **row})
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=1) + "\n")
     if a.csv and rows:
