@@ -847,6 +847,7 @@ typedef struct {
     const uint32_t *lm, *rm;
     int32_t c_n, taps, out_zp, act_min, act_max;
     int right; /* qk_arm_rq_right over the channels */
+    int32_t c16; /* channels [0, c16) through qk_arm_dw16 (see qk__dw_mve) */
 } qk_arm_dw_params;
 
 /* acc[0..8 N8) = channels c.. of the pixel at x (N8: 1 or 2 groups of 8): as int16
@@ -907,6 +908,105 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
     vstrwq_p_s32(acc, a, p);
 }
 
+/* Channels [0, P->c16) of the pixel at x straight to int8 out, 16 at a time (P->right; no acc
+ * round trip). Per tap the 16 int8 products VMULLB / VMULLT.S8 (exact in int16) are widened by
+ * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
+ * VLD4 gives the bias and requant parameters in. Requant: VQRDMULH by mult, -1 to negatives,
+ * VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as qk_arm_rq4_right's
+ * VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN to int8, the clamp:
+ * saturating steps that keep every in-range value, so the clamped result is exact.
+ * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its constants in
+ * st: the asm has 10 operands and LR. */
+static inline __attribute__((always_inline)) void
+qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uint32_t lim,
+            int8_t *out) {
+    /* st: offsets, taps, filter bytes from a block's last tap back to the next block's first,
+     * blocks left */
+    int32_t st[5] = {(int32_t)(intptr_t)offs, P->taps, P->taps * P->c_n - 16, P->c16 >> 4,
+                     (int32_t)lim};
+    const int32_t *b = P->beff, *m = P->mult;
+    const uint32_t *rm = P->rm;
+    const int8_t *w = P->filter;
+    int32_t op, xt;
+    __asm__ volatile(
+        "2:\n\t"
+        "ldr    %[op], [%[st]]\n\t"
+        "ldr    %[xt], [%[st], #4]\n\t"
+        "vld40.32 {q0, q1, q2, q3}, [%[b]]\n\t"
+        "vld41.32 {q0, q1, q2, q3}, [%[b]]\n\t"
+        "vld42.32 {q0, q1, q2, q3}, [%[b]]\n\t"
+        "vld43.32 {q0, q1, q2, q3}, [%[b]]!\n\t"
+        "dls    lr, %[xt]\n\t"
+        "1:\n\t"
+        "ldr    %[xt], [%[op]], #4\n\t"
+        "add    %[xt], %[xt], %[x]\n\t"
+        "vldrb.u8 q4, [%[xt]]\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"
+        "add    %[w], %[w], %[cn]\n\t"
+        "vmullb.s8 q6, q4, q5\n\t"
+        "vmovlb.s16 q7, q6\n\t"
+        "vadd.i32 q0, q0, q7\n\t"
+        "vmovlt.s16 q7, q6\n\t"
+        "vadd.i32 q2, q2, q7\n\t"
+        "vmullt.s8 q6, q4, q5\n\t"
+        "vmovlb.s16 q7, q6\n\t"
+        "vadd.i32 q1, q1, q7\n\t"
+        "vmovlt.s16 q7, q6\n\t"
+        "vadd.i32 q3, q3, q7\n\t"
+        "le     lr, 1b\n\t"
+        "vld40.32 {q4, q5, q6, q7}, [%[m]]\n\t"
+        "vld41.32 {q4, q5, q6, q7}, [%[m]]\n\t"
+        "vld42.32 {q4, q5, q6, q7}, [%[m]]\n\t"
+        "vld43.32 {q4, q5, q6, q7}, [%[m]]!\n\t"
+        "vqrdmulh.s32 q0, q0, q4\n\t"
+        "vqrdmulh.s32 q1, q1, q5\n\t"
+        "vqrdmulh.s32 q2, q2, q6\n\t"
+        "vqrdmulh.s32 q3, q3, q7\n\t"
+        "vshr.s32 q4, q0, #31\n\t"
+        "vadd.i32 q0, q0, q4\n\t"
+        "vshr.s32 q5, q1, #31\n\t"
+        "vadd.i32 q1, q1, q5\n\t"
+        "vshr.s32 q6, q2, #31\n\t"
+        "vadd.i32 q2, q2, q6\n\t"
+        "vshr.s32 q7, q3, #31\n\t"
+        "vadd.i32 q3, q3, q7\n\t"
+        "vld40.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
+        "vld41.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
+        "vld42.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
+        "vld43.32 {q4, q5, q6, q7}, [%[rm]]!\n\t"
+        "vqrdmulh.s32 q0, q0, q4\n\t"
+        "vqrdmulh.s32 q1, q1, q5\n\t"
+        "vqrdmulh.s32 q2, q2, q6\n\t"
+        "vqrdmulh.s32 q3, q3, q7\n\t"
+        "vqmovnb.s32 q4, q0\n\t"         /* channels 0, 2, .. 14 */
+        "vqmovnt.s32 q4, q2\n\t"
+        "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */
+        "vqmovnt.s32 q5, q3\n\t"
+        "ldr    %[op], [%[st], #16]\n\t" /* lim */
+        "asr    %[xt], %[op], #16\n\t"   /* out_zp */
+        "vqadd.s16 q4, q4, %[xt]\n\t"
+        "vqadd.s16 q5, q5, %[xt]\n\t"
+        "vqmovnb.s16 q6, q4\n\t"
+        "vqmovnt.s16 q6, q5\n\t"
+        "vdup.8 q7, %[op]\n\t"            /* act_min */
+        "vmax.s8 q6, q6, q7\n\t"
+        "lsr    %[xt], %[op], #8\n\t"    /* act_max */
+        "vdup.8 q7, %[xt]\n\t"
+        "vmin.s8 q6, q6, q7\n\t"
+        "vstrb.8 q6, [%[out]], #16\n\t"
+        "ldr    %[xt], [%[st], #8]\n\t"
+        "sub    %[w], %[w], %[xt]\n\t"
+        "add    %[x], %[x], #16\n\t"
+        "ldr    %[xt], [%[st], #12]\n\t"
+        "subs   %[xt], %[xt], #1\n\t"
+        "str    %[xt], [%[st], #12]\n\t"
+        "bne    2b\n\t"
+        : [op] "=&r"(op), [w] "+l"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m),
+          [rm] "+r"(rm), [out] "+r"(out)
+        : [cn] "r"(P->c_n), [st] "r"(st)
+        : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
+}
+
 /* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
  * with the same tap offsets: three pixels' sums of QK_ARM_ACC_STRIDE channels at a time into
  * acc, then their requant (bias already in; parameters loaded once for the three). */
@@ -915,9 +1015,14 @@ qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, i
               int32_t npx, int8_t *out) {
     int32_t acc[3 * QK_ARM_ACC_STRIDE];
     const int32_t c_n = P->c_n;
+    const int32_t c16 = P->c16;
+    const uint32_t lim = ((uint32_t)P->out_zp << 16) | (((uint32_t)P->act_max & 0xFFu) << 8) |
+                         ((uint32_t)P->act_min & 0xFFu);
     for (int32_t q0 = 0; q0 < npx; q0 += 3, x += 3 * step, out += 3 * c_n) {
         const int32_t n = npx - q0 < 3 ? npx - q0 : 3;
-        for (int32_t c0 = 0; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
+        if (c16 > 0)
+            for (int32_t q = 0; q < n; ++q) qk_arm_dw16(P, offs, x + q * step, lim, out + q * c_n);
+        for (int32_t c0 = c16; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
             const int32_t cn = c_n - c0 < QK_ARM_ACC_STRIDE ? c_n - c0 : QK_ARM_ACC_STRIDE;
             for (int32_t q = 0; q < n; ++q) {
                 const int8_t *xq = x + q * step;

@@ -1480,9 +1480,14 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
                        int8_t *zrow) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
+    const int right = qk_arm_rq_right(rq, rq + c_n, c_n);
+    /* qk_arm_dw16 (whole 16s of channels) needs the right-shift requant and an int8 out_zp and
+     * activation range (its saturating narrowing steps) */
+    const int narrow = g->out_zp >= -128 && g->out_zp <= 127 && g->act_min >= -128 &&
+                       g->act_max <= 127;
     const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, g->kh * g->kw,
-                                g->out_zp, g->act_min, g->act_max,
-                                qk_arm_rq_right(rq, rq + c_n, c_n)};
+                                g->out_zp, g->act_min, g->act_max, right,
+                                right && narrow ? c_n & ~15 : 0};
     /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
      * padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit addresses) */
     int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
