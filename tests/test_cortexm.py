@@ -210,7 +210,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 4, 5, 20, 65, 1, 1, 1, 0, 1), (False, 7, 6, 12, 130, 3, 3, 2, 1, 1),
                (True, 7, 8, 48, 48, 3, 3, 2, 1, 1), (True, 6, 7, 12, 12, 3, 3, 1, 0, 1),
                (True, 5, 5, 27, 27, 5, 5, 1, 0, 1), (True, 6, 6, 24, 24, 3, 3, 1, 0, 1),
-               (False, 5, 4, 5, 67, 1, 1, 1, 0, 1)]
+               (False, 5, 4, 5, 67, 1, 1, 1, 0, 1),
+               # Helium depthwise in 16 lanes: 8 channels two pixels at a time (even and odd
+               # runs, 5x5), 16s of channels with and without a rest
+               (True, 7, 8, 8, 8, 3, 3, 1, 0, 1), (True, 6, 9, 8, 8, 3, 3, 1, 1, 1),
+               (True, 8, 9, 8, 8, 5, 5, 1, 0, 1), (True, 5, 6, 32, 32, 3, 3, 1, 0, 1),
+               (True, 6, 5, 40, 40, 3, 3, 2, 0, 1)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])

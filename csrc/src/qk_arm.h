@@ -1009,15 +1009,20 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
 
 /* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
  * with the same tap offsets: three pixels' sums of QK_ARM_ACC_STRIDE channels at a time into
- * acc, then their requant (bias already in; parameters loaded once for the three). */
+ * acc, then their requant (bias already in; parameters loaded once for the three).
+ * pair (or NULL): 8 channels and step 8, so two pixels' inputs and outputs are 16 contiguous
+ * bytes: pairs of pixels through qk_arm_dw16 with pair's filter and parameters (16 "channels",
+ * each 8 repeated twice; see qk__dw_mve). */
 static __attribute__((noinline, unused)) void
-qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
-              int32_t npx, int8_t *out) {
+qk_arm_dw_run(const qk_arm_dw_params *P, const qk_arm_dw_params *pair, const int32_t *offs,
+              const int8_t *x, int32_t step, int32_t npx, int8_t *out) {
     int32_t acc[3 * QK_ARM_ACC_STRIDE];
     const int32_t c_n = P->c_n;
     const int32_t c16 = P->c16;
     const uint32_t lim = ((uint32_t)P->out_zp << 16) | (((uint32_t)P->act_max & 0xFFu) << 8) |
                          ((uint32_t)P->act_min & 0xFFu);
+    if (pair != NULL)
+        for (; npx >= 2; npx -= 2, x += 16, out += 16) qk_arm_dw16(pair, offs, x, lim, out);
     for (int32_t q0 = 0; q0 < npx; q0 += 3, x += 3 * step, out += 3 * c_n) {
         const int32_t n = npx - q0 < 3 ? npx - q0 : 3;
         if (c16 > 0)

@@ -1475,6 +1475,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
  * (qk_arm_dw_pixel), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
  */
 #define QK__DW_MVE_MAX_TAPS 64
+#define QK__DW_MVE_PAIR_TAPS 25 /* (the pair path's filter copy is on the stack) */
 
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
@@ -1485,9 +1486,26 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
      * activation range (its saturating narrowing steps) */
     const int narrow = g->out_zp >= -128 && g->out_zp <= 127 && g->act_min >= -128 &&
                        g->act_max <= 127;
-    const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, g->kh * g->kw,
-                                g->out_zp, g->act_min, g->act_max, right,
-                                right && narrow ? c_n & ~15 : 0};
+    const int32_t taps = g->kh * g->kw;
+    const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, taps, g->out_zp,
+                                g->act_min, g->act_max, right, right && narrow ? c_n & ~15 : 0};
+    /* 8 channels, stride 1: two pixels per 16 lanes (qk_arm_dw_run), with the filter and
+     * parameters repeated twice per tap / vector */
+    int8_t wpair[QK__DW_MVE_PAIR_TAPS * 16];
+    int32_t bpair[16], mpair[16];
+    uint32_t rpair[16];
+    const int use_pair = c_n == 8 && g->sw == 1 && right && narrow && taps <= QK__DW_MVE_PAIR_TAPS;
+    const qk_arm_dw_params pair = {wpair, bpair, mpair, rq, rpair, 16, taps, g->out_zp,
+                                   g->act_min, g->act_max, right, 16};
+    if (use_pair) {
+        for (int32_t t = 0; t < taps; ++t)
+            for (int32_t j = 0; j < 16; ++j) wpair[t * 16 + j] = filter[t * 8 + (j & 7)];
+        for (int32_t j = 0; j < 16; ++j) {
+            bpair[j] = beff[j & 7];
+            mpair[j] = mult[j & 7];
+            rpair[j] = rq[8 + (j & 7)];
+        }
+    }
     /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
      * padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit addresses) */
     int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
@@ -1509,7 +1527,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
                 const int32_t ix0 = ox * g->sw - g->pw;
                 if (y_in && ox == xa && xb > xa) { /* the row's inner run */
-                    qk_arm_dw_run(&P, inner, image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n,
+                    qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner, image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n,
                                   xb - xa, o);
                     ox = xb - 1;
                     o += (xb - 1 - xa) * c_n;
@@ -1526,7 +1544,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
                     for (int32_t kx = 0, ix = ix0; kx < kw; ++kx, ix += g->dw)
                         edge[t + kx] = (uint32_t)ix < (uint32_t)in_w ? at + kx * dw_c : 0;
                 }
-                qk_arm_dw_run(&P, edge, zrow, 0, 1, o);
+                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, o);
             }
         }
     }
