@@ -212,7 +212,7 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (True, 5, 5, 27, 27, 5, 5, 1, 0, 1), (True, 6, 6, 24, 24, 3, 3, 1, 0, 1),
                (False, 5, 4, 5, 67, 1, 1, 1, 0, 1),
                # Helium depthwise in 16 lanes: 8 channels two pixels at a time (even and odd
-               # runs, 5x5), 16s of channels with and without a rest
+               # runs; 5x5: one at a time), 16s of channels with and without a rest
                (True, 7, 8, 8, 8, 3, 3, 1, 0, 1), (True, 6, 9, 8, 8, 3, 3, 1, 1, 1),
                (True, 8, 9, 8, 8, 5, 5, 1, 0, 1), (True, 5, 6, 32, 32, 3, 3, 1, 0, 1),
                (True, 6, 5, 40, 40, 3, 3, 2, 0, 1)]
@@ -317,6 +317,46 @@ def test_add_sub_sweep(board: str, tmp_path_factory) -> None:
         ex = cortexm.export(it, board, work / f"add{k}")
         res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
         _assert_same(res.outputs, _host_outputs(it, runs), f"{name} {s1} {s2} act {act} on {board}")
+
+
+# -- AVERAGE_POOL_2D (the Helium path: 16 channels per pass, predicated tails) ------------------
+
+def _pool_model(shape: tuple, zp: int, filt: tuple, stride: tuple, padding: int, act: int,
+                dtype=np.int8) -> bytes:
+    b, h, wd, c = shape
+    (fh, fw), (sh, sw) = filt, stride
+    oh, ow = ((h + sh - 1) // sh, (wd + sw - 1) // sw) if padding == 0 else \
+        ((h + sh - fh) // sh, (wd + sw - fw) // sw)
+    w = ModelWriter(description="cortexm pool sweep")
+    x = w.tensor(shape, dtype, scale=0.05, zero_point=zp)
+    y = w.tensor((b, oh, ow, c), dtype, scale=0.05, zero_point=zp)
+    w.op("AVERAGE_POOL_2D", [x], [y], dict(padding=padding, stride_h=sh, stride_w=sw,
+                                           filter_height=fh, filter_width=fw,
+                                           fused_activation_function=act))
+    w.inputs, w.outputs = [x], [y]
+    return w.to_bytes()
+
+
+# (shape, zp, filter, stride, padding (0 SAME, 1 VALID)): global pools (KWS, VWW), channel tails
+# of every vector count, SAME windows cut at the edges, two batches; one int16 (portable path)
+POOL_CASES = [((1, 25, 5, 64), -128, (25, 5), (25, 5), 1), ((1, 3, 3, 256), 5, (3, 3), (3, 3), 1),
+              ((1, 7, 6, 3), 127, (3, 3), (2, 2), 0), ((1, 5, 5, 21), -7, (2, 3), (1, 2), 0),
+              ((2, 6, 4, 30), 0, (3, 2), (2, 2), 1), ((1, 4, 9, 47), -100, (4, 4), (3, 3), 0),
+              ((1, 6, 6, 16), 60, (5, 5), (1, 1), 0)]
+
+
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_avg_pool_sweep(board: str, tmp_path_factory) -> None:
+    work = tmp_path_factory.mktemp(f"pool-{board}")
+    cases = [(c, np.int8) for c in POOL_CASES] + [(((1, 5, 4, 9), 0, (2, 2), (2, 2), 0), np.int16)]
+    for k, ((shape, zp, filt, stride, pad), dtype) in enumerate(cases):
+        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        it = interp.Interpreter(_pool_model(shape, zp, filt, stride, pad, act, dtype))
+        runs = _random_inputs(it, range(k, k + 2))
+        ex = cortexm.export(it, board, work / f"pool{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        _assert_same(res.outputs, _host_outputs(it, runs),
+                     f"AVERAGE_POOL_2D {shape} {dtype.__name__} f{filt} s{stride} p{pad} on {board}")
 
 
 # -- instruction counting ------------------------------------------------------------------------
