@@ -1475,7 +1475,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
  * (qk_arm_dw_pixel), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
  */
 #define QK__DW_MVE_MAX_TAPS 64
-#define QK__DW_MVE_PAIR_TAPS 25 /* (the pair path's filter copy is on the stack) */
+#define QK__DW_MVE_PAIR_TAPS 9 /* (the pair path's filter copy is on the stack) */
 
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
