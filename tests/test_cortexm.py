@@ -159,10 +159,11 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
 
 def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic: int, oc: int,
                 kh: int, kw: int, stride: int, padding: int, dil: int, in_zp: int, out_zp: int,
-                act: int, gain: float | None = None, bias: bool = True) -> bytes:
+                act: int, gain: float | None = None, bias: bool = True, w_lo: int = -127) -> bytes:
     """gain: output scale such that the requant multipliers are gain * (0.5..1.5) (shift >= 0:
     the no-right-shift and left-shift requant paths); default: outputs spread over int8.
-    bias False: no bias input (the board's requant records then carry zeros)."""
+    bias False: no bias input (the board's requant records then carry zeros). w_lo: the
+    filter's least value (-128: not a symmetric filter)."""
     w = ModelWriter(description="cortexm conv sweep")
     xs = 0.02 + 0.05 * rng.random()
     depth = kh * kw * (1 if depthwise else ic)
@@ -170,7 +171,7 @@ def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic:
     w_scale = ws * (0.5 + rng.random(oc))  # per channel
     x = w.tensor((1, ih, iw, ic), np.int8, scale=xs, zero_point=in_zp)
     fshape, axis = ((1, kh, kw, oc), 3) if depthwise else ((oc, kh, kw, ic), 0)
-    f = w.tensor(fshape, np.int8, data=rng.integers(-127, 128, fshape), scale=w_scale,
+    f = w.tensor(fshape, np.int8, data=rng.integers(w_lo, 128, fshape), scale=w_scale,
                  zero_point=0, axis=axis)
     b = w.tensor((oc,), np.int32, data=rng.integers(-5000, 5000, oc), scale=xs * w_scale,
                  zero_point=0) if bias else -1
@@ -215,7 +216,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # runs; 5x5: one at a time), 16s of channels with and without a rest
                (True, 7, 8, 8, 8, 3, 3, 1, 0, 1), (True, 6, 9, 8, 8, 3, 3, 1, 1, 1),
                (True, 8, 9, 8, 8, 5, 5, 1, 0, 1), (True, 5, 6, 32, 32, 3, 3, 1, 0, 1),
-               (True, 6, 5, 40, 40, 3, 3, 2, 0, 1)]
+               (True, 6, 5, 40, 40, 3, 3, 2, 0, 1),
+               # a filter with -128 (W_LO_CASES): not through the 16-lane int16 tap pairs
+               (True, 6, 7, 16, 16, 3, 3, 1, 0, 1), (True, 7, 8, 8, 8, 3, 3, 1, 0, 1),
+               # 16-lane tap pairs with no odd last tap, and with no pair
+               (True, 6, 7, 32, 32, 2, 2, 1, 1, 1), (True, 4, 5, 16, 16, 1, 1, 1, 0, 1)]
+W_LO_CASES = {34: -128, 35: -128}
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -231,7 +237,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         # the DSP requant records)
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 7: 2.0 ** -24, 13: 2.0 ** -24}.get(k)
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
-                            gain, bias=k % 4 != 3)
+                            gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127))
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 2))
         ex = cortexm.export(it, board, work / f"conv{k}")

@@ -909,9 +909,10 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
 }
 
 /* Channels [0, P->c16) of the pixel at x straight to int8 out, 16 at a time (P->right; no acc
- * round trip). Per tap the 16 int8 products VMULLB / VMULLT.S8 (exact in int16) are widened by
+ * round trip). The 16 int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of
+ * the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
  * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
- * VLD4 gives the bias and requant parameters in. Requant: VQRDMULH by mult, -1 to negatives,
+ * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by mult, -1 to negatives,
  * VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as qk_arm_rq4_right's
  * VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN to int8, the clamp:
  * saturating steps that keep every in-range value, so the clamped result is exact.
@@ -920,10 +921,10 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
 static inline __attribute__((always_inline)) void
 qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uint32_t lim,
             int8_t *out) {
-    /* st: offsets, taps, filter bytes from a block's last tap back to the next block's first,
-     * blocks left */
-    int32_t st[5] = {(int32_t)(intptr_t)offs, P->taps, P->taps * P->c_n - 16, P->c16 >> 4,
-                     (int32_t)lim};
+    /* st: offsets, tap pairs, filter bytes from a block's last tap back to the next block's
+     * first, blocks left, lim, whether the taps are odd */
+    int32_t st[6] = {(int32_t)(intptr_t)offs, P->taps >> 1, P->taps * P->c_n - 16, P->c16 >> 4,
+                     (int32_t)lim, P->taps & 1};
     const int32_t *b = P->beff, *m = P->mult;
     const uint32_t *rm = P->rm;
     const int8_t *w = P->filter;
@@ -936,9 +937,38 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vld41.32 {q0, q1, q2, q3}, [%[b]]\n\t"
         "vld42.32 {q0, q1, q2, q3}, [%[b]]\n\t"
         "vld43.32 {q0, q1, q2, q3}, [%[b]]!\n\t"
-        "dls    lr, %[xt]\n\t"
-        "1:\n\t"
+        "wls    lr, %[xt], 3f\n\t"
+        "1:\n\t"                         /* two taps: int16 sums in q6 (even), q7 (odd) */
         "ldr    %[xt], [%[op]], #4\n\t"
+        "add    %[xt], %[xt], %[x]\n\t"
+        "vldrb.u8 q4, [%[xt]]\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"
+        "add    %[w], %[w], %[cn]\n\t"
+        "vmullb.s8 q6, q4, q5\n\t"
+        "vmullt.s8 q7, q4, q5\n\t"
+        "ldr    %[xt], [%[op]], #4\n\t"
+        "add    %[xt], %[xt], %[x]\n\t"
+        "vldrb.u8 q4, [%[xt]]\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"
+        "vmullb.s8 q5, q4, q5\n\t"       /* (8-bit sources: Qd may be one of them) */
+        "vadd.i16 q6, q6, q5\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"        /* (the filter again: no register left) */
+        "add    %[w], %[w], %[cn]\n\t"
+        "vmullt.s8 q4, q4, q5\n\t"
+        "vadd.i16 q7, q7, q4\n\t"
+        "vmovlb.s16 q4, q6\n\t"
+        "vadd.i32 q0, q0, q4\n\t"
+        "vmovlt.s16 q4, q6\n\t"
+        "vadd.i32 q2, q2, q4\n\t"
+        "vmovlb.s16 q4, q7\n\t"
+        "vadd.i32 q1, q1, q4\n\t"
+        "vmovlt.s16 q4, q7\n\t"
+        "vadd.i32 q3, q3, q4\n\t"
+        "le     lr, 1b\n\t"
+        "3:\n\t"
+        "ldr    %[xt], [%[st], #20]\n\t"
+        "cbz    %[xt], 4f\n\t"
+        "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */
         "add    %[xt], %[xt], %[x]\n\t"
         "vldrb.u8 q4, [%[xt]]\n\t"
         "vldrb.u8 q5, [%[w]]\n\t"
@@ -953,7 +983,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vadd.i32 q1, q1, q7\n\t"
         "vmovlt.s16 q7, q6\n\t"
         "vadd.i32 q3, q3, q7\n\t"
-        "le     lr, 1b\n\t"
+        "4:\n\t"
         "vld40.32 {q4, q5, q6, q7}, [%[m]]\n\t"
         "vld41.32 {q4, q5, q6, q7}, [%[m]]\n\t"
         "vld42.32 {q4, q5, q6, q7}, [%[m]]\n\t"
@@ -1099,6 +1129,16 @@ static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
         s = vaddvaq_p_s8(s, vldrbq_z_s8(w + i, p), p);
     }
     return s;
+}
+
+/* whether any of w[0..n) is -128 (16 lanes per VMINV) */
+static inline int qk_arm_any_s8_min(const int8_t *w, int32_t n) {
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        if (vminvq_s8(INT8_MAX, vld1q_s8(w + i)) == INT8_MIN) return 1;
+    for (; i < n; ++i)
+        if (w[i] == INT8_MIN) return 1;
+    return 0;
 }
 
 /*

@@ -1481,20 +1481,21 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
                        int8_t *zrow) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
-    const int right = qk_arm_rq_right(rq, rq + c_n, c_n);
-    /* qk_arm_dw16 (whole 16s of channels) needs the right-shift requant and an int8 out_zp and
-     * activation range (its saturating narrowing steps) */
-    const int narrow = g->out_zp >= -128 && g->out_zp <= 127 && g->act_min >= -128 &&
-                       g->act_max <= 127;
     const int32_t taps = g->kh * g->kw;
+    const int right = qk_arm_rq_right(rq, rq + c_n, c_n);
+    /* qk_arm_dw16 (whole 16s of channels) needs the right-shift requant, an int8 out_zp and
+     * activation range (its saturating narrowing steps) and no -128 in the filter (its int16
+     * sums of two products), as quantized models' symmetric filters have */
+    const int dw16 = right && g->out_zp >= -128 && g->out_zp <= 127 && g->act_min >= -128 &&
+                     g->act_max <= 127 && !qk_arm_any_s8_min(filter, taps * c_n);
     const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, taps, g->out_zp,
-                                g->act_min, g->act_max, right, right && narrow ? c_n & ~15 : 0};
+                                g->act_min, g->act_max, right, dw16 ? c_n & ~15 : 0};
     /* 8 channels, stride 1: two pixels per 16 lanes (qk_arm_dw_run), with the filter and
      * parameters repeated twice per tap / vector */
     int8_t wpair[QK__DW_MVE_PAIR_TAPS * 16];
     int32_t bpair[16], mpair[16];
     uint32_t rpair[16];
-    const int use_pair = c_n == 8 && g->sw == 1 && right && narrow && taps <= QK__DW_MVE_PAIR_TAPS;
+    const int use_pair = c_n == 8 && g->sw == 1 && dw16 && taps <= QK__DW_MVE_PAIR_TAPS;
     const qk_arm_dw_params pair = {wpair, bpair, mpair, rq, rpair, 16, taps, g->out_zp,
                                    g->act_min, g->act_max, right, 16};
     if (use_pair) {
