@@ -656,6 +656,17 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
  * 128 * 128 = 2^30.
  */
 
+/* Output positions [*a, *b) along one axis (out_n of them) have every tap in the input (in_n
+ * long): k taps d apart, stride s, padding pad in front (as in qk__dw_fast_i8). */
+static void qk__inner_range(int32_t out_n, int32_t in_n, int32_t k, int32_t d, int32_t s,
+                            int32_t pad, int32_t *a, int32_t *b) {
+    const int64_t lo = ((int64_t)pad + s - 1) / s;
+    const int64_t top = (int64_t)in_n - 1 - (int64_t)(k - 1) * d + pad;
+    const int64_t hi = top < 0 ? 0 : top / s + 1;
+    *a = (int32_t)(lo < out_n ? lo : out_n);
+    *b = hi < *a ? *a : (hi > out_n ? out_n : (int32_t)hi);
+}
+
 /* Field values [i, i + n) (src, or in_zp when src is NULL) to dst: contiguous when dstride is
  * 16, else 16-value chunks dstride bytes apart (then i and n are multiples of 16). */
 static inline void qk__field_put(int8_t *dst, int32_t dstride, int32_t i, const int8_t *src,
@@ -740,6 +751,19 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
+    /* filter rows of at most 16 values that are contiguous input spans (dilation 1 across):
+     * the field of a pixel with every tap in the image (output pixels [xa, xb) x [ya, yb)) is
+     * kh predicated row loads, without qk__field_s8's bounds work; for k <= 16 straight into
+     * its rows (whole vectors stored in pixel order: each overlaps only bytes that the next
+     * pixel's field or nothing reads) */
+    const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
+    const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
+    const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
+    int32_t xa = 0, xb = 0, ya = 0, yb = 0;
+    if (rows16) {
+        qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
+        qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+    }
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
      * chunk's last pair, which starts one filter early */
     int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE];
@@ -756,8 +780,15 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                     qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
                     continue;
                 }
-                const int8_t *f = point ? image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c
-                                        : qk__field_s8(g, image, oy, ox, tmp, 16);
+                const int8_t *f;
+                if (point) f = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
+                else if (rows16 && ox >= xa && ox < xb && oy >= ya && oy < yb) {
+                    const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * g->in_c;
+                    int8_t *d = k <= 16 ? rows + 16 * q : tmp;
+                    for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep) vst1q_s8(d + ky * kwc, vldrbq_z_s8(x, p16));
+                    if (d != tmp) continue;
+                    f = tmp;
+                } else f = qk__field_s8(g, image, oy, ox, tmp, 16);
                 /* interleaved by 16-value chunks; tmp has them all (bytes past k are never
                  * read), the input maybe not */
                 int32_t i = 0;
@@ -1512,12 +1543,9 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
         for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
-    /* pixels [xa, xb) of a row have every tap inside it (as in qk__dw_fast_i8) */
-    const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
-    const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
-    const int64_t hi = top < 0 ? 0 : top / g->sw + 1;
-    const int32_t xa = (int32_t)(lo < g->out_w ? lo : g->out_w);
-    const int32_t xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : (int32_t)hi);
+    /* pixels [xa, xb) of a row have every tap inside it */
+    int32_t xa, xb;
+    qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
     memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
     int8_t *o = out;
     for (int32_t b = 0; b < g->batches; ++b) {
