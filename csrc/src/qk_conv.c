@@ -97,7 +97,24 @@ static inline int32_t qk__requant_fast(int32_t x, int32_t mult, int32_t shift) {
  * 2^(right - 1) (0 if right == 0); the exec functions check it against the shifts.
  */
 static int qk__rq_ok(const int32_t *shift, const uint32_t *rq, int32_t n) {
-    for (int32_t i = 0; i < n; ++i) {
+    int32_t i = 0;
+#if defined(QK_ARM_MVE)
+    /* four channels per vector: VSHL of 1 by each lane's amount (by right - 1 = -1 it gives
+     * the 0 of right == 0); VQNEG keeps -INT32_MIN out of range */
+    const uint32x4_t one = vdupq_n_u32(1);
+    for (; i + 4 <= n; i += 4) {
+        const int32x4_t s = vld1q_s32(shift + i);
+        const int32x4_t left = vmaxq_s32(s, vdupq_n_s32(0));
+        const int32x4_t right = vmaxq_s32(vqnegq_s32(s), vdupq_n_s32(0));
+        const mve_pred16_t bad =
+            vcmpgtq_n_s32(left, 30) | vcmpgtq_n_s32(right, 31) |
+            vcmpneq_u32(vshlq_u32(one, left), vld1q_u32(rq + i)) |
+            vcmpneq_u32(vshlq_u32(one, vsubq_s32(vdupq_n_s32(31), right)), vld1q_u32(rq + n + i)) |
+            vcmpneq_u32(vshlq_u32(one, vsubq_n_s32(right, 1)), vld1q_u32(rq + 2 * n + i));
+        if (bad != 0) return 0;
+    }
+#endif
+    for (; i < n; ++i) {
         const int32_t left = shift[i] > 0 ? shift[i] : 0, right = shift[i] > 0 ? 0 : -shift[i];
         if (left > 30 || right > 31) return 0;
         if (rq[i] != 1u << left || rq[n + i] != 1u << (31 - right)) return 0;
