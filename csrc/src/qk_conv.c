@@ -745,6 +745,14 @@ qk__field_s8(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox
     return dstride == 16 ? dst : NULL;
 }
 
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1, else
+ * qk_arm_conv3x2 */
+static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *w, int32_t k,
+                                      int32_t npairs, int32_t *acc, int32_t nk) {
+    if (nk == 1) qk_arm_conv3x2_short(rows, w, k, npairs, acc, 1);
+    else qk_arm_conv3x2(rows, w, k, npairs, acc);
+}
+
 /* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the interleaved rows, then
  * a gather row and 16 bytes of slack). */
 static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
@@ -754,14 +762,15 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
     const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
     const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0); /* qk_arm_conv3x2_short */
-    /* the last filter f with 16 nk bytes from filter f + 1 on (the filter has at most INT32_MAX
-     * values); pairs starting at or before it may use qk_arm_conv3x2_short */
-    const int32_t last = nk > 0 ? (oc_n * k - 16 * nk) / k - 1 : -1;
-    /* the filters after it (at most 16 nk / k + 1), copied with the last one repeated and 16 nk
-     * bytes of slack: (16 nk / k + 3) k + 16 nk <= 32 nk + 3 k <= 160 bytes */
+    /* nk 2 (its filter loads are whole vectors): the last filter f with 32 bytes from filter
+     * f + 1 on (the filter has at most INT32_MAX values); pairs starting at or before it may
+     * read the filter directly */
+    const int32_t last = nk == 2 ? (oc_n * k - 32) / k - 1 : -1;
+    /* the filters after it (at most 32 / k + 1), copied with the last one repeated and 32 bytes
+     * of slack: (32 / k + 3) k + 32 <= 64 + 3 k <= 160 bytes */
     int8_t tail[160];
     const int32_t n_tail = oc_n - (last + 1) < oc_n ? oc_n - (last + 1) : oc_n;
-    if (nk > 0) {
+    if (nk == 2) {
         memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
         memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
     }
@@ -816,7 +825,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
                 const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
-                if (nk > 0) { /* short filters: the pairs with 16 nk readable bytes */
+                if (nk == 2) { /* the pairs with 32 readable bytes */
                     const int32_t fit = last - c0;
                     const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
                     if (np > 0) qk_arm_conv3x2_short(rows, filter + (int64_t)c0 * k, k, np, acc, nk);
@@ -827,9 +836,10 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                         qk_arm_conv3x2_short(rows, tail + (c0 + 2 * np - (oc_n - n_tail)) * k, k,
                                              (r + 1) / 2, acc + 2 * np, nk);
                 } else {
-                    if (cn >= 2) qk_arm_conv3x2(rows, filter + (int64_t)c0 * k, k, cn / 2, acc);
+                    if (cn >= 2) qk__conv_pairs_mve(rows, filter + (int64_t)c0 * k, k, cn / 2, acc, nk);
                     if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                        qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
+                        qk__conv_pairs_mve(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
+                                           acc + cn - 2, nk);
                 }
                 qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
                                 right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
