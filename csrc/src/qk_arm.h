@@ -912,10 +912,10 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
  * round trip). The 16 int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of
  * the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
  * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
- * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by mult, -1 to negatives,
- * VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as qk_arm_rq4_right's
- * VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN to int8, the clamp:
- * saturating steps that keep every in-range value, so the clamped result is exact.
+ * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by
+ * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as
+ * qk_arm_rq4_right's VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
+ * to int8, the clamp: saturating steps that keep every in-range value, so the result is exact.
  * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its constants in
  * st: the asm has 10 operands and LR. */
 static inline __attribute__((always_inline)) void

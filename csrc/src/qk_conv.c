@@ -109,7 +109,8 @@ static int qk__rq_ok(const int32_t *shift, const uint32_t *rq, int32_t n) {
         const mve_pred16_t bad =
             vcmpgtq_n_s32(left, 30) | vcmpgtq_n_s32(right, 31) |
             vcmpneq_u32(vshlq_u32(one, left), vld1q_u32(rq + i)) |
-            vcmpneq_u32(vshlq_u32(one, vsubq_s32(vdupq_n_s32(31), right)), vld1q_u32(rq + n + i)) |
+            vcmpneq_u32(vshlq_u32(one, vsubq_s32(vdupq_n_s32(31), right)),
+                        vld1q_u32(rq + n + i)) |
             vcmpneq_u32(vshlq_u32(one, vsubq_n_s32(right, 1)), vld1q_u32(rq + 2 * n + i));
         if (bad != 0) return 0;
     }
@@ -809,9 +810,11 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 const int8_t *f;
                 if (point) f = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
                 else if (rows16 && ox >= xa && ox < xb && oy >= ya && oy < yb) {
-                    const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * g->in_c;
+                    const int8_t *x =
+                        image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * g->in_c;
                     int8_t *d = k <= 16 ? rows + 16 * q : tmp;
-                    for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep) vst1q_s8(d + ky * kwc, vldrbq_z_s8(x, p16));
+                    for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep)
+                        vst1q_s8(d + ky * kwc, vldrbq_z_s8(x, p16));
                     if (d != tmp) continue;
                     f = tmp;
                 } else f = qk__field_s8(g, image, oy, ox, tmp, 16);
@@ -836,7 +839,8 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                         qk_arm_conv3x2_short(rows, tail + (c0 + 2 * np - (oc_n - n_tail)) * k, k,
                                              (r + 1) / 2, acc + 2 * np, nk);
                 } else {
-                    if (cn >= 2) qk__conv_pairs_mve(rows, filter + (int64_t)c0 * k, k, cn / 2, acc, nk);
+                    if (cn >= 2)
+                        qk__conv_pairs_mve(rows, filter + (int64_t)c0 * k, k, cn / 2, acc, nk);
                     if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
                         qk__conv_pairs_mve(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
                                            acc + cn - 2, nk);
@@ -1562,7 +1566,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
         for (int32_t j = 0; j < 16; ++j) {
             bpair[j] = beff[j & 7];
             mpair[j] = mult[j & 7];
-            rpair[j] = rq[8 + (j & 7)];
+            rpair[j] = P.rm[j & 7];
         }
     }
     /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
@@ -1583,8 +1587,8 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
                 const int32_t ix0 = ox * g->sw - g->pw;
                 if (y_in && ox == xa && xb > xa) { /* the row's inner run */
-                    qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner, image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n,
-                                  xb - xa, o);
+                    qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner,
+                                  image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n, xb - xa, o);
                     ox = xb - 1;
                     o += (xb - 1 - xa) * c_n;
                     continue;

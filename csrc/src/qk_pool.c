@@ -71,8 +71,8 @@ static qk_status avg_pool_i8_mve(const qk__pool *p, const int8_t *in, int8_t *ou
                 const int32_t fx1 = p->filter_w < p->in_w - x0 ? p->filter_w : p->in_w - x0;
                 if (fy1 <= fy0 || fx1 <= fx0) return QK_ERR_ARG; /* as run_pool */
                 const int32_t nx = fx1 - fx0, count = (fy1 - fy0) * nx;
-                const int8_t *win = in + (((int64_t)b * p->in_h + y0 + fy0) * p->in_w + x0 + fx0) *
-                                             p->depth;
+                const int8_t *win =
+                    in + (((int64_t)b * p->in_h + y0 + fy0) * p->in_w + x0 + fx0) * p->depth;
                 int8_t *o = out + (((int64_t)b * p->out_h + oy) * p->out_w + ox) * p->depth;
                 for (int32_t c = 0; c < p->depth; c += 16) {
                     const int32_t n = p->depth - c < 16 ? p->depth - c : 16;
@@ -90,7 +90,8 @@ static qk_status avg_pool_i8_mve(const qk__pool *p, const int8_t *in, int8_t *ou
                     for (int v = 0; v < 4; ++v) vst1q_s32(acc + 4 * v, a[v]);
                     for (int32_t j = 0; j < n; ++j) {
                         const int32_t s = acc[j];
-                        const int32_t avg = s > 0 ? (s + count / 2) / count : (s - count / 2) / count;
+                        const int32_t avg =
+                            s > 0 ? (s + count / 2) / count : (s - count / 2) / count;
                         o[c + j] = (int8_t)qk__clamp(avg, p->act_min, p->act_max);
                     }
                 }
