@@ -269,16 +269,20 @@ def _padded_depthwise_model(c: int, stride: int, pads: tuple) -> bytes:
     return w.to_bytes()
 
 
-def test_depthwise_fused_pad_m4(tmp_path_factory) -> None:
-    """Depthwise windows wholly or partly in a folded PAD on the DSP 3x3 path (M4)."""
-    work = tmp_path_factory.mktemp("dw-pad")
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_depthwise_fused_pad(board: str, tmp_path_factory) -> None:
+    """Depthwise windows wholly or partly in a folded PAD: the DSP 3x3 path (M4); Helium's
+    edge columns and rows (16 lanes, 8-channel pairs, the rest)."""
+    work = tmp_path_factory.mktemp(f"dw-pad-{board}")
     for k, (c, stride, pads) in enumerate([(6, 1, (4, 3, 0, 5)), (8, 2, (3, 4, 4, 1)),
-                                           (70, 2, (4, 4, 4, 4))]):
+                                           (70, 2, (4, 4, 4, 4)), (16, 1, (3, 0, 4, 2)),
+                                           (8, 1, (0, 4, 3, 3))]):
         it = interp.Interpreter(_padded_depthwise_model(c, stride, pads))
         runs = _random_inputs(it, range(k, k + 2))
-        ex = cortexm.export(it, "mps2-an386", work / f"dw{k}")
+        ex = cortexm.export(it, board, work / f"dw{k}")
         res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
-        _assert_same(res.outputs, _host_outputs(it, runs), f"padded depthwise c{c} s{stride} {pads}")
+        _assert_same(res.outputs, _host_outputs(it, runs),
+                     f"padded depthwise c{c} s{stride} {pads} on {board}")
 
 
 # -- single-op sweep: int8 ADD / SUB (the DSP / Helium rows) on M4 and M55 ------------------------

@@ -1537,6 +1537,25 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
  * (qk_arm_dw_pixel), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
  */
 #define QK__DW_MVE_MAX_TAPS 64
+
+/* Tap offsets (from zrow, for qk_arm_dw_run) of the output pixel whose field starts at input
+ * (iy0, ix0) of image: padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit
+ * addresses); step[t]: down for the taps inside the image, 0 for the padded ones. */
+static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const int8_t *zrow,
+                             int32_t iy0, int32_t ix0, int32_t down, int32_t *edge,
+                             int32_t *step) {
+    const int32_t c_n = g->in_c, kw = g->kw, in_w = g->in_w, dw_c = g->dw * c_n;
+    const int32_t z = (int32_t)((intptr_t)image - (intptr_t)zrow); /* image from zrow */
+    for (int32_t ky = 0, t = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, t += kw) {
+        const int y_ok = iy >= 0 && iy < g->in_h;
+        const int32_t at = y_ok ? z + (iy * in_w + ix0) * c_n : 0; /* tap (ky, 0) */
+        for (int32_t kx = 0, ix = ix0; kx < kw; ++kx, ix += g->dw) {
+            const int in = y_ok && (uint32_t)ix < (uint32_t)in_w;
+            edge[t + kx] = in ? at + kx * dw_c : 0;
+            step[t + kx] = in ? down : 0;
+        }
+    }
+}
 #define QK__DW_MVE_PAIR_TAPS 9 /* (the pair path's filter copy is on the stack) */
 
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
@@ -1569,44 +1588,46 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             rpair[j] = P.rm[j & 7];
         }
     }
-    /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
-     * padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit addresses) */
-    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
+    /* tap offsets of pixels with every tap in the image */
+    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS], step[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
         for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
-    /* pixels [xa, xb) of a row have every tap inside it */
-    int32_t xa, xb;
+    /* output pixels [xa, xb) x [ya, yb) have every tap inside the image */
+    int32_t xa, xb, ya, yb;
     qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
+    qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+    /* one output row down, in input bytes (< the input size when two rows are in [ya, yb)) */
+    const int32_t down = yb - ya > 1 ? g->sh * line_n : 0;
     memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
-    int8_t *o = out;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
-        for (int32_t oy = 0; oy < g->out_h; ++oy) {
-            const int32_t iy0 = oy * g->sh - g->ph;
-            const int y_in = iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h;
-            for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
-                const int32_t ix0 = ox * g->sw - g->pw;
-                if (y_in && ox == xa && xb > xa) { /* the row's inner run */
-                    qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner,
-                                  image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n, xb - xa, o);
-                    ox = xb - 1;
-                    o += (xb - 1 - xa) * c_n;
-                    continue;
+        int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
+        for (int32_t oy = ya; oy < yb && xb > xa; ++oy) /* the rows' inner runs */
+            qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner,
+                          image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
+                          g->sw * c_n, xb - xa, ob + ((int64_t)oy * g->out_w + xa) * c_n);
+        /* the other pixels of those rows a column at a time, the offsets moved down by step */
+        for (int32_t ox = xa > 0 ? 0 : xb; ox < g->out_w && ya < yb;
+             ox = ox + 1 == xa ? xb : ox + 1) {
+            qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
+                             step);
+            for (int32_t oy = ya;;) {
+                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
+                if (++oy == yb) break;
+                for (int32_t t = 0; t < taps; t += 4) { /* (int32 lanes wrap as addresses do) */
+                    const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
+                    vstrwq_p_s32(edge + t, vaddq_s32(vldrwq_z_s32(edge + t, p),
+                                                     vldrwq_z_s32(step + t, p)), p);
                 }
-                const int32_t kw = g->kw, in_w = g->in_w, dw_c = g->dw * c_n;
-                const int32_t z = (int32_t)((intptr_t)image - (intptr_t)zrow); /* image from zrow */
-                for (int32_t ky = 0, t = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, t += kw) {
-                    if (iy < 0 || iy >= g->in_h) {
-                        for (int32_t kx = 0; kx < kw; ++kx) edge[t + kx] = 0;
-                        continue;
-                    }
-                    const int32_t at = z + (iy * in_w + ix0) * c_n; /* tap (ky, 0) */
-                    for (int32_t kx = 0, ix = ix0; kx < kw; ++kx, ix += g->dw)
-                        edge[t + kx] = (uint32_t)ix < (uint32_t)in_w ? at + kx * dw_c : 0;
-                }
-                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, o);
             }
         }
+        /* the rows with taps outside: every pixel's own offsets */
+        for (int32_t oy = ya > 0 ? 0 : yb; oy < g->out_h; oy = oy + 1 == ya ? yb : oy + 1)
+            for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                qk__dw_edge_offs(g, image, zrow, oy * g->sh - g->ph, ox * g->sw - g->pw, 0, edge,
+                                 step);
+                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
+            }
     }
 }
 
