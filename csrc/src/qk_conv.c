@@ -1534,7 +1534,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
  * Helium DEPTHWISE_CONV_2D, int8, depth multiplier 1, with the zero point folded into the bias
  * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): padded taps point
  * at zrow (in_c copies of in_zp), so every output pixel sums x * w over all its taps
- * (qk_arm_dw_pixel), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
+ * (qk_arm_dw_run), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
  */
 #define QK__DW_MVE_MAX_TAPS 64
 
