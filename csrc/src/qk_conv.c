@@ -747,21 +747,15 @@ qk__field_s8(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox
 }
 
 /* Output pixel (oy, ox)'s field (dilation 1 across, filter rows of kwc = kw * in_c <= 16
- * values) into dst, its rows kwc apart: a predicated load per row, whole vectors stored (dst
- * has 16 bytes of slack); inner: every tap is in the image, else each row is first filled with
- * in_zp and gets its in-image span by a predicated store. */
-static inline __attribute__((always_inline)) void
-qk__field_rows16(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox, int inner,
-                 int8_t *dst) {
+ * values, some taps outside the image) into dst, its rows kwc apart: each row filled with
+ * in_zp (a whole vector: dst has 16 bytes of slack), then its in-image span by a predicated
+ * load and store. (not inlined: it keeps the driver's loop registers free for the common
+ * case) */
+static __attribute__((noinline)) void qk__field_edge16(const qk__conv_geom *g,
+                                                        const int8_t *image, int32_t oy,
+                                                        int32_t ox, int8_t *dst) {
     const int32_t c_n = g->in_c, kwc = g->kw * c_n, line_n = g->in_w * c_n;
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw;
-    if (inner) {
-        const mve_pred16_t p = vctp8q((uint32_t)kwc);
-        const int8_t *x = image + iy0 * line_n + ix0 * c_n;
-        for (int32_t ky = 0; ky < g->kh; ++ky, x += g->dh * line_n)
-            vst1q_s8(dst + ky * kwc, vldrbq_z_s8(x, p));
-        return;
-    }
     const int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
     const int32_t kx_hi = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
     const int32_t n = kx_hi > kx_lo ? (kx_hi - kx_lo) * c_n : 0; /* in-image values per row */
@@ -808,10 +802,13 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     /* filter rows of at most 16 values that are contiguous input spans (dilation 1 across):
-     * fields through qk__field_rows16, for k <= 16 straight into the rows (whole vectors
-     * stored in pixel order: each overlaps only bytes that the next pixel's field or nothing
-     * reads); output pixels [xa, xb) x [ya, yb) have every tap in the image */
-    const int rows16 = !direct && !point && g->dw == 1 && g->kw * g->in_c <= 16 && g->kh > 1;
+     * the field of a pixel with every tap in the image (output pixels [xa, xb) x [ya, yb)) is
+     * kh predicated row loads, of another one qk__field_edge16's; for k <= 16 straight into
+     * its rows (whole vectors stored in pixel order: each overlaps only bytes that the next
+     * pixel's field or nothing reads) */
+    const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
+    const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
+    const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
     int32_t xa = 0, xb = 0, ya = 0, yb = 0;
     if (rows16) {
         qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
@@ -837,8 +834,12 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 if (point) f = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
                 else if (rows16) {
                     int8_t *d = k <= 16 ? rows + 16 * q : tmp;
-                    qk__field_rows16(g, image, oy, ox, ox >= xa && ox < xb && oy >= ya && oy < yb,
-                                     d);
+                    if (ox >= xa && ox < xb && oy >= ya && oy < yb) { /* a load per row */
+                        const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w +
+                                                   ox * g->sw - g->pw) * g->in_c;
+                        for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep)
+                            vst1q_s8(d + ky * kwc, vldrbq_z_s8(x, p16));
+                    } else qk__field_edge16(g, image, oy, ox, d);
                     if (d != tmp) continue;
                     f = tmp;
                 } else f = qk__field_s8(g, image, oy, ox, tmp, 16);
