@@ -159,10 +159,11 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
 
 def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic: int, oc: int,
                 kh: int, kw: int, stride: int, padding: int, dil: int, in_zp: int, out_zp: int,
-                act: int, gain: float | None = None, bias: bool = True) -> bytes:
+                act: int, gain: float | None = None, bias: bool = True, w_lo: int = -127) -> bytes:
     """gain: output scale such that the requant multipliers are gain * (0.5..1.5) (shift >= 0:
     the no-right-shift and left-shift requant paths); default: outputs spread over int8.
-    bias False: no bias input (the board's requant records then carry zeros)."""
+    bias False: no bias input (the board's requant records then carry zeros). w_lo: the
+    filter's least value (-128: not a symmetric filter)."""
     w = ModelWriter(description="cortexm conv sweep")
     xs = 0.02 + 0.05 * rng.random()
     depth = kh * kw * (1 if depthwise else ic)
@@ -170,7 +171,7 @@ def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic:
     w_scale = ws * (0.5 + rng.random(oc))  # per channel
     x = w.tensor((1, ih, iw, ic), np.int8, scale=xs, zero_point=in_zp)
     fshape, axis = ((1, kh, kw, oc), 3) if depthwise else ((oc, kh, kw, ic), 0)
-    f = w.tensor(fshape, np.int8, data=rng.integers(-127, 128, fshape), scale=w_scale,
+    f = w.tensor(fshape, np.int8, data=rng.integers(w_lo, 128, fshape), scale=w_scale,
                  zero_point=0, axis=axis)
     b = w.tensor((oc,), np.int32, data=rng.integers(-5000, 5000, oc), scale=xs * w_scale,
                  zero_point=0) if bias else -1
@@ -210,7 +211,17 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 4, 5, 20, 65, 1, 1, 1, 0, 1), (False, 7, 6, 12, 130, 3, 3, 2, 1, 1),
                (True, 7, 8, 48, 48, 3, 3, 2, 1, 1), (True, 6, 7, 12, 12, 3, 3, 1, 0, 1),
                (True, 5, 5, 27, 27, 5, 5, 1, 0, 1), (True, 6, 6, 24, 24, 3, 3, 1, 0, 1),
-               (False, 5, 4, 5, 67, 1, 1, 1, 0, 1)]
+               (False, 5, 4, 5, 67, 1, 1, 1, 0, 1),
+               # Helium depthwise in 16 lanes: 8 channels two pixels at a time (even and odd
+               # runs; 5x5: one at a time), 16s of channels with and without a rest
+               (True, 7, 8, 8, 8, 3, 3, 1, 0, 1), (True, 6, 9, 8, 8, 3, 3, 1, 1, 1),
+               (True, 8, 9, 8, 8, 5, 5, 1, 0, 1), (True, 5, 6, 32, 32, 3, 3, 1, 0, 1),
+               (True, 6, 5, 40, 40, 3, 3, 2, 0, 1),
+               # a filter with -128 (W_LO_CASES): not through the 16-lane int16 tap pairs
+               (True, 6, 7, 16, 16, 3, 3, 1, 0, 1), (True, 7, 8, 8, 8, 3, 3, 1, 0, 1),
+               # 16-lane tap pairs with no odd last tap, and with no pair
+               (True, 6, 7, 32, 32, 2, 2, 1, 1, 1), (True, 4, 5, 16, 16, 1, 1, 1, 0, 1)]
+W_LO_CASES = {34: -128, 35: -128}
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -226,7 +237,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         # the DSP requant records)
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 7: 2.0 ** -24, 13: 2.0 ** -24}.get(k)
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
-                            gain, bias=k % 4 != 3)
+                            gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127))
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 2))
         ex = cortexm.export(it, board, work / f"conv{k}")
@@ -258,16 +269,20 @@ def _padded_depthwise_model(c: int, stride: int, pads: tuple) -> bytes:
     return w.to_bytes()
 
 
-def test_depthwise_fused_pad_m4(tmp_path_factory) -> None:
-    """Depthwise windows wholly or partly in a folded PAD on the DSP 3x3 path (M4)."""
-    work = tmp_path_factory.mktemp("dw-pad")
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_depthwise_fused_pad(board: str, tmp_path_factory) -> None:
+    """Depthwise windows wholly or partly in a folded PAD: the DSP 3x3 path (M4); Helium's
+    edge columns and rows (16 lanes, 8-channel pairs, the rest)."""
+    work = tmp_path_factory.mktemp(f"dw-pad-{board}")
     for k, (c, stride, pads) in enumerate([(6, 1, (4, 3, 0, 5)), (8, 2, (3, 4, 4, 1)),
-                                           (70, 2, (4, 4, 4, 4))]):
+                                           (70, 2, (4, 4, 4, 4)), (16, 1, (3, 0, 4, 2)),
+                                           (8, 1, (0, 4, 3, 3))]):
         it = interp.Interpreter(_padded_depthwise_model(c, stride, pads))
         runs = _random_inputs(it, range(k, k + 2))
-        ex = cortexm.export(it, "mps2-an386", work / f"dw{k}")
+        ex = cortexm.export(it, board, work / f"dw{k}")
         res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
-        _assert_same(res.outputs, _host_outputs(it, runs), f"padded depthwise c{c} s{stride} {pads}")
+        _assert_same(res.outputs, _host_outputs(it, runs),
+                     f"padded depthwise c{c} s{stride} {pads} on {board}")
 
 
 # -- single-op sweep: int8 ADD / SUB (the DSP / Helium rows) on M4 and M55 ------------------------
@@ -312,6 +327,46 @@ def test_add_sub_sweep(board: str, tmp_path_factory) -> None:
         ex = cortexm.export(it, board, work / f"add{k}")
         res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
         _assert_same(res.outputs, _host_outputs(it, runs), f"{name} {s1} {s2} act {act} on {board}")
+
+
+# -- AVERAGE_POOL_2D (the Helium path: 16 channels per pass, predicated tails) ------------------
+
+def _pool_model(shape: tuple, zp: int, filt: tuple, stride: tuple, padding: int, act: int,
+                dtype=np.int8) -> bytes:
+    b, h, wd, c = shape
+    (fh, fw), (sh, sw) = filt, stride
+    oh, ow = ((h + sh - 1) // sh, (wd + sw - 1) // sw) if padding == 0 else \
+        ((h + sh - fh) // sh, (wd + sw - fw) // sw)
+    w = ModelWriter(description="cortexm pool sweep")
+    x = w.tensor(shape, dtype, scale=0.05, zero_point=zp)
+    y = w.tensor((b, oh, ow, c), dtype, scale=0.05, zero_point=zp)
+    w.op("AVERAGE_POOL_2D", [x], [y], dict(padding=padding, stride_h=sh, stride_w=sw,
+                                           filter_height=fh, filter_width=fw,
+                                           fused_activation_function=act))
+    w.inputs, w.outputs = [x], [y]
+    return w.to_bytes()
+
+
+# (shape, zp, filter, stride, padding (0 SAME, 1 VALID)): global pools (KWS, VWW), channel tails
+# of every vector count, SAME windows cut at the edges, two batches; one int16 (portable path)
+POOL_CASES = [((1, 25, 5, 64), -128, (25, 5), (25, 5), 1), ((1, 3, 3, 256), 5, (3, 3), (3, 3), 1),
+              ((1, 7, 6, 3), 127, (3, 3), (2, 2), 0), ((1, 5, 5, 21), -7, (2, 3), (1, 2), 0),
+              ((2, 6, 4, 30), 0, (3, 2), (2, 2), 1), ((1, 4, 9, 47), -100, (4, 4), (3, 3), 0),
+              ((1, 6, 6, 16), 60, (5, 5), (1, 1), 0)]
+
+
+@pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
+def test_avg_pool_sweep(board: str, tmp_path_factory) -> None:
+    work = tmp_path_factory.mktemp(f"pool-{board}")
+    cases = [(c, np.int8) for c in POOL_CASES] + [(((1, 5, 4, 9), 0, (2, 2), (2, 2), 0), np.int16)]
+    for k, ((shape, zp, filt, stride, pad), dtype) in enumerate(cases):
+        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        it = interp.Interpreter(_pool_model(shape, zp, filt, stride, pad, act, dtype))
+        runs = _random_inputs(it, range(k, k + 2))
+        ex = cortexm.export(it, board, work / f"pool{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        _assert_same(res.outputs, _host_outputs(it, runs),
+                     f"AVERAGE_POOL_2D {shape} {dtype.__name__} f{filt} s{stride} p{pad} on {board}")
 
 
 # -- instruction counting ------------------------------------------------------------------------

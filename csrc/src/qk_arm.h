@@ -847,6 +847,7 @@ typedef struct {
     const uint32_t *lm, *rm;
     int32_t c_n, taps, out_zp, act_min, act_max;
     int right; /* qk_arm_rq_right over the channels */
+    int32_t c16; /* channels [0, c16) through qk_arm_dw16 (see qk__dw_mve) */
 } qk_arm_dw_params;
 
 /* acc[0..8 N8) = channels c.. of the pixel at x (N8: 1 or 2 groups of 8): as int16
@@ -907,17 +908,156 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
     vstrwq_p_s32(acc, a, p);
 }
 
+/* Channels [0, P->c16) of the pixel at x straight to int8 out, 16 at a time (P->right; no acc
+ * round trip). The 16 int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of
+ * the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
+ * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
+ * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by
+ * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as
+ * qk_arm_rq4_right's VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
+ * to int8, the clamp: saturating steps that keep every in-range value, so the result is exact.
+ * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its constants in
+ * st: the asm has 10 operands and LR. */
+static inline __attribute__((always_inline)) void
+qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uint32_t lim,
+            int8_t *out) {
+    /* st: offsets, tap pairs, filter bytes from a block's last tap back to the next block's
+     * first, blocks left, lim, whether the taps are odd */
+    int32_t st[6] = {(int32_t)(intptr_t)offs, P->taps >> 1, P->taps * P->c_n - 16, P->c16 >> 4,
+                     (int32_t)lim, P->taps & 1};
+    const int32_t *b = P->beff, *m = P->mult;
+    const uint32_t *rm = P->rm;
+    const int8_t *w = P->filter;
+    int32_t op, xt;
+    __asm__ volatile(
+        "2:\n\t"
+        "ldr    %[op], [%[st]]\n\t"
+        "ldr    %[xt], [%[st], #4]\n\t"
+        "vld40.32 {q0, q1, q2, q3}, [%[b]]\n\t"
+        "vld41.32 {q0, q1, q2, q3}, [%[b]]\n\t"
+        "vld42.32 {q0, q1, q2, q3}, [%[b]]\n\t"
+        "vld43.32 {q0, q1, q2, q3}, [%[b]]!\n\t"
+        "wls    lr, %[xt], 3f\n\t"
+        "1:\n\t"                         /* two taps: int16 sums in q6 (even), q7 (odd) */
+        "ldr    %[xt], [%[op]], #4\n\t"
+        "add    %[xt], %[xt], %[x]\n\t"
+        "vldrb.u8 q4, [%[xt]]\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"
+        "add    %[w], %[w], %[cn]\n\t"
+        "vmullb.s8 q6, q4, q5\n\t"
+        "vmullt.s8 q7, q4, q5\n\t"
+        "ldr    %[xt], [%[op]], #4\n\t"
+        "add    %[xt], %[xt], %[x]\n\t"
+        "vldrb.u8 q4, [%[xt]]\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"
+        "vmullb.s8 q5, q4, q5\n\t"       /* (8-bit sources: Qd may be one of them) */
+        "vadd.i16 q6, q6, q5\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"        /* (the filter again: no register left) */
+        "add    %[w], %[w], %[cn]\n\t"
+        "vmullt.s8 q4, q4, q5\n\t"
+        "vadd.i16 q7, q7, q4\n\t"
+        "vmovlb.s16 q4, q6\n\t"
+        "vadd.i32 q0, q0, q4\n\t"
+        "vmovlt.s16 q4, q6\n\t"
+        "vadd.i32 q2, q2, q4\n\t"
+        "vmovlb.s16 q4, q7\n\t"
+        "vadd.i32 q1, q1, q4\n\t"
+        "vmovlt.s16 q4, q7\n\t"
+        "vadd.i32 q3, q3, q4\n\t"
+        "le     lr, 1b\n\t"
+        "3:\n\t"
+        "ldr    %[xt], [%[st], #20]\n\t"
+        "cbz    %[xt], 4f\n\t"
+        "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */
+        "add    %[xt], %[xt], %[x]\n\t"
+        "vldrb.u8 q4, [%[xt]]\n\t"
+        "vldrb.u8 q5, [%[w]]\n\t"
+        "add    %[w], %[w], %[cn]\n\t"
+        "vmullb.s8 q6, q4, q5\n\t"
+        "vmovlb.s16 q7, q6\n\t"
+        "vadd.i32 q0, q0, q7\n\t"
+        "vmovlt.s16 q7, q6\n\t"
+        "vadd.i32 q2, q2, q7\n\t"
+        "vmullt.s8 q6, q4, q5\n\t"
+        "vmovlb.s16 q7, q6\n\t"
+        "vadd.i32 q1, q1, q7\n\t"
+        "vmovlt.s16 q7, q6\n\t"
+        "vadd.i32 q3, q3, q7\n\t"
+        "4:\n\t"
+        "vld40.32 {q4, q5, q6, q7}, [%[m]]\n\t"
+        "vld41.32 {q4, q5, q6, q7}, [%[m]]\n\t"
+        "vld42.32 {q4, q5, q6, q7}, [%[m]]\n\t"
+        "vld43.32 {q4, q5, q6, q7}, [%[m]]!\n\t"
+        "vqrdmulh.s32 q0, q0, q4\n\t"
+        "vqrdmulh.s32 q1, q1, q5\n\t"
+        "vqrdmulh.s32 q2, q2, q6\n\t"
+        "vqrdmulh.s32 q3, q3, q7\n\t"
+        "vshr.s32 q4, q0, #31\n\t"
+        "vadd.i32 q0, q0, q4\n\t"
+        "vshr.s32 q5, q1, #31\n\t"
+        "vadd.i32 q1, q1, q5\n\t"
+        "vshr.s32 q6, q2, #31\n\t"
+        "vadd.i32 q2, q2, q6\n\t"
+        "vshr.s32 q7, q3, #31\n\t"
+        "vadd.i32 q3, q3, q7\n\t"
+        "vld40.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
+        "vld41.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
+        "vld42.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
+        "vld43.32 {q4, q5, q6, q7}, [%[rm]]!\n\t"
+        "vqrdmulh.s32 q0, q0, q4\n\t"
+        "vqrdmulh.s32 q1, q1, q5\n\t"
+        "vqrdmulh.s32 q2, q2, q6\n\t"
+        "vqrdmulh.s32 q3, q3, q7\n\t"
+        "vqmovnb.s32 q4, q0\n\t"         /* channels 0, 2, .. 14 */
+        "vqmovnt.s32 q4, q2\n\t"
+        "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */
+        "vqmovnt.s32 q5, q3\n\t"
+        "ldr    %[op], [%[st], #16]\n\t" /* lim */
+        "asr    %[xt], %[op], #16\n\t"   /* out_zp */
+        "vqadd.s16 q4, q4, %[xt]\n\t"
+        "vqadd.s16 q5, q5, %[xt]\n\t"
+        "vqmovnb.s16 q6, q4\n\t"
+        "vqmovnt.s16 q6, q5\n\t"
+        "vdup.8 q7, %[op]\n\t"            /* act_min */
+        "vmax.s8 q6, q6, q7\n\t"
+        "lsr    %[xt], %[op], #8\n\t"    /* act_max */
+        "vdup.8 q7, %[xt]\n\t"
+        "vmin.s8 q6, q6, q7\n\t"
+        "vstrb.8 q6, [%[out]], #16\n\t"
+        "ldr    %[xt], [%[st], #8]\n\t"
+        "sub    %[w], %[w], %[xt]\n\t"
+        "add    %[x], %[x], #16\n\t"
+        "ldr    %[xt], [%[st], #12]\n\t"
+        "subs   %[xt], %[xt], #1\n\t"
+        "str    %[xt], [%[st], #12]\n\t"
+        "bne    2b\n\t"
+        : [op] "=&r"(op), [w] "+l"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m),
+          [rm] "+r"(rm), [out] "+r"(out)
+        : [cn] "r"(P->c_n), [st] "r"(st)
+        : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
+}
+
 /* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
  * with the same tap offsets: three pixels' sums of QK_ARM_ACC_STRIDE channels at a time into
- * acc, then their requant (bias already in; parameters loaded once for the three). */
+ * acc, then their requant (bias already in; parameters loaded once for the three).
+ * pair (or NULL): 8 channels and step 8, so two pixels' inputs and outputs are 16 contiguous
+ * bytes: pairs of pixels through qk_arm_dw16 with pair's filter and parameters (16 "channels",
+ * each 8 repeated twice; see qk__dw_mve). */
 static __attribute__((noinline, unused)) void
-qk_arm_dw_run(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
-              int32_t npx, int8_t *out) {
+qk_arm_dw_run(const qk_arm_dw_params *P, const qk_arm_dw_params *pair, const int32_t *offs,
+              const int8_t *x, int32_t step, int32_t npx, int8_t *out) {
     int32_t acc[3 * QK_ARM_ACC_STRIDE];
     const int32_t c_n = P->c_n;
+    const int32_t c16 = P->c16;
+    const uint32_t lim = ((uint32_t)P->out_zp << 16) | (((uint32_t)P->act_max & 0xFFu) << 8) |
+                         ((uint32_t)P->act_min & 0xFFu);
+    if (pair != NULL)
+        for (; npx >= 2; npx -= 2, x += 16, out += 16) qk_arm_dw16(pair, offs, x, lim, out);
     for (int32_t q0 = 0; q0 < npx; q0 += 3, x += 3 * step, out += 3 * c_n) {
         const int32_t n = npx - q0 < 3 ? npx - q0 : 3;
-        for (int32_t c0 = 0; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
+        if (c16 > 0)
+            for (int32_t q = 0; q < n; ++q) qk_arm_dw16(P, offs, x + q * step, lim, out + q * c_n);
+        for (int32_t c0 = c16; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
             const int32_t cn = c_n - c0 < QK_ARM_ACC_STRIDE ? c_n - c0 : QK_ARM_ACC_STRIDE;
             for (int32_t q = 0; q < n; ++q) {
                 const int8_t *xq = x + q * step;
@@ -991,6 +1131,16 @@ static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
     return s;
 }
 
+/* whether any of w[0..n) is -128 (16 lanes per VMINV) */
+static inline int qk_arm_any_s8_min(const int8_t *w, int32_t n) {
+    int32_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        if (vminvq_s8(INT8_MAX, vld1q_s8(w + i)) == INT8_MIN) return 1;
+    for (; i < n; ++i)
+        if (w[i] == INT8_MIN) return 1;
+    return 0;
+}
+
 /*
  * CONV_2D block kernel: 3 output pixels x 2 filters per inner loop, int8 x int8 with VMLADAVA.S8
  * (16 MACs per instruction; the caller folds -in_zp * sum(w) into the bias and fills padded taps
@@ -1062,10 +1212,10 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
 /*
  * The same for short filters, k <= 16 NK (NK 1 or 2): the 3 pixels' rows stay in q0..q(3 NK - 1)
  * (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
- * VMLADAV(A)s and the stores: 14 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. The
- * filter loads are not predicated: every pair must have 16 NK readable bytes from each of its
- * filters (the caller copies the last ones out with slack). (not inlined: the asm needs most
- * registers)
+ * VMLADAV(A)s and the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1:
+ * the filter loads are predicated too (k bytes), so they read only the filters. NK 2: every
+ * pair must have 32 readable bytes from each of its filters (the caller copies the last ones
+ * out with slack). (not inlined: the asm needs most registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
@@ -1075,6 +1225,7 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
 static __attribute__((noinline, unused)) void
 qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
                      int NK) {
+    const int8_t *w2 = w + k;
     if (NK == 1)
         __asm__ volatile(
             "vctp.8 %[k]\n\t"
@@ -1084,18 +1235,19 @@ qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npa
             "vldrbt.u8 q2, [%[rows], #32]\n\t"
             "dls    lr, %[n]\n\t"
             "1:\n\t"
-            "vldrb.u8 q3, [%[w]]\n\t"
-            "add    %[w], %[w], %[k]\n\t"
-            "vldrb.u8 q4, [%[w]]\n\t"
-            "add    %[w], %[w], %[k]\n\t"
+            "vpstt\n\t"                     /* (P0 is still the VCTP of k) */
+            "vldrbt.u8 q3, [%[w]]\n\t"
+            "vldrbt.u8 q4, [%[w2]]\n\t"
+            "add    %[w], %[w], %[k2]\n\t"
+            "add    %[w2], %[w2], %[k2]\n\t"
             "vmladav.s8 r0, q0, q3\n\t"
             "vmladav.s8 r2, q0, q4\n\t"
             "vmladav.s8 r4, q1, q3\n\t"
             "vmladav.s8 r6, q1, q4\n\t"
             "vmladav.s8 r8, q2, q3\n\t"
             "vmladav.s8 r10, q2, q4\n\t" QK_ARM_SK_PAIR_END
-            : [w] "+r"(w), [acc] "+r"(acc)
-            : [rows] "r"(rows), [k] "r"(k), [n] "r"(npairs)
+            : [w] "+r"(w), [w2] "+r"(w2), [acc] "+r"(acc)
+            : [rows] "r"(rows), [k] "r"(k), [k2] "r"(2 * k), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4");
     else

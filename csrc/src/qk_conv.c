@@ -97,7 +97,25 @@ static inline int32_t qk__requant_fast(int32_t x, int32_t mult, int32_t shift) {
  * 2^(right - 1) (0 if right == 0); the exec functions check it against the shifts.
  */
 static int qk__rq_ok(const int32_t *shift, const uint32_t *rq, int32_t n) {
-    for (int32_t i = 0; i < n; ++i) {
+    int32_t i = 0;
+#if defined(QK_ARM_MVE)
+    /* four channels per vector: VSHL of 1 by each lane's amount (by right - 1 = -1 it gives
+     * the 0 of right == 0); VQNEG keeps -INT32_MIN out of range */
+    const uint32x4_t one = vdupq_n_u32(1);
+    for (; i + 4 <= n; i += 4) {
+        const int32x4_t s = vld1q_s32(shift + i);
+        const int32x4_t left = vmaxq_s32(s, vdupq_n_s32(0));
+        const int32x4_t right = vmaxq_s32(vqnegq_s32(s), vdupq_n_s32(0));
+        const mve_pred16_t bad =
+            vcmpgtq_n_s32(left, 30) | vcmpgtq_n_s32(right, 31) |
+            vcmpneq_u32(vshlq_u32(one, left), vld1q_u32(rq + i)) |
+            vcmpneq_u32(vshlq_u32(one, vsubq_s32(vdupq_n_s32(31), right)),
+                        vld1q_u32(rq + n + i)) |
+            vcmpneq_u32(vshlq_u32(one, vsubq_n_s32(right, 1)), vld1q_u32(rq + 2 * n + i));
+        if (bad != 0) return 0;
+    }
+#endif
+    for (; i < n; ++i) {
         const int32_t left = shift[i] > 0 ? shift[i] : 0, right = shift[i] > 0 ? 0 : -shift[i];
         if (left > 30 || right > 31) return 0;
         if (rq[i] != 1u << left || rq[n + i] != 1u << (31 - right)) return 0;
@@ -656,6 +674,17 @@ static void qk__conv_rows_mve(const qk__conv_geom *g, const int8_t *in, const in
  * 128 * 128 = 2^30.
  */
 
+/* Output positions [*a, *b) along one axis (out_n of them) have every tap in the input (in_n
+ * long): k taps d apart, stride s, padding pad in front (as in qk__dw_fast_i8). */
+static void qk__inner_range(int32_t out_n, int32_t in_n, int32_t k, int32_t d, int32_t s,
+                            int32_t pad, int32_t *a, int32_t *b) {
+    const int64_t lo = ((int64_t)pad + s - 1) / s;
+    const int64_t top = (int64_t)in_n - 1 - (int64_t)(k - 1) * d + pad;
+    const int64_t hi = top < 0 ? 0 : top / s + 1;
+    *a = (int32_t)(lo < out_n ? lo : out_n);
+    *b = hi < *a ? *a : (hi > out_n ? out_n : (int32_t)hi);
+}
+
 /* Field values [i, i + n) (src, or in_zp when src is NULL) to dst: contiguous when dstride is
  * 16, else 16-value chunks dstride bytes apart (then i and n are multiples of 16). */
 static inline void qk__field_put(int8_t *dst, int32_t dstride, int32_t i, const int8_t *src,
@@ -717,6 +746,37 @@ qk__field_s8(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t ox
     return dstride == 16 ? dst : NULL;
 }
 
+/* Output pixel (oy, ox)'s field (dilation 1 across, filter rows of kwc = kw * in_c <= 16
+ * values, some taps outside the image) into dst, its rows kwc apart: each row filled with
+ * in_zp (a whole vector: dst has 16 bytes of slack), then its in-image span by a predicated
+ * load and store. (not inlined: it keeps the driver's loop registers free for the common
+ * case) */
+static __attribute__((noinline)) void qk__field_edge16(const qk__conv_geom *g,
+                                                        const int8_t *image, int32_t oy,
+                                                        int32_t ox, int8_t *dst) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n, line_n = g->in_w * c_n;
+    const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw;
+    const int32_t kx_lo = ix0 < 0 ? -ix0 : 0;
+    const int32_t kx_hi = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
+    const int32_t n = kx_hi > kx_lo ? (kx_hi - kx_lo) * c_n : 0; /* in-image values per row */
+    const mve_pred16_t p = vctp8q((uint32_t)n);
+    const int8x16_t zp = vdupq_n_s8((int8_t)g->in_zp);
+    for (int32_t ky = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh) {
+        vst1q_s8(dst + ky * kwc, zp);
+        if (n > 0 && iy >= 0 && iy < g->in_h)
+            vstrbq_p_s8(dst + ky * kwc + kx_lo * c_n,
+                        vldrbq_z_s8(image + iy * line_n + (ix0 + kx_lo) * c_n, p), p);
+    }
+}
+
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1, else
+ * qk_arm_conv3x2 */
+static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *w, int32_t k,
+                                      int32_t npairs, int32_t *acc, int32_t nk) {
+    if (nk == 1) qk_arm_conv3x2_short(rows, w, k, npairs, acc, 1);
+    else qk_arm_conv3x2(rows, w, k, npairs, acc);
+}
+
 /* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the interleaved rows, then
  * a gather row and 16 bytes of slack). */
 static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
@@ -726,20 +786,34 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
     const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
     const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0); /* qk_arm_conv3x2_short */
-    /* the last filter f with 16 nk bytes from filter f + 1 on (the filter has at most INT32_MAX
-     * values); pairs starting at or before it may use qk_arm_conv3x2_short */
-    const int32_t last = nk > 0 ? (oc_n * k - 16 * nk) / k - 1 : -1;
-    /* the filters after it (at most 16 nk / k + 1), copied with the last one repeated and 16 nk
-     * bytes of slack: (16 nk / k + 3) k + 16 nk <= 32 nk + 3 k <= 160 bytes */
+    /* nk 2 (its filter loads are whole vectors): the last filter f with 32 bytes from filter
+     * f + 1 on (the filter has at most INT32_MAX values); pairs starting at or before it may
+     * read the filter directly */
+    const int32_t last = nk == 2 ? (oc_n * k - 32) / k - 1 : -1;
+    /* the filters after it (at most 32 / k + 1), copied with the last one repeated and 32 bytes
+     * of slack: (32 / k + 3) k + 32 <= 64 + 3 k <= 160 bytes */
     int8_t tail[160];
     const int32_t n_tail = oc_n - (last + 1) < oc_n ? oc_n - (last + 1) : oc_n;
-    if (nk > 0) {
+    if (nk == 2) {
         memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
         memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
     }
     const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
+    /* filter rows of at most 16 values that are contiguous input spans (dilation 1 across):
+     * the field of a pixel with every tap in the image (output pixels [xa, xb) x [ya, yb)) is
+     * kh predicated row loads, of another one qk__field_edge16's; for k <= 16 straight into
+     * its rows (whole vectors stored in pixel order: each overlaps only bytes that the next
+     * pixel's field or nothing reads) */
+    const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
+    const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
+    const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
+    int32_t xa = 0, xb = 0, ya = 0, yb = 0;
+    if (rows16) {
+        qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
+        qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+    }
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
      * chunk's last pair, which starts one filter early */
     int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE];
@@ -756,8 +830,19 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                     qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
                     continue;
                 }
-                const int8_t *f = point ? image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c
-                                        : qk__field_s8(g, image, oy, ox, tmp, 16);
+                const int8_t *f;
+                if (point) f = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
+                else if (rows16) {
+                    int8_t *d = k <= 16 ? rows + 16 * q : tmp;
+                    if (ox >= xa && ox < xb && oy >= ya && oy < yb) { /* a load per row */
+                        const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w +
+                                                   ox * g->sw - g->pw) * g->in_c;
+                        for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep)
+                            vst1q_s8(d + ky * kwc, vldrbq_z_s8(x, p16));
+                    } else qk__field_edge16(g, image, oy, ox, d);
+                    if (d != tmp) continue;
+                    f = tmp;
+                } else f = qk__field_s8(g, image, oy, ox, tmp, 16);
                 /* interleaved by 16-value chunks; tmp has them all (bytes past k are never
                  * read), the input maybe not */
                 int32_t i = 0;
@@ -768,7 +853,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
                 const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
-                if (nk > 0) { /* short filters: the pairs with 16 nk readable bytes */
+                if (nk == 2) { /* the pairs with 32 readable bytes */
                     const int32_t fit = last - c0;
                     const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
                     if (np > 0) qk_arm_conv3x2_short(rows, filter + (int64_t)c0 * k, k, np, acc, nk);
@@ -779,9 +864,11 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                         qk_arm_conv3x2_short(rows, tail + (c0 + 2 * np - (oc_n - n_tail)) * k, k,
                                              (r + 1) / 2, acc + 2 * np, nk);
                 } else {
-                    if (cn >= 2) qk_arm_conv3x2(rows, filter + (int64_t)c0 * k, k, cn / 2, acc);
+                    if (cn >= 2)
+                        qk__conv_pairs_mve(rows, filter + (int64_t)c0 * k, k, cn / 2, acc, nk);
                     if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                        qk_arm_conv3x2(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1, acc + cn - 2);
+                        qk__conv_pairs_mve(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
+                                           acc + cn - 2, nk);
                 }
                 qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
                                 right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
@@ -1472,58 +1559,100 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
  * Helium DEPTHWISE_CONV_2D, int8, depth multiplier 1, with the zero point folded into the bias
  * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): padded taps point
  * at zrow (in_c copies of in_zp), so every output pixel sums x * w over all its taps
- * (qk_arm_dw_pixel), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
+ * (qk_arm_dw_run), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
  */
 #define QK__DW_MVE_MAX_TAPS 64
+
+/* Tap offsets (from zrow, for qk_arm_dw_run) of the output pixel whose field starts at input
+ * (iy0, ix0) of image: padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit
+ * addresses); step[t]: down for the taps inside the image, 0 for the padded ones. */
+static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const int8_t *zrow,
+                             int32_t iy0, int32_t ix0, int32_t down, int32_t *edge,
+                             int32_t *step) {
+    const int32_t c_n = g->in_c, kw = g->kw, in_w = g->in_w, dw_c = g->dw * c_n;
+    const int32_t z = (int32_t)((intptr_t)image - (intptr_t)zrow); /* image from zrow */
+    for (int32_t ky = 0, t = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, t += kw) {
+        const int y_ok = iy >= 0 && iy < g->in_h;
+        const int32_t at = y_ok ? z + (iy * in_w + ix0) * c_n : 0; /* tap (ky, 0) */
+        for (int32_t kx = 0, ix = ix0; kx < kw; ++kx, ix += g->dw) {
+            const int in = y_ok && (uint32_t)ix < (uint32_t)in_w;
+            edge[t + kx] = in ? at + kx * dw_c : 0;
+            step[t + kx] = in ? down : 0;
+        }
+    }
+}
+#define QK__DW_MVE_PAIR_TAPS 9 /* (the pair path's filter copy is on the stack) */
 
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
                        int8_t *zrow) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
-    const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, g->kh * g->kw,
-                                g->out_zp, g->act_min, g->act_max,
-                                qk_arm_rq_right(rq, rq + c_n, c_n)};
-    /* tap offsets of pixels with every tap in the image, and of one other pixel: from zrow,
-     * padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit addresses) */
-    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS];
+    const int32_t taps = g->kh * g->kw;
+    const int right = qk_arm_rq_right(rq, rq + c_n, c_n);
+    /* qk_arm_dw16 (whole 16s of channels) needs the right-shift requant, an int8 out_zp and
+     * activation range (its saturating narrowing steps) and no -128 in the filter (its int16
+     * sums of two products), as quantized models' symmetric filters have */
+    const int dw16 = right && g->out_zp >= -128 && g->out_zp <= 127 && g->act_min >= -128 &&
+                     g->act_max <= 127 && !qk_arm_any_s8_min(filter, taps * c_n);
+    const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, taps, g->out_zp,
+                                g->act_min, g->act_max, right, dw16 ? c_n & ~15 : 0};
+    /* 8 channels, stride 1: two pixels per 16 lanes (qk_arm_dw_run), with the filter and
+     * parameters repeated twice per tap / vector */
+    int8_t wpair[QK__DW_MVE_PAIR_TAPS * 16];
+    int32_t bpair[16], mpair[16];
+    uint32_t rpair[16];
+    const int use_pair = c_n == 8 && g->sw == 1 && dw16 && taps <= QK__DW_MVE_PAIR_TAPS;
+    const qk_arm_dw_params pair = {wpair, bpair, mpair, rq, rpair, 16, taps, g->out_zp,
+                                   g->act_min, g->act_max, right, 16};
+    if (use_pair) {
+        for (int32_t t = 0; t < taps; ++t)
+            for (int32_t j = 0; j < 16; ++j) wpair[t * 16 + j] = filter[t * 8 + (j & 7)];
+        for (int32_t j = 0; j < 16; ++j) {
+            bpair[j] = beff[j & 7];
+            mpair[j] = mult[j & 7];
+            rpair[j] = P.rm[j & 7];
+        }
+    }
+    /* tap offsets of pixels with every tap in the image */
+    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS], step[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
         for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
-    /* pixels [xa, xb) of a row have every tap inside it (as in qk__dw_fast_i8) */
-    const int64_t lo = ((int64_t)g->pw + g->sw - 1) / g->sw;
-    const int64_t top = (int64_t)g->in_w - 1 - (int64_t)(g->kw - 1) * g->dw + g->pw;
-    const int64_t hi = top < 0 ? 0 : top / g->sw + 1;
-    const int32_t xa = (int32_t)(lo < g->out_w ? lo : g->out_w);
-    const int32_t xb = hi < xa ? xa : (hi > g->out_w ? g->out_w : (int32_t)hi);
+    /* output pixels [xa, xb) x [ya, yb) have every tap inside the image */
+    int32_t xa, xb, ya, yb;
+    qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
+    qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+    /* one output row down, in input bytes (< the input size when two rows are in [ya, yb)) */
+    const int32_t down = yb - ya > 1 ? g->sh * line_n : 0;
     memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
-    int8_t *o = out;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
-        for (int32_t oy = 0; oy < g->out_h; ++oy) {
-            const int32_t iy0 = oy * g->sh - g->ph;
-            const int y_in = iy0 >= 0 && iy0 + (g->kh - 1) * g->dh < g->in_h;
-            for (int32_t ox = 0; ox < g->out_w; ++ox, o += c_n) {
-                const int32_t ix0 = ox * g->sw - g->pw;
-                if (y_in && ox == xa && xb > xa) { /* the row's inner run */
-                    qk_arm_dw_run(&P, inner, image + (iy0 * g->in_w + ix0) * c_n, g->sw * c_n,
-                                  xb - xa, o);
-                    ox = xb - 1;
-                    o += (xb - 1 - xa) * c_n;
-                    continue;
+        int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
+        for (int32_t oy = ya; oy < yb && xb > xa; ++oy) /* the rows' inner runs */
+            qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner,
+                          image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
+                          g->sw * c_n, xb - xa, ob + ((int64_t)oy * g->out_w + xa) * c_n);
+        /* the other pixels of those rows a column at a time, the offsets moved down by step */
+        for (int32_t ox = xa > 0 ? 0 : xb; ox < g->out_w && ya < yb;
+             ox = ox + 1 == xa ? xb : ox + 1) {
+            qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
+                             step);
+            for (int32_t oy = ya;;) {
+                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
+                if (++oy == yb) break;
+                for (int32_t t = 0; t < taps; t += 4) { /* (int32 lanes wrap as addresses do) */
+                    const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
+                    vstrwq_p_s32(edge + t, vaddq_s32(vldrwq_z_s32(edge + t, p),
+                                                     vldrwq_z_s32(step + t, p)), p);
                 }
-                const int32_t kw = g->kw, in_w = g->in_w, dw_c = g->dw * c_n;
-                const int32_t z = (int32_t)((intptr_t)image - (intptr_t)zrow); /* image from zrow */
-                for (int32_t ky = 0, t = 0, iy = iy0; ky < g->kh; ++ky, iy += g->dh, t += kw) {
-                    if (iy < 0 || iy >= g->in_h) {
-                        for (int32_t kx = 0; kx < kw; ++kx) edge[t + kx] = 0;
-                        continue;
-                    }
-                    const int32_t at = z + (iy * in_w + ix0) * c_n; /* tap (ky, 0) */
-                    for (int32_t kx = 0, ix = ix0; kx < kw; ++kx, ix += g->dw)
-                        edge[t + kx] = (uint32_t)ix < (uint32_t)in_w ? at + kx * dw_c : 0;
-                }
-                qk_arm_dw_run(&P, edge, zrow, 0, 1, o);
             }
         }
+        /* the rows with taps outside: every pixel's own offsets */
+        for (int32_t oy = ya > 0 ? 0 : yb; oy < g->out_h; oy = oy + 1 == ya ? yb : oy + 1)
+            for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                qk__dw_edge_offs(g, image, zrow, oy * g->sh - g->ph, ox * g->sw - g->pw, 0, edge,
+                                 step);
+                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
+            }
     }
 }
 

@@ -1,5 +1,6 @@
 /* Pooling and reductions: AVERAGE_POOL_2D, MAX_POOL_2D, MEAN. */
 #include "qk_internal.h"
+#include "qk_arm.h"
 
 /* Shared argument block of the two 2-D pools (NHWC, int8 or int16). */
 typedef struct {
@@ -42,6 +43,64 @@ static inline void store(void *base, int32_t dtype, int64_t i, int32_t v) {
     else ((int16_t *)base)[i] = (int16_t)v;
 }
 
+#if defined(QK_ARM_MVE)
+/* acc[0..4 NV) += the int8 values at t, t + step, .. (n of them), int32 lanes; NV (1..4)
+ * vectors, the last under p (else unpredicated: gcc keeps an all-true predicate's VPSTs). */
+static inline __attribute__((always_inline)) void
+pool_sum16(const int8_t *t, int64_t step, int32_t n, const int NV, const int TAIL,
+           mve_pred16_t p, int32x4_t *a) {
+    for (int32_t i = 0; i < n; ++i, t += step)
+        for (int v = 0; v < NV; ++v)
+            a[v] = vaddq_s32(a[v], TAIL && v == NV - 1 ? vldrbq_z_s32(t + 4 * v, p)
+                                                       : vldrbq_s32(t + 4 * v));
+}
+
+/* AVERAGE_POOL_2D, int8, on Helium: each window summed 16 channels at a time in int32 lanes,
+ * then run_pool's rounding division and clamp per channel. */
+static qk_status avg_pool_i8_mve(const qk__pool *p, const int8_t *in, int8_t *out) {
+    int32_t acc[16];
+    const int64_t row_step = (int64_t)p->in_w * p->depth;
+    for (int32_t b = 0; b < p->batches; ++b)
+        for (int32_t oy = 0; oy < p->out_h; ++oy) {
+            const int32_t y0 = oy * p->stride_h - p->pad_h;
+            const int32_t fy0 = y0 < 0 ? -y0 : 0;
+            const int32_t fy1 = p->filter_h < p->in_h - y0 ? p->filter_h : p->in_h - y0;
+            for (int32_t ox = 0; ox < p->out_w; ++ox) {
+                const int32_t x0 = ox * p->stride_w - p->pad_w;
+                const int32_t fx0 = x0 < 0 ? -x0 : 0;
+                const int32_t fx1 = p->filter_w < p->in_w - x0 ? p->filter_w : p->in_w - x0;
+                if (fy1 <= fy0 || fx1 <= fx0) return QK_ERR_ARG; /* as run_pool */
+                const int32_t nx = fx1 - fx0, count = (fy1 - fy0) * nx;
+                const int8_t *win =
+                    in + (((int64_t)b * p->in_h + y0 + fy0) * p->in_w + x0 + fx0) * p->depth;
+                int8_t *o = out + (((int64_t)b * p->out_h + oy) * p->out_w + ox) * p->depth;
+                for (int32_t c = 0; c < p->depth; c += 16) {
+                    const int32_t n = p->depth - c < 16 ? p->depth - c : 16;
+                    int32x4_t a[4] = {vdupq_n_s32(0), vdupq_n_s32(0), vdupq_n_s32(0),
+                                      vdupq_n_s32(0)};
+                    const mve_pred16_t pt = vctp32q((uint32_t)(n - (n - 1) / 4 * 4));
+                    const int8_t *r = win + c;
+                    for (int32_t fy = fy0; fy < fy1; ++fy, r += row_step) {
+                        if (n == 16) pool_sum16(r, p->depth, nx, 4, 0, 0, a);
+                        else if (n > 12) pool_sum16(r, p->depth, nx, 4, 1, pt, a);
+                        else if (n > 8) pool_sum16(r, p->depth, nx, 3, 1, pt, a);
+                        else if (n > 4) pool_sum16(r, p->depth, nx, 2, 1, pt, a);
+                        else pool_sum16(r, p->depth, nx, 1, 1, pt, a);
+                    }
+                    for (int v = 0; v < 4; ++v) vst1q_s32(acc + 4 * v, a[v]);
+                    for (int32_t j = 0; j < n; ++j) {
+                        const int32_t s = acc[j];
+                        const int32_t avg =
+                            s > 0 ? (s + count / 2) / count : (s - count / 2) / count;
+                        o[c + j] = (int8_t)qk__clamp(avg, p->act_min, p->act_max);
+                    }
+                }
+            }
+        }
+    return QK_OK;
+}
+#endif
+
 /* Runs one pool; is_max selects MAX_POOL_2D, otherwise AVERAGE_POOL_2D. */
 static qk_status run_pool(const qk_ctx *ctx, const int32_t *args, int32_t n_args, int is_max) {
     qk__pool p = {0}; /* fully set by pool_params; zeroed so -O1 sees it initialized */
@@ -57,6 +116,9 @@ static qk_status run_pool(const qk_ctx *ctx, const int32_t *args, int32_t n_args
     if (!in || !out) return QK_ERR_ARG;
     /* an average over a window with no in-bounds tap is an error in TFLM too */
     if (!is_max && (int64_t)(p.filter_h) * p.filter_w > (INT32_MAX / 32768)) return QK_ERR_ARG;
+#if defined(QK_ARM_MVE)
+    if (!is_max && p.dtype == QK_I8) return avg_pool_i8_mve(&p, in, out);
+#endif
     for (int32_t b = 0; b < p.batches; ++b) {
         for (int32_t oy = 0; oy < p.out_h; ++oy) {
             const int32_t y0 = oy * p.stride_h - p.pad_h;
