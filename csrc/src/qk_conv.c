@@ -158,7 +158,8 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
 /* The packed records a board's plan appends to the rq rows when every channel shifts right
  * (rq_words in interp/ops/conv.py): rec[5 i ..] = {bias (0 without one), mult, lo, hi, s},
  * hi:lo = 2^30 + 2^(right - 1) 2^31, plus out_zp 2^(31 + right) when the zero point is folded
- * in (every right <= 23), and s = right - 1, plus 256 when it is not. Returns the records
+ * in (every right <= 23), and s = right - 1, plus 256 when it is not (right is 1 for a channel
+ * with multiplier 0, whose sums all requantize to 0 whatever the shift). Returns the records
  * (NULL: the constant has none, or this build does not use them); *bad when they disagree with
  * the op. */
 static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
@@ -170,7 +171,7 @@ static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t
     rec += 3 * (int64_t)n;
     const int folded = n > 0 && rec[4] < 256;
     for (int32_t i = 0; i < n; ++i, rec += 5) {
-        const int32_t right = -shift[i];
+        const int32_t right = mult[i] == 0 ? 1 : -shift[i]; /* (rq_words: any shift gives 0) */
         if (right < 1 || right > (folded ? 23 : 31) || out_zp < -128 || out_zp > 127) {
             *bad = 1;
             return NULL;
