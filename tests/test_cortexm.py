@@ -159,15 +159,17 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
 
 def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic: int, oc: int,
                 kh: int, kw: int, stride: int, padding: int, dil: int, in_zp: int, out_zp: int,
-                act: int, gain: float | None = None, bias: bool = True) -> bytes:
+                act: int, gain: float | None = None, bias: bool = True, dead: int = 0) -> bytes:
     """gain: output scale such that the requant multipliers are gain * (0.5..1.5) (shift >= 0:
     the no-right-shift and left-shift requant paths); default: outputs spread over int8.
-    bias False: no bias input (the board's requant records then carry zeros)."""
+    bias False: no bias input (the board's requant records then carry zeros). dead: channels
+    with a vanishing filter scale (multiplier 0, shift 0, as pruned channels of real models have)."""
     w = ModelWriter(description="cortexm conv sweep")
     xs = 0.02 + 0.05 * rng.random()
     depth = kh * kw * (1 if depthwise else ic)
     ws = 1.0 / (127 * np.sqrt(depth))
     w_scale = ws * (0.5 + rng.random(oc))  # per channel
+    w_scale[:dead] = 1e-30  # multiplier below 2^-32: (0, 0)
     x = w.tensor((1, ih, iw, ic), np.int8, scale=xs, zero_point=in_zp)
     fshape, axis = ((1, kh, kw, oc), 3) if depthwise else ((oc, kh, kw, ic), 0)
     f = w.tensor(fshape, np.int8, data=rng.integers(-127, 128, fshape), scale=w_scale,
@@ -225,8 +227,10 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         # multipliers ~1 and > 1 (left shift); tiny (right shifts > 23: no zero point folded into
         # the DSP requant records)
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 7: 2.0 ** -24, 13: 2.0 ** -24}.get(k)
+        # channels with multiplier 0 among ones that shift right (DSP records all the same)
+        dead = 3 if k in (0, 11) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
-                            gain, bias=k % 4 != 3)
+                            gain, bias=k % 4 != 3, dead=dead)
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 2))
         ex = cortexm.export(it, board, work / f"conv{k}")
