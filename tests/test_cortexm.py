@@ -318,6 +318,46 @@ def test_add_sub_sweep(board: str, tmp_path_factory) -> None:
         _assert_same(res.outputs, _host_outputs(it, runs), f"{name} {s1} {s2} act {act} on {board}")
 
 
+# -- single-op sweep: int8 AVERAGE_POOL_2D (the DSP int16-lane sums) on M4 ---------------------------
+
+def _avg_pool_model(shape: tuple, filt: tuple, stride: tuple, padding: int, zp: int,
+                    act: int) -> bytes:
+    b, h, wd, c = shape
+    (fh, fw), (sh, sw) = filt, stride
+    oh, ow = ((h + sh - 1) // sh, (wd + sw - 1) // sw) if padding == 0 else \
+        ((h + sh - fh) // sh, (wd + sw - fw) // sw)
+    w = ModelWriter(description="cortexm average pool sweep")
+    x = w.tensor(shape, np.int8, scale=0.05, zero_point=zp)
+    y = w.tensor((b, oh, ow, c), np.int8, scale=0.05, zero_point=zp)
+    w.op("AVERAGE_POOL_2D", [x], [y], {"padding": padding, "stride_h": sh, "stride_w": sw,
+                                       "filter_height": fh, "filter_width": fw,
+                                       "fused_activation_function": act})
+    w.inputs, w.outputs = [x], [y]
+    return w.to_bytes()
+
+
+# (shape, filter, stride, padding (0 SAME, 1 VALID), zero point): global pools (the KWS 25x5x64,
+# 16x16: 256 taps, the most the int16 lanes take; 17x16: more, the scalar loop), SAME windows
+# with fewer taps at the edges, channel tails (7, 13), fewer than four channels, two batches
+POOL_CASES = [((1, 25, 5, 64), (25, 5), (25, 5), 1, -128), ((1, 16, 16, 12), (16, 16), (1, 1), 1, 0),
+              ((1, 17, 16, 8), (17, 16), (1, 1), 1, 5), ((1, 7, 6, 13), (3, 3), (2, 2), 0, -3),
+              ((2, 5, 5, 7), (2, 3), (1, 2), 0, 127), ((1, 6, 6, 3), (3, 3), (1, 1), 0, -128),
+              ((1, 9, 8, 20), (4, 4), (3, 3), 0, 10)]
+
+
+def test_average_pool_sweep_m4(tmp_path) -> None:
+    for k, (shape, filt, stride, pad, zp) in enumerate(POOL_CASES):
+        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        it = interp.Interpreter(_avg_pool_model(shape, filt, stride, pad, zp, act))
+        # random inputs, then every value at the int8 extremes (the int16 lanes' edges)
+        runs = _random_inputs(it, range(k, k + 2)) + [[np.full(shape, v, np.int8)]
+                                                      for v in (-128, 127)]
+        ex = cortexm.export(it, "mps2-an386", tmp_path / f"pool{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        _assert_same(res.outputs, _host_outputs(it, runs),
+                     f"AVERAGE_POOL_2D {shape} {filt} s{stride} p{pad} act {act} on M4")
+
+
 # -- instruction counting ------------------------------------------------------------------------
 
 def test_instruction_counts_deterministic_and_per_op(tmp_path) -> None:

@@ -44,6 +44,13 @@ static inline int16x2_t qk_arm_sxtb16_hi(uint32_t x) {
     return r;
 }
 
+/* acc + SXTB16 of x rotated by 8, in one SXTAB16 (see qk_arm_sxtb16_hi). */
+static inline uint32_t qk_arm_sxtab16_hi(uint32_t acc, uint32_t x) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+
 /* Position of natural index i (within a group of four) in the pair-swapped order. */
 #define QK_ARM_SWZ(i) (((i) & ~3) | (((i) & 1) << 1) | (((i) >> 1) & 1))
 
