@@ -244,8 +244,10 @@ static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, 
 /* For filters j < nf (rows k apart from w; each must have n4 readable bytes):
  * acc[j + p * QK_ARM_QUAD_ACC] (+)= dot(lane p of xi, row j) over n4 values (a positive
  * multiple of 4), p < 4; add: accumulate, else store. The filter loop is in asm too and keeps
- * its state on the stack: the inner loop (two groups per trip after an odd first one) needs
- * all 14 registers. (The #256 offsets: QK_ARM_QUAD_ACC int32 per pixel.) */
+ * its state on the stack: the inner loop (four groups per trip) needs all 14 registers. A
+ * filter enters the loop at the group that leaves a multiple of four: the entry address, picked
+ * once per call, is loaded straight into pc. (The #256 offsets: QK_ARM_QUAD_ACC int32 per
+ * pixel.) */
 static __attribute__((noinline, unused)) void
 qk_arm_dot4x1_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t nf,
                   int32_t *acc, int add) {
@@ -255,53 +257,65 @@ qk_arm_dot4x1_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int
     register uint32_t x0 __asm__("r2") = (uint32_t)nf;
     register uint32_t x1 __asm__("r3") = (uint32_t)(k - n4); /* wp to the next filter row */
     register uint32_t x2 __asm__("r4") = (uint32_t)(uintptr_t)xi;
-    /* bit 2: an odd number of groups; bit 0: add */
-    register uint32_t x3 __asm__("r5") = (uint32_t)(n4 & 4) | (add ? 1u : 0u);
+    /* bits 2, 3: the number of groups mod 4 (times 4); bit 0: add */
+    register uint32_t x3 __asm__("r5") = (uint32_t)(n4 & 12) | (add ? 1u : 0u);
     uint32_t aa, ab, ac, ad, f = (uint32_t)(uintptr_t)acc, t;
     __asm__ volatile(
         "push   {r2, r3, r4, r5}\n\t"
-        "str    %[f], [sp, #-4]!\n\t" /* [sp]: acc, count, step, xi, flags */
+        "str    %[f], [sp, #-4]!\n\t"
+        "and    %[t], %[x3], #12\n\t"
+        "adr    %[f], 10f\n\t"
+        "cmp    %[t], #4\n\t"
+        "it     eq\n\t"
+        "adreq  %[f], 13f\n\t"
+        "cmp    %[t], #8\n\t"
+        "it     eq\n\t"
+        "adreq  %[f], 12f\n\t"
+        "cmp    %[t], #12\n\t"
+        "it     eq\n\t"
+        "adreq  %[f], 11f\n\t"
+        "orr    %[f], %[f], #1\n\t" /* (Thumb) */
+        "str    %[f], [sp, #-4]!\n\t" /* [sp]: entry, acc, count, step, xi, flags */
         "0:\n\t"
-        "ldr    %[xp], [sp, #12]\n\t"
-        "ldr    %[t], [sp, #16]\n\t"
+        "ldr    %[xp], [sp, #16]\n\t"
+        "ldr    %[t], [sp, #20]\n\t"
         "tst    %[t], #1\n\t"
         "bne    3f\n\t"
         "mov    %[aa], #0\n\t"
         "mov    %[ab], #0\n\t"
         "mov    %[ac], #0\n\t"
         "mov    %[ad], #0\n\t"
-        "b      4f\n\t"
+        "ldr    pc, [sp]\n\t"
         "3:\n\t"
-        "ldr    %[f], [sp]\n\t"
+        "ldr    %[f], [sp, #4]\n\t"
         "ldr    %[aa], [%[f]]\n\t"
         "ldr    %[ab], [%[f], #256]\n\t"
         "ldr    %[ac], [%[f], #512]\n\t"
         "ldr    %[ad], [%[f], #768]\n\t"
-        "4:\n\t"
-        "tst    %[t], #4\n\t"
-        "beq    1f\n\t"
+        "ldr    pc, [sp]\n\t"
+        "10:\n\t"
+        QK_ARM_DOT4X1_GROUP
+        "11:\n\t"
+        QK_ARM_DOT4X1_GROUP
+        "12:\n\t"
+        QK_ARM_DOT4X1_GROUP
+        "13:\n\t"
         QK_ARM_DOT4X1_GROUP
         "cmp    %[xp], %[xe]\n\t"
-        "bhs    2f\n\t"
-        "1:\n\t"
-        QK_ARM_DOT4X1_GROUP
-        QK_ARM_DOT4X1_GROUP
-        "cmp    %[xp], %[xe]\n\t"
-        "blo    1b\n\t"
-        "2:\n\t"
-        "ldr    %[f], [sp]\n\t"
+        "blo    10b\n\t"
+        "ldr    %[f], [sp, #4]\n\t"
         "str    %[ad], [%[f], #768]\n\t"
         "str    %[ac], [%[f], #512]\n\t"
         "str    %[ab], [%[f], #256]\n\t"
         "str    %[aa], [%[f]], #4\n\t"
-        "str    %[f], [sp]\n\t"
-        "ldr    %[t], [sp, #8]\n\t"
+        "str    %[f], [sp, #4]\n\t"
+        "ldr    %[t], [sp, #12]\n\t"
         "add    %[wp], %[wp], %[t]\n\t"
-        "ldr    %[t], [sp, #4]\n\t"
+        "ldr    %[t], [sp, #8]\n\t"
         "subs   %[t], %[t], #1\n\t"
-        "str    %[t], [sp, #4]\n\t"
+        "str    %[t], [sp, #8]\n\t"
         "bne    0b\n\t"
-        "add    sp, sp, #20\n\t"
+        "add    sp, sp, #24\n\t"
         : [aa] "=&r"(aa), [ab] "=&r"(ab), [ac] "=&r"(ac), [ad] "=&r"(ad), [xp] "=&r"(xp),
           [wp] "+r"(wp), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3),
           [f] "+r"(f), [t] "=&r"(t)
