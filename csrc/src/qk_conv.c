@@ -576,6 +576,10 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     int16_t *xi = (int16_t *)(void *)xw;
     int32_t acc[4 * QK_ARM_QUAD_ACC];
     const int32_t nseg = seg ? g->kh : 1;
+    /* whole fields with records that fold the zero point in, full int8 range: the requant
+     * runs inside the quad kernel (qk_arm_dot4x1_rq_run) */
+    const int fuse = !seg && rs->rec != NULL && rs->rec_fn == qk_arm_rq_rec_i8 &&
+                     rs->lim[1] == -128 && rs->lim[2] == 127;
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;
@@ -589,6 +593,8 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
             int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
                 const int32_t cn = oc_n - c0 < QK_ARM_QUAD_ACC ? oc_n - c0 : QK_ARM_QUAD_ACC;
+                const int fused = fuse && lanes == 4; /* (a partial quad writes lanes once) */
+                int32_t done = 0; /* channels already written */
                 int add = 0;
                 for (int32_t ky = 0; ky < nseg; ++ky) {
                     if (seg) { /* gather filter row ky of the four pixels; skip it if all are out */
@@ -603,7 +609,13 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                     /* (int32: the filter has < 2^31 bytes; an int64 division is a library call) */
                     const int32_t fit = f_n - slp - at < 0 ? 0 : (int32_t)(f_n - slp - at) / k + 1;
                     const int32_t nf = fit < cn ? fit : cn;
-                    if (nf > 0) qk_arm_dot4x1_run(xi, filter + at, k, slp, nf, acc, add);
+                    if (nf > 0 && fused) {
+                        qk_arm_dot4x1_rq_run(xi, filter + at, k, slp, nf, rs->rec + 5 * c0,
+                                             o + c0, oc_n);
+                        done = nf;
+                    } else if (nf > 0) {
+                        qk_arm_dot4x1_run(xi, filter + at, k, slp, nf, acc, add);
+                    }
                     for (int32_t j = nf; j < cn; ++j) {
                         if (!add)
                             for (int l = 0; l < 4; ++l) acc[l * QK_ARM_QUAD_ACC + j] = 0;
@@ -613,8 +625,10 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                 }
                 if (!add) /* no filter row inside the image */
                     for (int32_t i = 0; i < 4 * QK_ARM_QUAD_ACC; ++i) acc[i] = 0;
-                for (int l = 0; l < lanes; ++l)
-                    qk__rq_out(rs, c0, acc + l * QK_ARM_QUAD_ACC, cn, o + (int64_t)l * oc_n + c0);
+                if (done < cn)
+                    for (int l = 0; l < lanes; ++l)
+                        qk__rq_out(rs, c0 + done, acc + l * QK_ARM_QUAD_ACC + done, cn - done,
+                                   o + (int64_t)l * oc_n + c0 + done);
             }
         }
 }
