@@ -212,7 +212,9 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 4, 5, 20, 65, 1, 1, 1, 0, 1), (False, 7, 6, 12, 130, 3, 3, 2, 1, 1),
                (True, 7, 8, 48, 48, 3, 3, 2, 1, 1), (True, 6, 7, 12, 12, 3, 3, 1, 0, 1),
                (True, 5, 5, 27, 27, 5, 5, 1, 0, 1), (True, 6, 6, 24, 24, 3, 3, 1, 0, 1),
-               (False, 5, 4, 5, 67, 1, 1, 1, 0, 1)]
+               (False, 5, 4, 5, 67, 1, 1, 1, 0, 1),
+               # DSP: a whole filter shorter than one padded row (its rows' sums in C)
+               (False, 5, 6, 2, 1, 1, 1, 1, 0, 1)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])

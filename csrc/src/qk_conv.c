@@ -563,6 +563,20 @@ static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int3
     return 1;
 }
 
+/* Filter rows j0 <= j < j1 of a quad (rows k apart from w, row j0's start; slp readable bytes
+ * each): sums into
+ * acc (accumulated with add), or, fused, requantized into out (channel c0 + j of lane p at
+ * out + p * oc_n + c0 + j). */
+static inline void qk__quad_rows(const int16_t *xi, const int8_t *w, int32_t k, int32_t slp,
+                                 int32_t j0, int32_t j1, int fused, const qk__rq_set *rs,
+                                 int32_t c0, int8_t *out, int32_t oc_n, int32_t *acc, int add) {
+    if (j1 <= j0) return;
+    if (fused)
+        qk_arm_dot4x1_rq_run(xi, w, k, slp, j1 - j0, rs->rec + 5 * (c0 + j0), out + c0 + j0, oc_n);
+    else
+        qk_arm_dot4x1_run(xi, w, k, slp, j1 - j0, acc + j0, add);
+}
+
 /* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
  * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
  * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
@@ -580,6 +594,14 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
      * runs inside the quad kernel (qk_arm_dot4x1_rq_run) */
     const int fuse = !seg && rs->rec != NULL && rs->rec_fn == qk_arm_rq_rec_i8 &&
                      rs->lim[1] == -128 && rs->lim[2] == 127;
+    /* the filter's last slp bytes, then 4 zeros: rows whose padded reads would pass the
+     * filter's end (the last filter's, or last few with tiny k) run from this copy */
+    int8_t wt[QK_ARM_QUAD_MAX + 4];
+    const int64_t wt_at = f_n - slp; /* filter offset of wt[0] */
+    if (wt_at >= 0) {
+        memcpy(wt, filter + wt_at, (size_t)slp);
+        memset(wt + slp, 0, 4);
+    }
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;
@@ -594,7 +616,7 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
                 const int32_t cn = oc_n - c0 < QK_ARM_QUAD_ACC ? oc_n - c0 : QK_ARM_QUAD_ACC;
                 const int fused = fuse && lanes == 4; /* (a partial quad writes lanes once) */
-                int32_t done = 0; /* channels already written */
+                int32_t done = 0; /* channels already written (fused) */
                 int add = 0;
                 for (int32_t ky = 0; ky < nseg; ++ky) {
                     if (seg) { /* gather filter row ky of the four pixels; skip it if all are out */
@@ -609,17 +631,19 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                     /* (int32: the filter has < 2^31 bytes; an int64 division is a library call) */
                     const int32_t fit = f_n - slp - at < 0 ? 0 : (int32_t)(f_n - slp - at) / k + 1;
                     const int32_t nf = fit < cn ? fit : cn;
-                    if (nf > 0 && fused) {
-                        qk_arm_dot4x1_rq_run(xi, filter + at, k, slp, nf, rs->rec + 5 * c0,
-                                             o + c0, oc_n);
-                        done = nf;
-                    } else if (nf > 0) {
-                        qk_arm_dot4x1_run(xi, filter + at, k, slp, nf, acc, add);
-                    }
-                    for (int32_t j = nf; j < cn; ++j) {
-                        if (!add)
-                            for (int l = 0; l < 4; ++l) acc[l * QK_ARM_QUAD_ACC + j] = 0;
-                        qk_arm_dot4x1(xi, filter + at + (int64_t)j * k, sl, acc + j);
+                    qk__quad_rows(xi, filter + at, k, slp, 0, nf, fused, rs, c0, o, oc_n, acc,
+                                  add);
+                    if (wt_at >= 0) { /* (row nf's span ends inside the filter) */
+                        qk__quad_rows(xi, wt + (at + (int64_t)nf * k - wt_at), k, slp, nf, cn,
+                                      fused, rs, c0, o, oc_n, acc, add);
+                        done = fused ? cn : 0;
+                    } else {
+                        done = fused ? nf : 0;
+                        for (int32_t j = nf; j < cn; ++j) {
+                            if (!add)
+                                for (int l = 0; l < 4; ++l) acc[l * QK_ARM_QUAD_ACC + j] = 0;
+                            qk_arm_dot4x1(xi, filter + at + (int64_t)j * k, sl, acc + j);
+                        }
                     }
                     add = 1;
                 }
