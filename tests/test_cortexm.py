@@ -228,7 +228,8 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
         # multipliers ~1 and > 1 (left shift); tiny (right shifts > 23: no zero point folded into
         # the DSP requant records)
-        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 7: 2.0 ** -24, 13: 2.0 ** -24}.get(k)
+        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 6: 2.0 ** -24, 7: 2.0 ** -24,
+                13: 2.0 ** -24}.get(k)
         # channels with multiplier 0 among ones that shift right (DSP records all the same)
         dead = 3 if k in (0, 11) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,

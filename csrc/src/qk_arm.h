@@ -323,77 +323,89 @@ qk_arm_dot4x1_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int
         : [xe] "r"(xe)
         : "cc", "memory");
 }
+
 /* One lane of the fused requant (qk_arm_rq_rec_i8's step with the bias already in the sum A):
- * xp the channel's record, f its multiplier, t its shift, x2 = 2^31; result in x1. */
-#define QK_ARM_DOT4X1_RQ(A)                                                                    \
+ * xp the channel's record, f its multiplier, t its shift word, x2 = 2^31; result in x1.
+ * ZP_ADD: "" for records with the zero point folded in, else the add of the zero point that
+ * the shift word carries from bit 9 on (qk__rq_rec). */
+#define QK_ARM_DOT4X1_RQ(A, ZP_ADD)                                                            \
     "ldrd   %[x0], %[x1], [%[xp], #8]\n\t"                                                   \
     "smlal  %[x0], %[x1], " A ", %[f]\n\t"                                                   \
     "lsr    " A ", " A ", #31\n\t"                                                           \
     "smlal  %[x0], %[x1], " A ", %[x2]\n\t"                                                  \
     "asr    %[x1], %[x1], %[t]\n\t"                                                          \
+    ZP_ADD                                                                                    \
     "ssat   %[x1], #8, %[x1]\n\t"
 
-/* qk_arm_dot4x1_run (add 0) with the requant fused in, for records with the zero point folded
- * in and the full int8 activation range: out[p * os + j] = the requantized dot of lane p and
- * filter row j, j < nf, from rec[5 j ..] (qk__rq_rec). The sums start at the bias and go
- * through the requant straight from registers: no int32 store and reload, and no requant call
- * per pixel and channel chunk. */
-static __attribute__((noinline, unused)) void
-qk_arm_dot4x1_rq_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t nf,
-                     const int32_t *rec, int8_t *out, int32_t os) {
-    const int16_t *xe = xi + 4 * n4, *xp = (const int16_t *)(const void *)rec;
-    const int8_t *wp = w;
-    register uint32_t x0 __asm__("r2") = (uint32_t)(uintptr_t)(rec + 5 * nf);
-    register uint32_t x1 __asm__("r3") = (uint32_t)(k - n4); /* wp to the next filter row */
-    register uint32_t x2 __asm__("r4") = (uint32_t)(uintptr_t)xi;
-    register uint32_t x3 __asm__("r5") = (uint32_t)(uintptr_t)out;
-    uint32_t aa, ab, ac, ad, f = (uint32_t)os, t = (uint32_t)(n4 & 12);
-    __asm__ volatile(
-        "str    %[f], [sp, #-4]!\n\t"
-        "push   {r2, r3, r4, r5}\n\t"
-        "str    %[xp], [sp, #-4]!\n\t"
-        QK_ARM_DOT4X1_ENTRY
-        "str    %[f], [sp, #-4]!\n\t" /* [sp]: entry, rec, rec end, step, xi, out, os */
-        "0:\n\t"
-        "ldr    %[t], [sp, #4]\n\t"
-        "ldr    %[xp], [sp, #16]\n\t"
-        "ldr    %[aa], [%[t]]\n\t"    /* the bias */
-        "mov    %[ab], %[aa]\n\t"
-        "mov    %[ac], %[aa]\n\t"
-        "mov    %[ad], %[aa]\n\t"
-        "ldr    pc, [sp]\n\t"
-        QK_ARM_DOT4X1_LOOP
-        "ldr    %[xp], [sp, #4]\n\t"
-        "ldr    %[f], [%[xp], #4]\n\t"
-        "ldr    %[t], [%[xp], #16]\n\t"
-        "mov    %[x2], #0x80000000\n\t"
-        "ldr    %[x3], [sp, #20]\n\t"
-        QK_ARM_DOT4X1_RQ("%[aa]")
-        "strb   %[x1], [%[x3]]\n\t"
-        "ldr    %[aa], [sp, #24]\n\t"
-        QK_ARM_DOT4X1_RQ("%[ab]")
-        "strb   %[x1], [%[x3], %[aa]]\n\t"
-        QK_ARM_DOT4X1_RQ("%[ac]")
-        "add    %[ab], %[x3], %[aa], lsl #1\n\t"
-        "strb   %[x1], [%[ab]]\n\t"
-        QK_ARM_DOT4X1_RQ("%[ad]")
-        "strb   %[x1], [%[ab], %[aa]]\n\t"
-        "add    %[x3], %[x3], #1\n\t"
-        "str    %[x3], [sp, #20]\n\t"
-        "add    %[xp], %[xp], #20\n\t"
-        "str    %[xp], [sp, #4]\n\t"
-        "ldr    %[t], [sp, #12]\n\t"
-        "add    %[wp], %[wp], %[t]\n\t"
-        "ldr    %[t], [sp, #8]\n\t"
-        "cmp    %[xp], %[t]\n\t"
-        "bne    0b\n\t"
-        "add    sp, sp, #28\n\t"
-        : [aa] "=&r"(aa), [ab] "=&r"(ab), [ac] "=&r"(ac), [ad] "=&r"(ad), [xp] "+r"(xp),
-          [wp] "+r"(wp), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3),
-          [f] "+r"(f), [t] "+r"(t)
-        : [xe] "r"(xe)
-        : "cc", "memory");
+/* NAME(xi, w, k, n4, nf, rec, out, os): qk_arm_dot4x1_run (add 0) with the requant fused in,
+ * for records with (ZP_ADD "") or without (ZP_ADD adding it) the zero point folded in, and the
+ * full int8 activation range: out[p * os + j] = the requantized dot of lane p and filter row j,
+ * j < nf, from rec[5 j ..] (qk__rq_rec). The sums start at the bias and go through the requant
+ * straight from registers: no int32 store and reload, and no requant call per pixel and
+ * channel chunk. */
+#define QK_ARM_DOT4X1_RQ_RUN_FN(NAME, ZP_ADD) \
+static __attribute__((noinline, unused)) void                                                   \
+NAME(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t nf,                     \
+     const int32_t *rec, int8_t *out, int32_t os) {                                             \
+    const int16_t *xe = xi + 4 * n4, *xp = (const int16_t *)(const void *)rec;                  \
+    const int8_t *wp = w;                                                                       \
+    register uint32_t x0 __asm__("r2") = (uint32_t)(uintptr_t)(rec + 5 * nf);                   \
+    register uint32_t x1 __asm__("r3") = (uint32_t)(k - n4); /* wp to the next filter row */    \
+    register uint32_t x2 __asm__("r4") = (uint32_t)(uintptr_t)xi;                               \
+    register uint32_t x3 __asm__("r5") = (uint32_t)(uintptr_t)out;                              \
+    uint32_t aa, ab, ac, ad, f = (uint32_t)os, t = (uint32_t)(n4 & 12);                         \
+    __asm__ volatile(                                                                           \
+        "str    %[f], [sp, #-4]!\n\t"                                                           \
+        "push   {r2, r3, r4, r5}\n\t"                                                           \
+        "str    %[xp], [sp, #-4]!\n\t"                                                          \
+        QK_ARM_DOT4X1_ENTRY                                                                     \
+        "str    %[f], [sp, #-4]!\n\t" /* [sp]: entry, rec, rec end, step, xi, out, os */        \
+        "0:\n\t"                                                                                \
+        "ldr    %[t], [sp, #4]\n\t"                                                             \
+        "ldr    %[xp], [sp, #16]\n\t"                                                           \
+        "ldr    %[aa], [%[t]]\n\t"    /* the bias */                                            \
+        "mov    %[ab], %[aa]\n\t"                                                               \
+        "mov    %[ac], %[aa]\n\t"                                                               \
+        "mov    %[ad], %[aa]\n\t"                                                               \
+        "ldr    pc, [sp]\n\t"                                                                   \
+        QK_ARM_DOT4X1_LOOP                                                                      \
+        "ldr    %[xp], [sp, #4]\n\t"                                                            \
+        "ldr    %[f], [%[xp], #4]\n\t"                                                          \
+        "ldr    %[t], [%[xp], #16]\n\t"                                                         \
+        "mov    %[x2], #0x80000000\n\t"                                                         \
+        "ldr    %[x3], [sp, #20]\n\t"                                                           \
+        QK_ARM_DOT4X1_RQ("%[aa]", ZP_ADD)                                                       \
+        "strb   %[x1], [%[x3]]\n\t"                                                             \
+        "ldr    %[aa], [sp, #24]\n\t"                                                           \
+        QK_ARM_DOT4X1_RQ("%[ab]", ZP_ADD)                                                       \
+        "strb   %[x1], [%[x3], %[aa]]\n\t"                                                      \
+        QK_ARM_DOT4X1_RQ("%[ac]", ZP_ADD)                                                       \
+        "add    %[ab], %[x3], %[aa], lsl #1\n\t"                                                \
+        "strb   %[x1], [%[ab]]\n\t"                                                             \
+        QK_ARM_DOT4X1_RQ("%[ad]", ZP_ADD)                                                       \
+        "strb   %[x1], [%[ab], %[aa]]\n\t"                                                      \
+        "add    %[x3], %[x3], #1\n\t"                                                           \
+        "str    %[x3], [sp, #20]\n\t"                                                           \
+        "add    %[xp], %[xp], #20\n\t"                                                          \
+        "str    %[xp], [sp, #4]\n\t"                                                            \
+        "ldr    %[t], [sp, #12]\n\t"                                                            \
+        "add    %[wp], %[wp], %[t]\n\t"                                                         \
+        "ldr    %[t], [sp, #8]\n\t"                                                             \
+        "cmp    %[xp], %[t]\n\t"                                                                \
+        "bne    0b\n\t"                                                                         \
+        "add    sp, sp, #28\n\t"                                                                \
+        : [aa] "=&r"(aa), [ab] "=&r"(ab), [ac] "=&r"(ac), [ad] "=&r"(ad), [xp] "+r"(xp),        \
+          [wp] "+r"(wp), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3),            \
+          [f] "+r"(f), [t] "+r"(t)                                                              \
+        : [xe] "r"(xe)                                                                          \
+        : "cc", "memory");                                                                      \
 }
+
+typedef void (*qk_arm_rq_run_fn)(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4,
+                                 int32_t nf, const int32_t *rec, int8_t *out, int32_t os);
+QK_ARM_DOT4X1_RQ_RUN_FN(qk_arm_dot4x1_rq_run, "")
+QK_ARM_DOT4X1_RQ_RUN_FN(qk_arm_dot4x1_rq_zp_run, "add    %[x1], %[x1], %[t], asr #9\n\t")
+#undef QK_ARM_DOT4X1_RQ_RUN_FN
 #undef QK_ARM_DOT4X1_RQ
 #undef QK_ARM_DOT4X1_LOOP
 #undef QK_ARM_DOT4X1_ENTRY

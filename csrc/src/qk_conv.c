@@ -158,8 +158,9 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
 /* The packed records a board's plan appends to the rq rows when every channel shifts right
  * (rq_words in interp/ops/conv.py): rec[5 i ..] = {bias (0 without one), mult, lo, hi, s},
  * hi:lo = 2^30 + 2^(right - 1) 2^31, plus out_zp 2^(31 + right) when the zero point is folded
- * in (every right <= 23), and s = right - 1, plus 256 when it is not (right is 1 for a channel
- * with multiplier 0, whose sums all requantize to 0 whatever the shift). Returns the records
+ * in (every right <= 23), and s = right - 1, plus 256 + out_zp 2^9 when it is not (right is 1
+ * for a channel with multiplier 0, whose sums all requantize to 0 whatever the shift; the
+ * shifts read s's low byte only, and the fused requant adds s >> 9). Returns the records
  * (NULL: the constant has none, or this build does not use them); *bad when they disagree with
  * the op. */
 static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
@@ -169,7 +170,7 @@ static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t
     const int32_t *rec = qk__in(ctx, rq_id, 32 * (int64_t)n);
     if (rec == NULL) return NULL;
     rec += 3 * (int64_t)n;
-    const int folded = n > 0 && rec[4] < 256;
+    const int folded = n > 0 && !(rec[4] & 256);
     for (int32_t i = 0; i < n; ++i, rec += 5) {
         const int32_t right = mult[i] == 0 ? 1 : -shift[i]; /* (rq_words: any shift gives 0) */
         if (right < 1 || right > (folded ? 23 : 31) || out_zp < -128 || out_zp > 127) {
@@ -182,7 +183,7 @@ static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t
                             (folded ? (uint32_t)out_zp << (right - 1) : 0u);
         if (rec[0] != (bias != NULL ? bias[i] : 0) || rec[1] != mult[i] ||
             (uint32_t)rec[2] != lo || (uint32_t)rec[3] != hi ||
-            rec[4] != right - 1 + (folded ? 0 : 256)) {
+            rec[4] != right - 1 + (folded ? 0 : 256 + out_zp * 512)) {
             *bad = 1;
             return NULL;
         }
@@ -220,7 +221,7 @@ static int qk__rq_set_init(qk__rq_set *r, const qk_ctx *ctx, int32_t rq_id, cons
     r->lim[1] = g->act_min;
     r->lim[2] = g->act_max;
 #if defined(QK_ARM_DSP)
-    r->rec_fn = r->rec != NULL && r->rec[4] >= 256 ? qk_arm_rq_rec_zp_i8 : qk_arm_rq_rec_i8;
+    r->rec_fn = r->rec != NULL && (r->rec[4] & 256) ? qk_arm_rq_rec_zp_i8 : qk_arm_rq_rec_i8;
 #endif
     return !bad;
 }
@@ -565,14 +566,15 @@ static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int3
 
 /* Filter rows j0 <= j < j1 of a quad (rows k apart from w, row j0's start; slp readable bytes
  * each): sums into
- * acc (accumulated with add), or, fused, requantized into out (channel c0 + j of lane p at
- * out + p * oc_n + c0 + j). */
+ * acc (accumulated with add), or, with a fused requant run, requantized into out (channel
+ * c0 + j of lane p at out + p * oc_n + c0 + j). */
 static inline void qk__quad_rows(const int16_t *xi, const int8_t *w, int32_t k, int32_t slp,
-                                 int32_t j0, int32_t j1, int fused, const qk__rq_set *rs,
-                                 int32_t c0, int8_t *out, int32_t oc_n, int32_t *acc, int add) {
+                                 int32_t j0, int32_t j1, qk_arm_rq_run_fn fused,
+                                 const qk__rq_set *rs, int32_t c0, int8_t *out, int32_t oc_n,
+                                 int32_t *acc, int add) {
     if (j1 <= j0) return;
-    if (fused)
-        qk_arm_dot4x1_rq_run(xi, w, k, slp, j1 - j0, rs->rec + 5 * (c0 + j0), out + c0 + j0, oc_n);
+    if (fused != NULL)
+        fused(xi, w, k, slp, j1 - j0, rs->rec + 5 * (c0 + j0), out + c0 + j0, oc_n);
     else
         qk_arm_dot4x1_run(xi, w, k, slp, j1 - j0, acc + j0, add);
 }
@@ -592,8 +594,9 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     const int32_t nseg = seg ? g->kh : 1;
     /* whole fields with records that fold the zero point in, full int8 range: the requant
      * runs inside the quad kernel (qk_arm_dot4x1_rq_run) */
-    const int fuse = !seg && rs->rec != NULL && rs->rec_fn == qk_arm_rq_rec_i8 &&
-                     rs->lim[1] == -128 && rs->lim[2] == 127;
+    const int fuse = !seg && rs->rec != NULL && rs->lim[1] == -128 && rs->lim[2] == 127;
+    const qk_arm_rq_run_fn rq_run =
+        rs->rec_fn == qk_arm_rq_rec_i8 ? qk_arm_dot4x1_rq_run : qk_arm_dot4x1_rq_zp_run;
     /* the filter's last slp bytes, then 4 zeros: rows whose padded reads would pass the
      * filter's end (the last filter's, or last few with tiny k) run from this copy */
     int8_t wt[QK_ARM_QUAD_MAX + 4];
@@ -615,7 +618,8 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
             int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
                 const int32_t cn = oc_n - c0 < QK_ARM_QUAD_ACC ? oc_n - c0 : QK_ARM_QUAD_ACC;
-                const int fused = fuse && lanes == 4; /* (a partial quad writes lanes once) */
+                /* (a partial quad writes its lanes once) */
+                const qk_arm_rq_run_fn fused = fuse && lanes == 4 ? rq_run : NULL;
                 int32_t done = 0; /* channels already written (fused) */
                 int add = 0;
                 for (int32_t ky = 0; ky < nseg; ++ky) {
@@ -636,9 +640,9 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                     if (wt_at >= 0) { /* (row nf's span ends inside the filter) */
                         qk__quad_rows(xi, wt + (at + (int64_t)nf * k - wt_at), k, slp, nf, cn,
                                       fused, rs, c0, o, oc_n, acc, add);
-                        done = fused ? cn : 0;
+                        done = fused != NULL ? cn : 0;
                     } else {
-                        done = fused ? nf : 0;
+                        done = fused != NULL ? nf : 0;
                         for (int32_t j = nf; j < cn; ++j) {
                             if (!add)
                                 for (int l = 0; l < 4; ++l) acc[l * QK_ARM_QUAD_ACC + j] = 0;

@@ -154,7 +154,8 @@ def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, out_zp: i
     per channel {bias, mult, lo, hi, right - 1} with hi:lo = 2^30 + half 2^31 (qk__rq_rec in
     qk_conv.c), which the Cortex-M DSP requant loads with one LDM. When every right <= 23,
     hi:lo also holds out_zp 2^(31 + right), a multiple of the final divisor (inside 64 bits), so
-    the final shift yields the result + out_zp; otherwise the last word carries + 256.
+    the final shift yields the result + out_zp; otherwise the last word carries + 256 and
+    out_zp from bit 9 on (the shift reads its low byte only; a fused requant adds word >> 9).
     A channel with multiplier 0 (a zero filter scale; its shift is 0) requantizes every sum to
     0 whatever the shift, so its record uses right = 1 and does not keep the others off."""
     s = shift.astype(np.int64)
@@ -169,7 +170,7 @@ def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, out_zp: i
         if folded:
             rounding = rounding + out_zp * np.left_shift(1, 31 + r_rec)
         rec = np.stack([b, mult.astype(np.int64), rounding % 2**32, rounding >> 32,
-                        r_rec - 1 + (0 if folded else 256)], axis=1).reshape(-1)
+                        r_rec - 1 + (0 if folded else 256 + out_zp * 512)], axis=1).reshape(-1)
         words = np.concatenate([words, rec % 2**32])
     return words.astype(np.uint32)
 
