@@ -605,12 +605,22 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
         memcpy(wt, filter + wt_at, (size_t)slp);
         memset(wt + slp, 0, 4);
     }
+    /* 1x1, stride 1, no padding, in_c a multiple of 4: output pixel q's field is input pixel q,
+     * widened straight into its lane without the gather's window checks */
+    const int point = !seg && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+                      g->ph == 0 && g->pw == 0 && g->out_h == g->in_h && g->out_w == g->in_w &&
+                      g->fic == g->in_c && g->in_c % 4 == 0;
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;
-            int32_t oy[4], ox[4];
+            int32_t oy[4] = {0}, ox[4] = {0}; /* (unused when point) */
             for (int l = 0; l < 4; ++l) {
                 const int32_t q = p + (l < lanes ? l : lanes - 1);
+                if (point) {
+                    qk_arm_quad_row_s8(in + ((int64_t)b * npx + q) * g->in_c, g->in_c, g->in_zp,
+                                       xi, l);
+                    continue;
+                }
                 oy[l] = q / g->out_w;
                 ox[l] = q % g->out_w;
                 if (!seg) qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, xi, l);
