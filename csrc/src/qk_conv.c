@@ -227,7 +227,8 @@ static int qk__rq_set_init(qk__rq_set *r, const qk_ctx *ctx, int32_t rq_id, cons
 }
 
 /* out[j] = the requantized acc[j] of channel c0 + j, j < cn (acc is clobbered). */
-static void qk__rq_out(const qk__rq_set *r, int32_t c0, int32_t *acc, int32_t cn, int8_t *out) {
+static inline void qk__rq_out(const qk__rq_set *r, int32_t c0, int32_t *acc, int32_t cn,
+                              int8_t *out) {
 #if defined(QK_ARM_DSP)
     if (r->rec != NULL) {
         r->rec_fn(acc, r->rec + 5 * (int64_t)c0, cn, out, r->lim);
