@@ -171,22 +171,30 @@ static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t
     if (rec == NULL) return NULL;
     rec += 3 * (int64_t)n;
     const int folded = n > 0 && !(rec[4] & 256);
+    if (out_zp < -128 || out_zp > 127) {
+        *bad = 1;
+        return NULL;
+    }
+    /* (runs per invoke: the per-channel work is kept branch-light) */
+    const uint32_t zp_hi = folded ? (uint32_t)out_zp : 0u, r_max = folded ? 23u : 31u;
+    const uint32_t s_add = folded ? 0u : 256u + (uint32_t)out_zp * 512u;
+    uint32_t diff = 0;
     for (int32_t i = 0; i < n; ++i, rec += 5) {
         const int32_t right = mult[i] == 0 ? 1 : -shift[i]; /* (rq_words: any shift gives 0) */
-        if (right < 1 || right > (folded ? 23 : 31) || out_zp < -128 || out_zp > 127) {
+        if ((uint32_t)right - 1u >= r_max) { /* right outside [1, r_max] */
             *bad = 1;
             return NULL;
         }
         /* hi:lo = 2^30 + 2^(right + 30) [+ out_zp 2^(31 + right)], word by word */
-        const uint32_t lo = (1u << 30) + (right == 1 ? 1u << 31 : 0u);
-        const uint32_t hi = (right >= 2 ? 1u << (right - 2) : 0u) +
-                            (folded ? (uint32_t)out_zp << (right - 1) : 0u);
-        if (rec[0] != (bias != NULL ? bias[i] : 0) || rec[1] != mult[i] ||
-            (uint32_t)rec[2] != lo || (uint32_t)rec[3] != hi ||
-            rec[4] != right - 1 + (folded ? 0 : 256 + out_zp * 512)) {
-            *bad = 1;
-            return NULL;
-        }
+        const uint32_t lo = (1u << 30) + ((uint32_t)(right == 1) << 31);
+        const uint32_t hi = ((1u << right) >> 2) + (zp_hi << (right - 1));
+        diff |= ((uint32_t)rec[0] ^ (uint32_t)(bias != NULL ? bias[i] : 0)) |
+                ((uint32_t)rec[1] ^ (uint32_t)mult[i]) | ((uint32_t)rec[2] ^ lo) |
+                ((uint32_t)rec[3] ^ hi) | ((uint32_t)rec[4] ^ ((uint32_t)right - 1u + s_add));
+    }
+    if (diff != 0) {
+        *bad = 1;
+        return NULL;
     }
     return rec - 5 * (int64_t)n;
 #else /* only the DSP requant reads them */
