@@ -159,16 +159,19 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
 
 def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic: int, oc: int,
                 kh: int, kw: int, stride: int, padding: int, dil: int, in_zp: int, out_zp: int,
-                act: int, gain: float | None = None, bias: bool = True, w_lo: int = -127) -> bytes:
+                act: int, gain: float | None = None, bias: bool = True, w_lo: int = -127,
+                dead: int = 0) -> bytes:
     """gain: output scale such that the requant multipliers are gain * (0.5..1.5) (shift >= 0:
     the no-right-shift and left-shift requant paths); default: outputs spread over int8.
     bias False: no bias input (the board's requant records then carry zeros). w_lo: the
-    filter's least value (-128: not a symmetric filter)."""
+    filter's least value (-128: not a symmetric filter). dead: channels with a vanishing filter
+    scale (multiplier 0, shift 0, as pruned channels of real models have)."""
     w = ModelWriter(description="cortexm conv sweep")
     xs = 0.02 + 0.05 * rng.random()
     depth = kh * kw * (1 if depthwise else ic)
     ws = 1.0 / (127 * np.sqrt(depth))
     w_scale = ws * (0.5 + rng.random(oc))  # per channel
+    w_scale[:dead] = 1e-30  # multiplier below 2^-32: (0, 0)
     x = w.tensor((1, ih, iw, ic), np.int8, scale=xs, zero_point=in_zp)
     fshape, axis = ((1, kh, kw, oc), 3) if depthwise else ((oc, kh, kw, ic), 0)
     f = w.tensor(fshape, np.int8, data=rng.integers(w_lo, 128, fshape), scale=w_scale,
@@ -220,7 +223,9 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # a filter with -128 (W_LO_CASES): not through the 16-lane int16 tap pairs
                (True, 6, 7, 16, 16, 3, 3, 1, 0, 1), (True, 7, 8, 8, 8, 3, 3, 1, 0, 1),
                # 16-lane tap pairs with no odd last tap, and with no pair
-               (True, 6, 7, 32, 32, 2, 2, 1, 1, 1), (True, 4, 5, 16, 16, 1, 1, 1, 0, 1)]
+               (True, 6, 7, 32, 32, 2, 2, 1, 1, 1), (True, 4, 5, 16, 16, 1, 1, 1, 0, 1),
+               # DSP: a whole filter shorter than one padded row (its rows' sums in C)
+               (False, 5, 6, 2, 1, 1, 1, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128}
 
 
@@ -235,9 +240,12 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
         # multipliers ~1 and > 1 (left shift); tiny (right shifts > 23: no zero point folded into
         # the DSP requant records)
-        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 7: 2.0 ** -24, 13: 2.0 ** -24}.get(k)
+        gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 6: 2.0 ** -24, 7: 2.0 ** -24,
+                13: 2.0 ** -24}.get(k)
+        # channels with multiplier 0 among ones that shift right (DSP records all the same)
+        dead = 3 if k in (0, 11) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
-                            gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127))
+                            gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127), dead=dead)
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 2))
         ex = cortexm.export(it, board, work / f"conv{k}")
@@ -329,7 +337,7 @@ def test_add_sub_sweep(board: str, tmp_path_factory) -> None:
         _assert_same(res.outputs, _host_outputs(it, runs), f"{name} {s1} {s2} act {act} on {board}")
 
 
-# -- AVERAGE_POOL_2D (the Helium path: 16 channels per pass, predicated tails) ------------------
+# -- AVERAGE_POOL_2D (the DSP int16-lane sums, the Helium 16-channel passes) ---------------------
 
 def _pool_model(shape: tuple, zp: int, filt: tuple, stride: tuple, padding: int, act: int,
                 dtype=np.int8) -> bytes:
@@ -347,12 +355,16 @@ def _pool_model(shape: tuple, zp: int, filt: tuple, stride: tuple, padding: int,
     return w.to_bytes()
 
 
-# (shape, zp, filter, stride, padding (0 SAME, 1 VALID)): global pools (KWS, VWW), channel tails
-# of every vector count, SAME windows cut at the edges, two batches; one int16 (portable path)
+# (shape, zp, filter, stride, padding (0 SAME, 1 VALID)): global pools (KWS 25x5x64, VWW; 16x16:
+# 256 taps, the most the DSP int16 lanes take; 17x16: more, the scalar loop), channel tails of
+# every Helium vector count and of the DSP's fours, fewer than four channels, SAME windows cut
+# at the edges, two batches; one int16 (portable path)
 POOL_CASES = [((1, 25, 5, 64), -128, (25, 5), (25, 5), 1), ((1, 3, 3, 256), 5, (3, 3), (3, 3), 1),
               ((1, 7, 6, 3), 127, (3, 3), (2, 2), 0), ((1, 5, 5, 21), -7, (2, 3), (1, 2), 0),
               ((2, 6, 4, 30), 0, (3, 2), (2, 2), 1), ((1, 4, 9, 47), -100, (4, 4), (3, 3), 0),
-              ((1, 6, 6, 16), 60, (5, 5), (1, 1), 0)]
+              ((1, 6, 6, 16), 60, (5, 5), (1, 1), 0), ((1, 16, 16, 12), 0, (16, 16), (1, 1), 1),
+              ((1, 17, 16, 8), 5, (17, 16), (1, 1), 1), ((1, 7, 6, 13), -3, (3, 3), (2, 2), 0),
+              ((2, 5, 5, 7), 127, (2, 3), (1, 2), 0), ((1, 9, 8, 20), 10, (4, 4), (3, 3), 0)]
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -362,7 +374,10 @@ def test_avg_pool_sweep(board: str, tmp_path_factory) -> None:
     for k, ((shape, zp, filt, stride, pad), dtype) in enumerate(cases):
         act = [0, 1, 3][k % 3]  # none, RELU, RELU6
         it = interp.Interpreter(_pool_model(shape, zp, filt, stride, pad, act, dtype))
-        runs = _random_inputs(it, range(k, k + 2))
+        # random inputs, then every value at the int8 extremes (the DSP int16 lanes' edges)
+        info = np.iinfo(dtype)
+        runs = _random_inputs(it, range(k, k + 2)) + [[np.full(shape, v, dtype)]
+                                                      for v in (info.min, info.max)]
         ex = cortexm.export(it, board, work / f"pool{k}")
         res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
         _assert_same(res.outputs, _host_outputs(it, runs),

@@ -44,6 +44,13 @@ static inline int16x2_t qk_arm_sxtb16_hi(uint32_t x) {
     return r;
 }
 
+/* acc + SXTB16 of x rotated by 8, in one SXTAB16 (see qk_arm_sxtb16_hi). */
+static inline uint32_t qk_arm_sxtab16_hi(uint32_t acc, uint32_t x) {
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+
 /* Position of natural index i (within a group of four) in the pair-swapped order. */
 #define QK_ARM_SWZ(i) (((i) & ~3) | (((i) & 1) << 1) | (((i) >> 1) & 1))
 
@@ -234,11 +241,33 @@ static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, 
     "smlad  %[ad], %[x2], %[t], %[ad]\n\t"                                                  \
     "smlad  %[ad], %[x3], %[f], %[ad]\n\t"
 
+/* The run's loop entry (f = its address, Thumb bit set) for t = 4 * (number of groups mod 4),
+ * and the loop, four groups per trip, entered at the group that leaves a multiple of four. */
+#define QK_ARM_DOT4X1_ENTRY                                                                    \
+    "adr    %[f], 10f\n\t"                                                                   \
+    "cmp    %[t], #4\n\t"                                                                    \
+    "it     eq\n\t"                                                                          \
+    "adreq  %[f], 13f\n\t"                                                                   \
+    "cmp    %[t], #8\n\t"                                                                    \
+    "it     eq\n\t"                                                                          \
+    "adreq  %[f], 12f\n\t"                                                                   \
+    "cmp    %[t], #12\n\t"                                                                   \
+    "it     eq\n\t"                                                                          \
+    "adreq  %[f], 11f\n\t"                                                                   \
+    "orr    %[f], %[f], #1\n\t"
+#define QK_ARM_DOT4X1_LOOP                                                                     \
+    "10:\n\t" QK_ARM_DOT4X1_GROUP "11:\n\t" QK_ARM_DOT4X1_GROUP                                 \
+    "12:\n\t" QK_ARM_DOT4X1_GROUP "13:\n\t" QK_ARM_DOT4X1_GROUP                                 \
+    "cmp    %[xp], %[xe]\n\t"                                                                \
+    "blo    10b\n\t"
+
 /* For filters j < nf (rows k apart from w; each must have n4 readable bytes):
  * acc[j + p * QK_ARM_QUAD_ACC] (+)= dot(lane p of xi, row j) over n4 values (a positive
  * multiple of 4), p < 4; add: accumulate, else store. The filter loop is in asm too and keeps
- * its state on the stack: the inner loop (two groups per trip after an odd first one) needs
- * all 14 registers. (The #256 offsets: QK_ARM_QUAD_ACC int32 per pixel.) */
+ * its state on the stack: the inner loop (four groups per trip) needs all 14 registers. A
+ * filter enters the loop at the group that leaves a multiple of four: the entry address, picked
+ * once per call, is loaded straight into pc. (The #256 offsets: QK_ARM_QUAD_ACC int32 per
+ * pixel.) */
 static __attribute__((noinline, unused)) void
 qk_arm_dot4x1_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t nf,
                   int32_t *acc, int add) {
@@ -248,59 +277,138 @@ qk_arm_dot4x1_run(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int
     register uint32_t x0 __asm__("r2") = (uint32_t)nf;
     register uint32_t x1 __asm__("r3") = (uint32_t)(k - n4); /* wp to the next filter row */
     register uint32_t x2 __asm__("r4") = (uint32_t)(uintptr_t)xi;
-    /* bit 2: an odd number of groups; bit 0: add */
-    register uint32_t x3 __asm__("r5") = (uint32_t)(n4 & 4) | (add ? 1u : 0u);
+    /* bits 2, 3: the number of groups mod 4 (times 4); bit 0: add */
+    register uint32_t x3 __asm__("r5") = (uint32_t)(n4 & 12) | (add ? 1u : 0u);
     uint32_t aa, ab, ac, ad, f = (uint32_t)(uintptr_t)acc, t;
     __asm__ volatile(
         "push   {r2, r3, r4, r5}\n\t"
-        "str    %[f], [sp, #-4]!\n\t" /* [sp]: acc, count, step, xi, flags */
+        "str    %[f], [sp, #-4]!\n\t"
+        "and    %[t], %[x3], #12\n\t"
+        QK_ARM_DOT4X1_ENTRY
+        "str    %[f], [sp, #-4]!\n\t" /* [sp]: entry, acc, count, step, xi, flags */
         "0:\n\t"
-        "ldr    %[xp], [sp, #12]\n\t"
-        "ldr    %[t], [sp, #16]\n\t"
+        "ldr    %[xp], [sp, #16]\n\t"
+        "ldr    %[t], [sp, #20]\n\t"
         "tst    %[t], #1\n\t"
         "bne    3f\n\t"
         "mov    %[aa], #0\n\t"
         "mov    %[ab], #0\n\t"
         "mov    %[ac], #0\n\t"
         "mov    %[ad], #0\n\t"
-        "b      4f\n\t"
+        "ldr    pc, [sp]\n\t"
         "3:\n\t"
-        "ldr    %[f], [sp]\n\t"
+        "ldr    %[f], [sp, #4]\n\t"
         "ldr    %[aa], [%[f]]\n\t"
         "ldr    %[ab], [%[f], #256]\n\t"
         "ldr    %[ac], [%[f], #512]\n\t"
         "ldr    %[ad], [%[f], #768]\n\t"
-        "4:\n\t"
-        "tst    %[t], #4\n\t"
-        "beq    1f\n\t"
-        QK_ARM_DOT4X1_GROUP
-        "cmp    %[xp], %[xe]\n\t"
-        "bhs    2f\n\t"
-        "1:\n\t"
-        QK_ARM_DOT4X1_GROUP
-        QK_ARM_DOT4X1_GROUP
-        "cmp    %[xp], %[xe]\n\t"
-        "blo    1b\n\t"
-        "2:\n\t"
-        "ldr    %[f], [sp]\n\t"
+        "ldr    pc, [sp]\n\t"
+        QK_ARM_DOT4X1_LOOP
+        "ldr    %[f], [sp, #4]\n\t"
         "str    %[ad], [%[f], #768]\n\t"
         "str    %[ac], [%[f], #512]\n\t"
         "str    %[ab], [%[f], #256]\n\t"
         "str    %[aa], [%[f]], #4\n\t"
-        "str    %[f], [sp]\n\t"
-        "ldr    %[t], [sp, #8]\n\t"
+        "str    %[f], [sp, #4]\n\t"
+        "ldr    %[t], [sp, #12]\n\t"
         "add    %[wp], %[wp], %[t]\n\t"
-        "ldr    %[t], [sp, #4]\n\t"
+        "ldr    %[t], [sp, #8]\n\t"
         "subs   %[t], %[t], #1\n\t"
-        "str    %[t], [sp, #4]\n\t"
+        "str    %[t], [sp, #8]\n\t"
         "bne    0b\n\t"
-        "add    sp, sp, #20\n\t"
+        "add    sp, sp, #24\n\t"
         : [aa] "=&r"(aa), [ab] "=&r"(ab), [ac] "=&r"(ac), [ad] "=&r"(ad), [xp] "=&r"(xp),
           [wp] "+r"(wp), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3),
           [f] "+r"(f), [t] "=&r"(t)
         : [xe] "r"(xe)
         : "cc", "memory");
 }
+
+/* One lane of the fused requant (qk_arm_rq_rec_i8's step with the bias already in the sum A):
+ * xp the channel's record, f its multiplier, t its shift word, x2 = 2^31; result in x1.
+ * ZP_ADD: "" for records with the zero point folded in, else the add of the zero point that
+ * the shift word carries from bit 9 on (qk__rq_rec). */
+#define QK_ARM_DOT4X1_RQ(A, ZP_ADD)                                                            \
+    "ldrd   %[x0], %[x1], [%[xp], #8]\n\t"                                                   \
+    "smlal  %[x0], %[x1], " A ", %[f]\n\t"                                                   \
+    "lsr    " A ", " A ", #31\n\t"                                                           \
+    "smlal  %[x0], %[x1], " A ", %[x2]\n\t"                                                  \
+    "asr    %[x1], %[x1], %[t]\n\t"                                                          \
+    ZP_ADD                                                                                    \
+    "ssat   %[x1], #8, %[x1]\n\t"
+
+/* NAME(xi, w, k, n4, nf, rec, out, os): qk_arm_dot4x1_run (add 0) with the requant fused in,
+ * for records with (ZP_ADD "") or without (ZP_ADD adding it) the zero point folded in, and the
+ * full int8 activation range: out[p * os + j] = the requantized dot of lane p and filter row j,
+ * j < nf, from rec[5 j ..] (qk__rq_rec). The sums start at the bias and go through the requant
+ * straight from registers: no int32 store and reload, and no requant call per pixel and
+ * channel chunk. */
+#define QK_ARM_DOT4X1_RQ_RUN_FN(NAME, ZP_ADD) \
+static __attribute__((noinline, unused)) void                                                   \
+NAME(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4, int32_t nf,                     \
+     const int32_t *rec, int8_t *out, int32_t os) {                                             \
+    const int16_t *xe = xi + 4 * n4, *xp = (const int16_t *)(const void *)rec;                  \
+    const int8_t *wp = w;                                                                       \
+    register uint32_t x0 __asm__("r2") = (uint32_t)(uintptr_t)(rec + 5 * nf);                   \
+    register uint32_t x1 __asm__("r3") = (uint32_t)(k - n4); /* wp to the next filter row */    \
+    register uint32_t x2 __asm__("r4") = (uint32_t)(uintptr_t)xi;                               \
+    register uint32_t x3 __asm__("r5") = (uint32_t)(uintptr_t)out;                              \
+    uint32_t aa, ab, ac, ad, f = (uint32_t)os, t = (uint32_t)(n4 & 12);                         \
+    __asm__ volatile(                                                                           \
+        "str    %[f], [sp, #-4]!\n\t"                                                           \
+        "push   {r2, r3, r4, r5}\n\t"                                                           \
+        "str    %[xp], [sp, #-4]!\n\t"                                                          \
+        QK_ARM_DOT4X1_ENTRY                                                                     \
+        "str    %[f], [sp, #-4]!\n\t" /* [sp]: entry, rec, rec end, step, xi, out, os */        \
+        "0:\n\t"                                                                                \
+        "ldr    %[t], [sp, #4]\n\t"                                                             \
+        "ldr    %[xp], [sp, #16]\n\t"                                                           \
+        "ldr    %[aa], [%[t]]\n\t"    /* the bias */                                            \
+        "mov    %[ab], %[aa]\n\t"                                                               \
+        "mov    %[ac], %[aa]\n\t"                                                               \
+        "mov    %[ad], %[aa]\n\t"                                                               \
+        "ldr    pc, [sp]\n\t"                                                                   \
+        QK_ARM_DOT4X1_LOOP                                                                      \
+        "ldr    %[xp], [sp, #4]\n\t"                                                            \
+        "ldr    %[f], [%[xp], #4]\n\t"                                                          \
+        "ldr    %[t], [%[xp], #16]\n\t"                                                         \
+        "mov    %[x2], #0x80000000\n\t"                                                         \
+        "ldr    %[x3], [sp, #20]\n\t"                                                           \
+        QK_ARM_DOT4X1_RQ("%[aa]", ZP_ADD)                                                       \
+        "strb   %[x1], [%[x3]]\n\t"                                                             \
+        "ldr    %[aa], [sp, #24]\n\t"                                                           \
+        QK_ARM_DOT4X1_RQ("%[ab]", ZP_ADD)                                                       \
+        "strb   %[x1], [%[x3], %[aa]]\n\t"                                                      \
+        QK_ARM_DOT4X1_RQ("%[ac]", ZP_ADD)                                                       \
+        "add    %[ab], %[x3], %[aa], lsl #1\n\t"                                                \
+        "strb   %[x1], [%[ab]]\n\t"                                                             \
+        QK_ARM_DOT4X1_RQ("%[ad]", ZP_ADD)                                                       \
+        "strb   %[x1], [%[ab], %[aa]]\n\t"                                                      \
+        "add    %[x3], %[x3], #1\n\t"                                                           \
+        "str    %[x3], [sp, #20]\n\t"                                                           \
+        "add    %[xp], %[xp], #20\n\t"                                                          \
+        "str    %[xp], [sp, #4]\n\t"                                                            \
+        "ldr    %[t], [sp, #12]\n\t"                                                            \
+        "add    %[wp], %[wp], %[t]\n\t"                                                         \
+        "ldr    %[t], [sp, #8]\n\t"                                                             \
+        "cmp    %[xp], %[t]\n\t"                                                                \
+        "bne    0b\n\t"                                                                         \
+        "add    sp, sp, #28\n\t"                                                                \
+        : [aa] "=&r"(aa), [ab] "=&r"(ab), [ac] "=&r"(ac), [ad] "=&r"(ad), [xp] "+r"(xp),        \
+          [wp] "+r"(wp), [x0] "+r"(x0), [x1] "+r"(x1), [x2] "+r"(x2), [x3] "+r"(x3),            \
+          [f] "+r"(f), [t] "+r"(t)                                                              \
+        : [xe] "r"(xe)                                                                          \
+        : "cc", "memory");                                                                      \
+}
+
+typedef void (*qk_arm_rq_run_fn)(const int16_t *xi, const int8_t *w, int32_t k, int32_t n4,
+                                 int32_t nf, const int32_t *rec, int8_t *out, int32_t os);
+QK_ARM_DOT4X1_RQ_RUN_FN(qk_arm_dot4x1_rq_run, "")
+QK_ARM_DOT4X1_RQ_RUN_FN(qk_arm_dot4x1_rq_zp_run, "add    %[x1], %[x1], %[t], asr #9\n\t")
+#undef QK_ARM_DOT4X1_RQ_RUN_FN
+#undef QK_ARM_DOT4X1_RQ
+#undef QK_ARM_DOT4X1_LOOP
+#undef QK_ARM_DOT4X1_ENTRY
 #undef QK_ARM_DOT4X1_GROUP
 
 /* Depthwise taps, four channels at a time: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c] for the

@@ -176,7 +176,9 @@ static void qk__rq_row_i8(int32_t *restrict acc, const int32_t *restrict bias,
 /* The packed records a board's plan appends to the rq rows when every channel shifts right
  * (rq_words in interp/ops/conv.py): rec[5 i ..] = {bias (0 without one), mult, lo, hi, s},
  * hi:lo = 2^30 + 2^(right - 1) 2^31, plus out_zp 2^(31 + right) when the zero point is folded
- * in (every right <= 23), and s = right - 1, plus 256 when it is not. Returns the records
+ * in (every right <= 23), and s = right - 1, plus 256 + out_zp 2^9 when it is not (right is 1
+ * for a channel with multiplier 0, whose sums all requantize to 0 whatever the shift; the
+ * shifts read s's low byte only, and the fused requant adds s >> 9). Returns the records
  * (NULL: the constant has none, or this build does not use them); *bad when they disagree with
  * the op. */
 static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
@@ -186,23 +188,31 @@ static const int32_t *qk__rq_rec(const qk_ctx *ctx, int32_t rq_id, const int32_t
     const int32_t *rec = qk__in(ctx, rq_id, 32 * (int64_t)n);
     if (rec == NULL) return NULL;
     rec += 3 * (int64_t)n;
-    const int folded = n > 0 && rec[4] < 256;
+    const int folded = n > 0 && !(rec[4] & 256);
+    if (out_zp < -128 || out_zp > 127) {
+        *bad = 1;
+        return NULL;
+    }
+    /* (runs per invoke: the per-channel work is kept branch-light) */
+    const uint32_t zp_hi = folded ? (uint32_t)out_zp : 0u, r_max = folded ? 23u : 31u;
+    const uint32_t s_add = folded ? 0u : 256u + (uint32_t)out_zp * 512u;
+    uint32_t diff = 0;
     for (int32_t i = 0; i < n; ++i, rec += 5) {
-        const int32_t right = -shift[i];
-        if (right < 1 || right > (folded ? 23 : 31) || out_zp < -128 || out_zp > 127) {
+        const int32_t right = mult[i] == 0 ? 1 : -shift[i]; /* (rq_words: any shift gives 0) */
+        if ((uint32_t)right - 1u >= r_max) { /* right outside [1, r_max] */
             *bad = 1;
             return NULL;
         }
         /* hi:lo = 2^30 + 2^(right + 30) [+ out_zp 2^(31 + right)], word by word */
-        const uint32_t lo = (1u << 30) + (right == 1 ? 1u << 31 : 0u);
-        const uint32_t hi = (right >= 2 ? 1u << (right - 2) : 0u) +
-                            (folded ? (uint32_t)out_zp << (right - 1) : 0u);
-        if (rec[0] != (bias != NULL ? bias[i] : 0) || rec[1] != mult[i] ||
-            (uint32_t)rec[2] != lo || (uint32_t)rec[3] != hi ||
-            rec[4] != right - 1 + (folded ? 0 : 256)) {
-            *bad = 1;
-            return NULL;
-        }
+        const uint32_t lo = (1u << 30) + ((uint32_t)(right == 1) << 31);
+        const uint32_t hi = ((1u << right) >> 2) + (zp_hi << (right - 1));
+        diff |= ((uint32_t)rec[0] ^ (uint32_t)(bias != NULL ? bias[i] : 0)) |
+                ((uint32_t)rec[1] ^ (uint32_t)mult[i]) | ((uint32_t)rec[2] ^ lo) |
+                ((uint32_t)rec[3] ^ hi) | ((uint32_t)rec[4] ^ ((uint32_t)right - 1u + s_add));
+    }
+    if (diff != 0) {
+        *bad = 1;
+        return NULL;
     }
     return rec - 5 * (int64_t)n;
 #else /* only the DSP requant reads them */
@@ -237,13 +247,14 @@ static int qk__rq_set_init(qk__rq_set *r, const qk_ctx *ctx, int32_t rq_id, cons
     r->lim[1] = g->act_min;
     r->lim[2] = g->act_max;
 #if defined(QK_ARM_DSP)
-    r->rec_fn = r->rec != NULL && r->rec[4] >= 256 ? qk_arm_rq_rec_zp_i8 : qk_arm_rq_rec_i8;
+    r->rec_fn = r->rec != NULL && (r->rec[4] & 256) ? qk_arm_rq_rec_zp_i8 : qk_arm_rq_rec_i8;
 #endif
     return !bad;
 }
 
 /* out[j] = the requantized acc[j] of channel c0 + j, j < cn (acc is clobbered). */
-static void qk__rq_out(const qk__rq_set *r, int32_t c0, int32_t *acc, int32_t cn, int8_t *out) {
+static inline void qk__rq_out(const qk__rq_set *r, int32_t c0, int32_t *acc, int32_t cn,
+                              int8_t *out) {
 #if defined(QK_ARM_DSP)
     if (r->rec != NULL) {
         r->rec_fn(acc, r->rec + 5 * (int64_t)c0, cn, out, r->lim);
@@ -580,6 +591,21 @@ static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int3
     return 1;
 }
 
+/* Filter rows j0 <= j < j1 of a quad (rows k apart from w, row j0's start; slp readable bytes
+ * each): sums into
+ * acc (accumulated with add), or, with a fused requant run, requantized into out (channel
+ * c0 + j of lane p at out + p * oc_n + c0 + j). */
+static inline void qk__quad_rows(const int16_t *xi, const int8_t *w, int32_t k, int32_t slp,
+                                 int32_t j0, int32_t j1, qk_arm_rq_run_fn fused,
+                                 const qk__rq_set *rs, int32_t c0, int8_t *out, int32_t oc_n,
+                                 int32_t *acc, int add) {
+    if (j1 <= j0) return;
+    if (fused != NULL)
+        fused(xi, w, k, slp, j1 - j0, rs->rec + 5 * (c0 + j0), out + c0 + j0, oc_n);
+    else
+        qk_arm_dot4x1_run(xi, w, k, slp, j1 - j0, acc + j0, add);
+}
+
 /* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
  * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
  * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
@@ -593,12 +619,35 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     int16_t *xi = (int16_t *)(void *)xw;
     int32_t acc[4 * QK_ARM_QUAD_ACC];
     const int32_t nseg = seg ? g->kh : 1;
+    /* whole fields with records that fold the zero point in, full int8 range: the requant
+     * runs inside the quad kernel (qk_arm_dot4x1_rq_run) */
+    const int fuse = !seg && rs->rec != NULL && rs->lim[1] == -128 && rs->lim[2] == 127;
+    const qk_arm_rq_run_fn rq_run =
+        rs->rec_fn == qk_arm_rq_rec_i8 ? qk_arm_dot4x1_rq_run : qk_arm_dot4x1_rq_zp_run;
+    /* the filter's last slp bytes, then 4 zeros: rows whose padded reads would pass the
+     * filter's end (the last filter's, or last few with tiny k) run from this copy */
+    int8_t wt[QK_ARM_QUAD_MAX + 4];
+    const int64_t wt_at = f_n - slp; /* filter offset of wt[0] */
+    if (wt_at >= 0) {
+        memcpy(wt, filter + wt_at, (size_t)slp);
+        memset(wt + slp, 0, 4);
+    }
+    /* 1x1, stride 1, no padding, in_c a multiple of 4: output pixel q's field is input pixel q,
+     * widened straight into its lane without the gather's window checks */
+    const int point = !seg && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
+                      g->ph == 0 && g->pw == 0 && g->out_h == g->in_h && g->out_w == g->in_w &&
+                      g->fic == g->in_c && g->in_c % 4 == 0;
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;
-            int32_t oy[4], ox[4];
+            int32_t oy[4] = {0}, ox[4] = {0}; /* (unused when point) */
             for (int l = 0; l < 4; ++l) {
                 const int32_t q = p + (l < lanes ? l : lanes - 1);
+                if (point) {
+                    qk_arm_quad_row_s8(in + ((int64_t)b * npx + q) * g->in_c, g->in_c, g->in_zp,
+                                       xi, l);
+                    continue;
+                }
                 oy[l] = q / g->out_w;
                 ox[l] = q % g->out_w;
                 if (!seg) qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, xi, l);
@@ -606,6 +655,9 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
             int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
                 const int32_t cn = oc_n - c0 < QK_ARM_QUAD_ACC ? oc_n - c0 : QK_ARM_QUAD_ACC;
+                /* (a partial quad writes its lanes once) */
+                const qk_arm_rq_run_fn fused = fuse && lanes == 4 ? rq_run : NULL;
+                int32_t done = 0; /* channels already written (fused) */
                 int add = 0;
                 for (int32_t ky = 0; ky < nseg; ++ky) {
                     if (seg) { /* gather filter row ky of the four pixels; skip it if all are out */
@@ -620,18 +672,28 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                     /* (int32: the filter has < 2^31 bytes; an int64 division is a library call) */
                     const int32_t fit = f_n - slp - at < 0 ? 0 : (int32_t)(f_n - slp - at) / k + 1;
                     const int32_t nf = fit < cn ? fit : cn;
-                    if (nf > 0) qk_arm_dot4x1_run(xi, filter + at, k, slp, nf, acc, add);
-                    for (int32_t j = nf; j < cn; ++j) {
-                        if (!add)
-                            for (int l = 0; l < 4; ++l) acc[l * QK_ARM_QUAD_ACC + j] = 0;
-                        qk_arm_dot4x1(xi, filter + at + (int64_t)j * k, sl, acc + j);
+                    qk__quad_rows(xi, filter + at, k, slp, 0, nf, fused, rs, c0, o, oc_n, acc,
+                                  add);
+                    if (wt_at >= 0) { /* (row nf's span ends inside the filter) */
+                        qk__quad_rows(xi, wt + (at + (int64_t)nf * k - wt_at), k, slp, nf, cn,
+                                      fused, rs, c0, o, oc_n, acc, add);
+                        done = fused != NULL ? cn : 0;
+                    } else {
+                        done = fused != NULL ? nf : 0;
+                        for (int32_t j = nf; j < cn; ++j) {
+                            if (!add)
+                                for (int l = 0; l < 4; ++l) acc[l * QK_ARM_QUAD_ACC + j] = 0;
+                            qk_arm_dot4x1(xi, filter + at + (int64_t)j * k, sl, acc + j);
+                        }
                     }
                     add = 1;
                 }
                 if (!add) /* no filter row inside the image */
                     for (int32_t i = 0; i < 4 * QK_ARM_QUAD_ACC; ++i) acc[i] = 0;
-                for (int l = 0; l < lanes; ++l)
-                    qk__rq_out(rs, c0, acc + l * QK_ARM_QUAD_ACC, cn, o + (int64_t)l * oc_n + c0);
+                if (done < cn)
+                    for (int l = 0; l < lanes; ++l)
+                        qk__rq_out(rs, c0 + done, acc + l * QK_ARM_QUAD_ACC + done, cn - done,
+                                   o + (int64_t)l * oc_n + c0 + done);
             }
         }
 }

@@ -405,10 +405,22 @@ static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, in
         qk__arm_add_in(v, 256, p->in1_off, ls, &q1, 0, t1);
         for (int32_t i = 0; i < 256; ++i) t2[i] = 0;
         qk__arm_add_in(v, 256, p->in2_off, ls, &q2, p->sub ? 2 : 1, t2);
+        const int32_t *t1c = t1 + 128, *t2c = t2 + 128; /* (indexed by the int8 values) */
+        if (!qo.r0 && p->act_max == 127) {
+            /* the common case in one pass, the sum kept in a register (qk__arm_add_out's) */
+            const qk__arm_rqs q = qo;
+            const int32_t ozp = p->out_off, lo = p->act_min;
+            for (int32_t i = 0; i < n; ++i) {
+                const int32_t r = qk__arm_rqs_rn(
+                    (int32_t)((uint32_t)t1c[a[i]] + (uint32_t)t2c[b[i]]), &q) + ozp;
+                o[i] = (int8_t)__ssat(r < lo ? lo : r, 8);
+            }
+            return;
+        }
         for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
             const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
             for (int32_t i = 0; i < m; ++i)
-                buf[i] = (int32_t)((uint32_t)t1[a[c + i] + 128] + (uint32_t)t2[b[c + i] + 128]);
+                buf[i] = (int32_t)((uint32_t)t1c[a[c + i]] + (uint32_t)t2c[b[c + i]]);
             qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
         }
         return;

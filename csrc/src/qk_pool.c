@@ -43,6 +43,11 @@ static inline void store(void *base, int32_t dtype, int64_t i, int32_t v) {
     else ((int16_t *)base)[i] = (int16_t)v;
 }
 
+/* An average pool window's sum over its count taps, rounded half away from zero (as TFLM). */
+static inline int32_t avg_round(int32_t acc, int32_t count) {
+    return acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+}
+
 #if defined(QK_ARM_MVE)
 /* acc[0..4 NV) += the int8 values at t, t + step, .. (n of them), int32 lanes; NV (1..4)
  * vectors, the last under p (else unpredicated: gcc keeps an all-true predicate's VPSTs). */
@@ -88,16 +93,44 @@ static qk_status avg_pool_i8_mve(const qk__pool *p, const int8_t *in, int8_t *ou
                         else pool_sum16(r, p->depth, nx, 1, 1, pt, a);
                     }
                     for (int v = 0; v < 4; ++v) vst1q_s32(acc + 4 * v, a[v]);
-                    for (int32_t j = 0; j < n; ++j) {
-                        const int32_t s = acc[j];
-                        const int32_t avg =
-                            s > 0 ? (s + count / 2) / count : (s - count / 2) / count;
-                        o[c + j] = (int8_t)qk__clamp(avg, p->act_min, p->act_max);
-                    }
+                    for (int32_t j = 0; j < n; ++j)
+                        o[c + j] = (int8_t)qk__clamp(avg_round(acc[j], count), p->act_min,
+                                                     p->act_max);
                 }
             }
         }
     return QK_OK;
+}
+#endif
+
+#if defined(QK_ARM_DSP)
+/* Windows of at most this many taps sum int8 in int16 lanes: |sum| <= 256 * 128 = 2^15. */
+#define QK__AVG_DSP_TAPS 256
+
+/* One int8 average pool output pixel, channels [0, depth & ~3): x the window's first in-image
+ * tap, ny x nx taps (count of them), rows rs bytes apart. Four channels at a time: per tap one
+ * LDR and two SXTAB16, which add channels (0, 2) and (1, 3) into the int16 lanes of two sums.
+ * Returns the channels done. */
+static int32_t avg_pool_px_dsp(const int8_t *x, int32_t rs, int32_t depth, int32_t ny,
+                               int32_t nx, int32_t count, int32_t act_min, int32_t act_max,
+                               int8_t *out) {
+    const int32_t c4 = depth & ~3;
+    for (int32_t c = 0; c < c4; c += 4) {
+        uint32_t s02 = 0, s13 = 0;
+        for (int32_t fy = 0; fy < ny; ++fy) {
+            const int8_t *px = x + (int64_t)fy * rs + c;
+            for (int32_t fx = 0; fx < nx; ++fx, px += depth) {
+                const uint32_t v = qk_arm_ld32(px);
+                s02 = (uint32_t)__sxtab16((int16x2_t)s02, (int8x4_t)v);
+                s13 = qk_arm_sxtab16_hi(s13, v);
+            }
+        }
+        const int32_t sum[4] = {(int16_t)s02, (int16_t)s13, (int16_t)(s02 >> 16),
+                                (int16_t)(s13 >> 16)};
+        for (int j = 0; j < 4; ++j)
+            out[c + j] = (int8_t)qk__clamp(avg_round(sum[j], count), act_min, act_max);
+    }
+    return c4;
 }
 #endif
 
@@ -131,7 +164,15 @@ static qk_status run_pool(const qk_ctx *ctx, const int32_t *args, int32_t n_args
                 const int32_t count = (fy1 > fy0 && fx1 > fx0) ? (fy1 - fy0) * (fx1 - fx0) : 0;
                 if (!is_max && count == 0) return QK_ERR_ARG;
                 const int64_t obase = (((int64_t)b * p.out_h + oy) * p.out_w + ox) * p.depth;
-                for (int32_t c = 0; c < p.depth; ++c) {
+                int32_t c = 0;
+#if defined(QK_ARM_DSP)
+                if (!is_max && p.dtype == QK_I8 && count <= QK__AVG_DSP_TAPS)
+                    c = avg_pool_px_dsp((const int8_t *)in + (((int64_t)b * p.in_h + y0 + fy0) *
+                                                                  p.in_w + x0 + fx0) * p.depth,
+                                        p.in_w * p.depth, p.depth, fy1 - fy0, fx1 - fx0, count,
+                                        p.act_min, p.act_max, (int8_t *)out + obase);
+#endif
+                for (; c < p.depth; ++c) {
                     /* avg: |acc| <= count * 32768 < 2^31 (count bounded above) */
                     int32_t acc = is_max ? (p.dtype == QK_I8 ? INT8_MIN : INT16_MIN) : 0;
                     for (int32_t fy = fy0; fy < fy1; ++fy) {
@@ -142,8 +183,7 @@ static qk_status run_pool(const qk_ctx *ctx, const int32_t *args, int32_t n_args
                             else acc += v;
                         }
                     }
-                    if (!is_max) /* round half away from zero, as TFLM */
-                        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+                    if (!is_max) acc = avg_round(acc, count);
                     store(out, p.dtype, obase + c, qk__clamp(acc, p.act_min, p.act_max));
                 }
             }

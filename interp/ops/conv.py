@@ -154,19 +154,23 @@ def rq_words(shift: np.ndarray, mult: np.ndarray, bias: Tensor | None, out_zp: i
     per channel {bias, mult, lo, hi, right - 1} with hi:lo = 2^30 + half 2^31 (qk__rq_rec in
     qk_conv.c), which the Cortex-M DSP requant loads with one LDM. When every right <= 23,
     hi:lo also holds out_zp 2^(31 + right), a multiple of the final divisor (inside 64 bits), so
-    the final shift yields the result + out_zp; otherwise the last word carries + 256."""
+    the final shift yields the result + out_zp; otherwise the last word carries + 256 and
+    out_zp from bit 9 on (the shift reads its low byte only; a fused requant adds word >> 9).
+    A channel with multiplier 0 (a zero filter scale; its shift is 0) requantizes every sum to
+    0 whatever the shift, so its record uses right = 1 and does not keep the others off."""
     s = shift.astype(np.int64)
     left, right = np.maximum(s, 0), np.maximum(-s, 0)
     half = np.where(right > 0, np.left_shift(1, np.maximum(right - 1, 0)), 0)
     words = np.concatenate([np.left_shift(1, left), np.left_shift(1, 31 - right), half])
-    if dsp and (right >= 1).all() and (bias is None or bias.is_const):
+    r_rec = np.where(mult == 0, 1, right)
+    if dsp and (r_rec >= 1).all() and (bias is None or bias.is_const):
         b = np.zeros(len(s), np.int64) if bias is None else bias.data.astype(np.int64).reshape(-1)
-        folded = bool((right <= 23).all())
-        rounding = (1 << 30) + half * (1 << 31)
+        folded = bool((r_rec <= 23).all())
+        rounding = (1 << 30) + np.left_shift(1, r_rec - 1) * (1 << 31)
         if folded:
-            rounding = rounding + out_zp * np.left_shift(1, 31 + right)
+            rounding = rounding + out_zp * np.left_shift(1, 31 + r_rec)
         rec = np.stack([b, mult.astype(np.int64), rounding % 2**32, rounding >> 32,
-                        right - 1 + (0 if folded else 256)], axis=1).reshape(-1)
+                        r_rec - 1 + (0 if folded else 256 + out_zp * 512)], axis=1).reshape(-1)
         words = np.concatenate([words, rec % 2**32])
     return words.astype(np.uint32)
 
