@@ -1210,8 +1210,9 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
 #pragma GCC diagnostic pop
 
 /*
- * The same for short filters, k <= 16 NK (NK 1 or 2): the 3 pixels' rows stay in q0..q(3 NK - 1)
- * (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
+ * The same for short filters, k <= 16 NK (NK 1 or 2), rows not interleaved: pixel q's field is
+ * at rows + 16 NK q (so a caller can store a field's filter rows straight there). The 3 pixels'
+ * rows stay in q0..q(3 NK - 1) (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
  * VMLADAV(A)s and the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1:
  * the filter loads are predicated too (k bytes), so they read only the filters. NK 2: every
  * pair must have 32 readable bytes from each of its filters (the caller copies the last ones
@@ -1253,12 +1254,12 @@ qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npa
     else
         __asm__ volatile(
             "vldrb.u8 q0, [%[rows]]\n\t"
-            "vldrb.u8 q1, [%[rows], #16]\n\t"
-            "vldrb.u8 q2, [%[rows], #32]\n\t"
+            "vldrb.u8 q1, [%[rows], #32]\n\t"
+            "vldrb.u8 q2, [%[rows], #64]\n\t"
             "vctp.8 %[k16]\n\t"
             "vpsttt\n\t"
-            "vldrbt.u8 q3, [%[rows], #48]\n\t"
-            "vldrbt.u8 q4, [%[rows], #64]\n\t"
+            "vldrbt.u8 q3, [%[rows], #16]\n\t"
+            "vldrbt.u8 q4, [%[rows], #48]\n\t"
             "vldrbt.u8 q5, [%[rows], #80]\n\t"
             "dls    lr, %[n]\n\t"
             "1:\n\t"

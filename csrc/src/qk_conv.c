@@ -777,7 +777,7 @@ static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *w, int32
     else qk_arm_conv3x2(rows, w, k, npairs, acc);
 }
 
-/* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the interleaved rows, then
+/* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the 3 pixels' fields, then
  * a gather row and 16 bytes of slack). */
 static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
@@ -801,11 +801,14 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
+    /* the fields: k <= 32 (qk_arm_conv3x2_short), pixel q's at rows + pitch q; else
+     * interleaved by 16-value chunks (qk_arm_conv3x2) */
+    const int32_t pitch = 16 * nk;
     /* filter rows of at most 16 values that are contiguous input spans (dilation 1 across):
      * the field of a pixel with every tap in the image (output pixels [xa, xb) x [ya, yb)) is
-     * kh predicated row loads, of another one qk__field_edge16's; for k <= 16 straight into
-     * its rows (whole vectors stored in pixel order: each overlaps only bytes that the next
-     * pixel's field or nothing reads) */
+     * kh predicated row loads, of another one qk__field_edge16's; for k <= 32 straight into
+     * its place in rows (whole vectors stored in pixel order: each overlaps only bytes that the
+     * next pixel's field or nothing reads; the last one's end within the scratch) */
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
     const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
     const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
@@ -820,12 +823,15 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     int32_t *acc = acc_buf + 1;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * g->in_w * g->in_c;
+        int32_t oy = 0, ox = 0; /* the output pixel of field q (no division per pixel) */
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
             for (int32_t q = 0; q < 3; ++q) { /* (a short last group repeats its last pixel) */
-                const int32_t p = p0 + (q < n ? q : n - 1);
+                if (q > 0 && q < n && ++ox == g->out_w) {
+                    ox = 0;
+                    ++oy;
+                }
                 /* in_c a multiple of 16: straight into the interleaved rows */
-                const int32_t oy = p / g->out_w, ox = p % g->out_w;
                 if (direct) {
                     qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
                     continue;
@@ -833,7 +839,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 const int8_t *f;
                 if (point) f = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
                 else if (rows16) {
-                    int8_t *d = k <= 16 ? rows + 16 * q : tmp;
+                    int8_t *d = nk > 0 ? rows + pitch * q : tmp;
                     if (ox >= xa && ox < xb && oy >= ya && oy < yb) { /* a load per row */
                         const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w +
                                                    ox * g->sw - g->pw) * g->in_c;
@@ -843,6 +849,10 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                     if (d != tmp) continue;
                     f = tmp;
                 } else f = qk__field_s8(g, image, oy, ox, tmp, 16);
+                if (nk > 0) { /* (bytes past k are never read) */
+                    qk_arm_copy_s8(rows + pitch * q, f, k);
+                    continue;
+                }
                 /* interleaved by 16-value chunks; tmp has them all (bytes past k are never
                  * read), the input maybe not */
                 int32_t i = 0;
@@ -872,6 +882,10 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 }
                 qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
                                 right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
+            }
+            if (++ox == g->out_w) { /* the next group's first pixel */
+                ox = 0;
+                ++oy;
             }
         }
     }
