@@ -1088,6 +1088,38 @@ qk_arm_dw_run(const qk_arm_dw_params *P, const qk_arm_dw_params *pair, const int
     }
 }
 
+/* Three pixels' convolution fields of kh filter rows, kwc <= 16 values each: pixel q's rows at
+ * x + q xstep, ystep bytes apart, to d + q pitch, kwc bytes apart (each as a whole vector, the
+ * bytes past kwc zero: the next row's store, or nothing, overwrites them). One VCTP for all;
+ * asm: gcc 12 reloads the predicate from the stack for every predicated load. */
+static inline void qk_arm_rows3_s8(const int8_t *x, int32_t xstep, int32_t ystep, int32_t kwc,
+                                   int32_t kh, int8_t *d, int32_t pitch) {
+    const int8_t *xr;
+    int8_t *dr;
+    int32_t q;
+    __asm__ volatile("vctp.8 %[kwc]\n\t"
+                     "movs   %[q], #3\n\t"
+                     "1:\n\t"
+                     "mov    %[xr], %[x]\n\t"
+                     "mov    %[dr], %[d]\n\t"
+                     "dls    lr, %[kh]\n\t"
+                     "2:\n\t"
+                     "vpst\n\t"
+                     "vldrbt.u8 q0, [%[xr]]\n\t"
+                     "add    %[xr], %[xr], %[ystep]\n\t"
+                     "vstrb.8 q0, [%[dr]]\n\t"
+                     "add    %[dr], %[dr], %[kwc]\n\t"
+                     "le     lr, 2b\n\t"
+                     "add    %[x], %[x], %[xstep]\n\t"
+                     "add    %[d], %[d], %[pitch]\n\t"
+                     "subs   %[q], %[q], #1\n\t"
+                     "bne    1b\n\t"
+                     : [x] "+r"(x), [d] "+r"(d), [xr] "=&r"(xr), [dr] "=&r"(dr), [q] "=&l"(q)
+                     : [xstep] "r"(xstep), [ystep] "r"(ystep), [kwc] "r"(kwc), [kh] "r"(kh),
+                       [pitch] "r"(pitch)
+                     : "lr", "cc", "memory", "p0", "q0");
+}
+
 /* d[0..n) = src[0..n): whole vectors, then a tail of VCTP and a VPT block (asm: gcc 12 moves the
  * predicate through a core register and back for each predicated intrinsic) */
 static inline void qk_arm_copy_s8(int8_t *d, const int8_t *src, int32_t n) {

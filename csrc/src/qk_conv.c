@@ -769,6 +769,44 @@ static __attribute__((noinline)) void qk__field_edge16(const qk__conv_geom *g,
     }
 }
 
+/* Output pixels [xa, xb) x [ya, yb) have every tap in the image (qk__inner_range). */
+typedef struct {
+    int32_t xa, xb, ya, yb;
+} qk__inner_box;
+
+/* A group's fields (see qk__conv_fold_mve) for filter rows of kwc = kw * in_c <= 16 values that
+ * are contiguous input spans, k <= 32: output pixel (oy, ox) and the next n - 1 (row-major; a
+ * short group repeats its last one), pixel q's at rows + pitch q. Inner pixels' fields are kh
+ * predicated row loads, the others qk__field_edge16's. (not inlined: the driver's loop keeps its
+ * registers, and this one its own) */
+static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
+                                                         const int8_t *image,
+                                                         const qk__inner_box *box, int32_t oy,
+                                                         int32_t ox, int32_t n, int8_t *rows,
+                                                         int32_t pitch) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n, kh = g->kh;
+    const int32_t ystep = g->dh * g->in_w * c_n;
+    if (n == 3 && ox >= box->xa && ox + 2 < box->xb && oy >= box->ya && oy < box->yb) {
+        /* three inner pixels of one row (the common case) */
+        qk_arm_rows3_s8(image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * c_n,
+                        g->sw * c_n, ystep, kwc, kh, rows, pitch);
+        return;
+    }
+    const mve_pred16_t p = vctp8q((uint32_t)kwc);
+    for (int32_t q = 0; q < 3; ++q, rows += pitch) {
+        if (q > 0 && q < n && ++ox == g->out_w) {
+            ox = 0;
+            ++oy;
+        }
+        if (ox >= box->xa && ox < box->xb && oy >= box->ya && oy < box->yb) {
+            const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * c_n;
+            int8_t *d = rows;
+            for (int32_t ky = 0; ky < kh; ++ky, x += ystep, d += kwc)
+                vst1q_s8(d, vldrbq_z_s8(x, p));
+        } else qk__field_edge16(g, image, oy, ox, rows);
+    }
+}
+
 /* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1, else
  * qk_arm_conv3x2 */
 static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *w, int32_t k,
@@ -812,10 +850,10 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
     const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
     const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
-    int32_t xa = 0, xb = 0, ya = 0, yb = 0;
+    qk__inner_box box = {0, 0, 0, 0};
     if (rows16) {
-        qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
-        qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+        qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &box.xa, &box.xb);
+        qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &box.ya, &box.yb);
     }
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
      * chunk's last pair, which starts one filter early */
@@ -823,32 +861,30 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     int32_t *acc = acc_buf + 1;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * g->in_w * g->in_c;
-        int32_t oy = 0, ox = 0; /* the output pixel of field q (no division per pixel) */
+        int32_t oy = 0, ox = 0; /* the group's first output pixel (no division per pixel) */
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
-            for (int32_t q = 0; q < 3; ++q) { /* (a short last group repeats its last pixel) */
-                if (q > 0 && q < n && ++ox == g->out_w) {
-                    ox = 0;
-                    ++oy;
+            if (rows16 && nk > 0) qk__fields_rows16(g, image, &box, oy, ox, n, rows, pitch);
+            else for (int32_t q = 0, fy = oy, fx = ox; q < 3; ++q) {
+                /* (a short last group repeats its last pixel) */
+                if (q > 0 && q < n && ++fx == g->out_w) {
+                    fx = 0;
+                    ++fy;
                 }
                 /* in_c a multiple of 16: straight into the interleaved rows */
                 if (direct) {
-                    qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
+                    qk__field_s8(g, image, fy, fx, rows + 16 * q, 48);
                     continue;
                 }
-                const int8_t *f;
-                if (point) f = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
-                else if (rows16) {
-                    int8_t *d = nk > 0 ? rows + pitch * q : tmp;
-                    if (ox >= xa && ox < xb && oy >= ya && oy < yb) { /* a load per row */
-                        const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w +
-                                                   ox * g->sw - g->pw) * g->in_c;
-                        for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep)
-                            vst1q_s8(d + ky * kwc, vldrbq_z_s8(x, p16));
-                    } else qk__field_edge16(g, image, oy, ox, d);
-                    if (d != tmp) continue;
-                    f = tmp;
-                } else f = qk__field_s8(g, image, oy, ox, tmp, 16);
+                const int8_t *f = tmp;
+                if (point) f = image + (fy * g->sh * g->in_w + fx * g->sw) * g->in_c;
+                else if (!rows16) f = qk__field_s8(g, image, fy, fx, tmp, 16);
+                else if (fx >= box.xa && fx < box.xb && fy >= box.ya && fy < box.yb) {
+                    const int8_t *x = image + ((fy * g->sh - g->ph) * g->in_w +
+                                               fx * g->sw - g->pw) * g->in_c;
+                    for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep) /* a load per row */
+                        vst1q_s8(tmp + ky * kwc, vldrbq_z_s8(x, p16));
+                } else qk__field_edge16(g, image, fy, fx, tmp);
                 if (nk > 0) { /* (bytes past k are never read) */
                     qk_arm_copy_s8(rows + pitch * q, f, k);
                     continue;
@@ -883,10 +919,11 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
                                 right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
             }
-            if (++ox == g->out_w) { /* the next group's first pixel */
-                ox = 0;
-                ++oy;
-            }
+            for (int32_t q = 0; q < n; ++q) /* the next group's first pixel */
+                if (++ox == g->out_w) {
+                    ox = 0;
+                    ++oy;
+                }
         }
     }
 }
