@@ -775,7 +775,7 @@ typedef struct {
 } qk__inner_box;
 
 /* A group's fields (see qk__conv_fold_mve) for filter rows of kwc = kw * in_c <= 16 values that
- * are contiguous input spans, k <= 32: output pixel (oy, ox) and the next n - 1 (row-major; a
+ * are contiguous input spans (or 1x1 ones without padding), k <= 32: output pixel (oy, ox) and the next n - 1 (row-major; a
  * short group repeats its last one), pixel q's at rows + pitch q. Inner pixels' fields are kh
  * predicated row loads, the others qk__field_edge16's. (not inlined: the driver's loop keeps its
  * registers, and this one its own) */
@@ -850,7 +850,9 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
     const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
     const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
-    qk__inner_box box = {0, 0, 0, 0};
+    /* and 1x1 fields of at most 16 values: a single such row */
+    const int rows_walk = nk > 0 && (rows16 || (point && nk == 1));
+    qk__inner_box box = {0, g->out_w, 0, g->out_h};
     if (rows16) {
         qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &box.xa, &box.xb);
         qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &box.ya, &box.yb);
@@ -864,7 +866,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
         int32_t oy = 0, ox = 0; /* the group's first output pixel (no division per pixel) */
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
-            if (rows16 && nk > 0) qk__fields_rows16(g, image, &box, oy, ox, n, rows, pitch);
+            if (rows_walk) qk__fields_rows16(g, image, &box, oy, ox, n, rows, pitch);
             else for (int32_t q = 0, fy = oy, fx = ox; q < 3; ++q) {
                 /* (a short last group repeats its last pixel) */
                 if (q > 0 && q < n && ++fx == g->out_w) {
