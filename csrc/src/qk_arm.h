@@ -815,13 +815,28 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
     else qk_arm_rq_rows(acc, 1, NULL, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, 0);
 }
 
-/* The same for npx (1..3) pixels, their accumulators QK_ARM_ACC_STRIDE words apart (bias not
- * NULL); right: qk_arm_rq_right holds for these channels. */
+/* An op's requant parameters for qk_arm_rq_px_i8 (set once per op: a call then passes six
+ * arguments, not thirteen): per channel bias (not NULL), mult, lm, rm; right: qk_arm_rq_right
+ * holds for every channel; outputs ostride bytes apart. */
+typedef struct {
+    const int32_t *bias, *mult;
+    const uint32_t *lm, *rm;
+    int right;
+    int32_t out_zp, act_min, act_max, ostride;
+} qk_arm_rq_px_params;
+
+/* The same for npx (1..3) pixels' channels [c0, c0 + n), their accumulators QK_ARM_ACC_STRIDE
+ * words apart. */
 static __attribute__((noinline, unused)) void
-qk_arm_rq_px_i8(const int32_t *acc, int32_t npx, const int32_t *bias, const int32_t *mult,
-                const uint32_t *lm, const uint32_t *rm, int32_t n, int right, int32_t out_zp,
-                int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
-    if (bias == NULL) __builtin_unreachable();
+qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, int32_t c0,
+                int32_t n, int8_t *out) {
+    const int32_t *bias = R->bias + c0, *mult = R->mult + c0;
+    const uint32_t *lm = R->lm + c0, *rm = R->rm + c0;
+    const int32_t out_zp = R->out_zp, act_min = R->act_min, act_max = R->act_max;
+    const int32_t ostride = R->ostride;
+    const int right = R->right;
+    out += c0;
+    if (R->bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
         qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 1, out_zp, act_min, act_max, out, ostride);
         return;

@@ -836,7 +836,8 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
         memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
         memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
     }
-    const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
+    const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n, qk_arm_rq_right(rq, rq + oc_n, oc_n),
+                                   g->out_zp, g->act_min, g->act_max, oc_n};
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     /* the fields: k <= 32 (qk_arm_conv3x2_short), pixel q's at rows + pitch q; else
@@ -918,8 +919,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                         qk__conv_pairs_mve(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
                                            acc + cn - 2, nk);
                 }
-                qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
-                                right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
+                qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
             }
             for (int32_t q = 0; q < n; ++q) /* the next group's first pixel */
                 if (++ox == g->out_w) {
