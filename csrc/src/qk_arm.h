@@ -836,7 +836,7 @@ qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, i
     const int32_t ostride = R->ostride;
     const int right = R->right;
     out += c0;
-    if (R->bias == NULL) __builtin_unreachable();
+    if (bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
         qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 1, out_zp, act_min, act_max, out, ostride);
         return;

@@ -921,11 +921,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 }
                 qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
             }
-            for (int32_t q = 0; q < n; ++q) /* the next group's first pixel */
-                if (++ox == g->out_w) {
-                    ox = 0;
-                    ++oy;
-                }
+            for (ox += n; ox >= g->out_w; ++oy) ox -= g->out_w; /* the next group's first */
         }
     }
 }
