@@ -1258,12 +1258,13 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
 
 /*
  * The same for short filters, k <= 16 NK (NK 1 or 2), rows not interleaved: pixel q's field is
- * at rows + 16 NK q (so a caller can store a field's filter rows straight there). The 3 pixels'
- * rows stay in q0..q(3 NK - 1) (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
- * VMLADAV(A)s and the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1:
- * the filter loads are predicated too (k bytes), so they read only the filters. NK 2: every
- * pair must have 32 readable bytes from each of its filters (the caller copies the last ones
- * out with slack). (not inlined: the asm needs most registers)
+ * at x + q xstep (a caller can store a field's filter rows straight there, or point at the
+ * input). The 3 pixels' rows stay in q0..q(3 NK - 1) (lanes past k zeroed by the predicated
+ * loads, nothing past a field read), so a filter pair costs its 2 NK loads, 6 NK VMLADAV(A)s and
+ * the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1: the filter loads
+ * are predicated too (k bytes), so they read only the filters. NK 2: every pair must have 32
+ * readable bytes from each of its filters (the caller copies the last ones out with slack). (not
+ * inlined: the asm needs most registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
@@ -1271,43 +1272,52 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
     "strd   r0, r2, [%[acc]], #8\n\t"                                                        \
     "le     lr, 1b\n\t"
 static __attribute__((noinline, unused)) void
-qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
-                     int NK) {
+qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k, int32_t npairs,
+                     int32_t *acc, int NK) {
     const int8_t *w2 = w + k;
     if (NK == 1)
         __asm__ volatile(
             "vctp.8 %[k]\n\t"
-            "vpsttt\n\t"
-            "vldrbt.u8 q0, [%[rows]]\n\t"
-            "vldrbt.u8 q1, [%[rows], #16]\n\t"
-            "vldrbt.u8 q2, [%[rows], #32]\n\t"
+            "lsl    %[k], %[k], #1\n\t"      /* 2 k: a pair's filter bytes */
+            "vpst\n\t"
+            "vldrbt.u8 q0, [%[x]]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q1, [%[x]]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q2, [%[x]]\n\t"
             "dls    lr, %[n]\n\t"
             "1:\n\t"
             "vpstt\n\t"                     /* (P0 is still the VCTP of k) */
             "vldrbt.u8 q3, [%[w]]\n\t"
             "vldrbt.u8 q4, [%[w2]]\n\t"
-            "add    %[w], %[w], %[k2]\n\t"
-            "add    %[w2], %[w2], %[k2]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "add    %[w2], %[w2], %[k]\n\t"
             "vmladav.s8 r0, q0, q3\n\t"
             "vmladav.s8 r2, q0, q4\n\t"
             "vmladav.s8 r4, q1, q3\n\t"
             "vmladav.s8 r6, q1, q4\n\t"
             "vmladav.s8 r8, q2, q3\n\t"
             "vmladav.s8 r10, q2, q4\n\t" QK_ARM_SK_PAIR_END
-            : [w] "+r"(w), [w2] "+r"(w2), [acc] "+r"(acc)
-            : [rows] "r"(rows), [k] "r"(k), [k2] "r"(2 * k), [n] "r"(npairs)
+            : [w] "+r"(w), [w2] "+r"(w2), [acc] "+r"(acc), [x] "+r"(x), [k] "+r"(k)
+            : [xs] "r"(xstep), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4");
     else
         __asm__ volatile(
-            "vldrb.u8 q0, [%[rows]]\n\t"
-            "vldrb.u8 q1, [%[rows], #32]\n\t"
-            "vldrb.u8 q2, [%[rows], #64]\n\t"
             "vctp.8 %[k16]\n\t"
-            "vpsttt\n\t"
-            "vldrbt.u8 q3, [%[rows], #16]\n\t"
-            "vldrbt.u8 q4, [%[rows], #48]\n\t"
-            "vldrbt.u8 q5, [%[rows], #80]\n\t"
+            "vldrb.u8 q0, [%[x]]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q3, [%[x], #16]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vldrb.u8 q1, [%[x]]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q4, [%[x], #16]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vldrb.u8 q2, [%[x]]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q5, [%[x], #16]\n\t"
             "dls    lr, %[n]\n\t"
             "1:\n\t"
             "vldrb.u8 q6, [%[w]]\n\t"
@@ -1328,8 +1338,8 @@ qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npa
             "vmladava.s8 r6, q4, q7\n\t"
             "vmladav.s8 r10, q2, q6\n\t"
             "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END
-            : [w] "+r"(w), [acc] "+r"(acc)
-            : [rows] "r"(rows), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
+            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x)
+            : [xs] "r"(xstep), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4", "q5", "q6", "q7");
 }

@@ -807,11 +807,12 @@ static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
     }
 }
 
-/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1, else
- * qk_arm_conv3x2 */
-static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *w, int32_t k,
-                                      int32_t npairs, int32_t *acc, int32_t nk) {
-    if (nk == 1) qk_arm_conv3x2_short(rows, w, k, npairs, acc, 1);
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 (fields at
+ * x + q xstep), else qk_arm_conv3x2 (interleaved rows) */
+static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
+                                      const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
+                                      int32_t nk) {
+    if (nk == 1) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, 1);
     else qk_arm_conv3x2(rows, w, k, npairs, acc);
 }
 
@@ -867,7 +868,14 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
         int32_t oy = 0, ox = 0; /* the group's first output pixel (no division per pixel) */
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
-            if (rows_walk) qk__fields_rows16(g, image, &box, oy, ox, n, rows, pitch);
+            const int8_t *x = rows; /* k <= 32: pixel q's field at x + q xstep */
+            int32_t xstep = pitch;
+            if (point && nk > 0 && n == 3 &&
+                (ox + 2 < g->out_w || (g->sw == 1 && g->sh == 1))) {
+                /* 1x1: three evenly spaced input pixels, read in place */
+                x = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
+                xstep = g->sw * g->in_c;
+            } else if (rows_walk) qk__fields_rows16(g, image, &box, oy, ox, n, rows, pitch);
             else for (int32_t q = 0, fy = oy, fx = ox; q < 3; ++q) {
                 /* (a short last group repeats its last pixel) */
                 if (q > 0 && q < n && ++fx == g->out_w) {
@@ -883,10 +891,10 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 if (point) f = image + (fy * g->sh * g->in_w + fx * g->sw) * g->in_c;
                 else if (!rows16) f = qk__field_s8(g, image, fy, fx, tmp, 16);
                 else if (fx >= box.xa && fx < box.xb && fy >= box.ya && fy < box.yb) {
-                    const int8_t *x = image + ((fy * g->sh - g->ph) * g->in_w +
-                                               fx * g->sw - g->pw) * g->in_c;
-                    for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep) /* a load per row */
-                        vst1q_s8(tmp + ky * kwc, vldrbq_z_s8(x, p16));
+                    const int8_t *src = image + ((fy * g->sh - g->ph) * g->in_w +
+                                                 fx * g->sw - g->pw) * g->in_c;
+                    for (int32_t ky = 0; ky < g->kh; ++ky, src += ystep) /* a load per row */
+                        vst1q_s8(tmp + ky * kwc, vldrbq_z_s8(src, p16));
                 } else qk__field_edge16(g, image, fy, fx, tmp);
                 if (nk > 0) { /* (bytes past k are never read) */
                     qk_arm_copy_s8(rows + pitch * q, f, k);
@@ -905,19 +913,20 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 if (nk == 2) { /* the pairs with 32 readable bytes */
                     const int32_t fit = last - c0;
                     const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
-                    if (np > 0) qk_arm_conv3x2_short(rows, filter + (int64_t)c0 * k, k, np, acc, nk);
+                    if (np > 0) qk_arm_conv3x2_short(x, xstep, filter + (int64_t)c0 * k, k, np, acc, nk);
                     /* the r others, among the last n_tail filters: from their copy (an odd last
                      * one paired with itself; then cn is odd and acc[cn] is spare) */
                     const int32_t r = cn - 2 * np;
                     if (r > 0)
-                        qk_arm_conv3x2_short(rows, tail + (c0 + 2 * np - (oc_n - n_tail)) * k, k,
-                                             (r + 1) / 2, acc + 2 * np, nk);
+                        qk_arm_conv3x2_short(x, xstep, tail + (c0 + 2 * np - (oc_n - n_tail)) * k,
+                                             k, (r + 1) / 2, acc + 2 * np, nk);
                 } else {
                     if (cn >= 2)
-                        qk__conv_pairs_mve(rows, filter + (int64_t)c0 * k, k, cn / 2, acc, nk);
+                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)c0 * k, k, cn / 2,
+                                           acc, nk);
                     if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                        qk__conv_pairs_mve(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
-                                           acc + cn - 2, nk);
+                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k,
+                                           k, 1, acc + cn - 2, nk);
                 }
                 qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
             }
