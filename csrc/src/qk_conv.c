@@ -775,10 +775,10 @@ typedef struct {
 } qk__inner_box;
 
 /* A group's fields (see qk__conv_fold_mve) for filter rows of kwc = kw * in_c <= 16 values that
- * are contiguous input spans (or 1x1 ones without padding), k <= 32: output pixel (oy, ox) and the next n - 1 (row-major; a
- * short group repeats its last one), pixel q's at rows + pitch q. Inner pixels' fields are kh
- * predicated row loads, the others qk__field_edge16's. (not inlined: the driver's loop keeps its
- * registers, and this one its own) */
+ * are contiguous input spans (or 1x1 ones without padding), k <= 32: output pixel (oy, ox) and
+ * the next n - 1 (row-major; a short group repeats its last one), pixel q's at rows + pitch q.
+ * Inner pixels' fields are kh predicated row loads, the others qk__field_edge16's. (not inlined:
+ * the driver's loop keeps its registers, and this one its own) */
 static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
                                                          const int8_t *image,
                                                          const qk__inner_box *box, int32_t oy,
@@ -837,8 +837,9 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
         memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
         memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
     }
-    const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n, qk_arm_rq_right(rq, rq + oc_n, oc_n),
-                                   g->out_zp, g->act_min, g->act_max, oc_n};
+    const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
+                                   qk_arm_rq_right(rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
+                                   g->act_max, oc_n};
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     /* the fields: k <= 32 (qk_arm_conv3x2_short), pixel q's at rows + pitch q; else
@@ -913,7 +914,8 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 if (nk == 2) { /* the pairs with 32 readable bytes */
                     const int32_t fit = last - c0;
                     const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
-                    if (np > 0) qk_arm_conv3x2_short(x, xstep, filter + (int64_t)c0 * k, k, np, acc, nk);
+                    if (np > 0)
+                        qk_arm_conv3x2_short(x, xstep, filter + (int64_t)c0 * k, k, np, acc, nk);
                     /* the r others, among the last n_tail filters: from their copy (an odd last
                      * one paired with itself; then cn is odd and acc[cn] is spare) */
                     const int32_t r = cn - 2 * np;
