@@ -225,7 +225,11 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # 16-lane tap pairs with no odd last tap, and with no pair
                (True, 6, 7, 32, 32, 2, 2, 1, 1, 1), (True, 4, 5, 16, 16, 1, 1, 1, 0, 1),
                # DSP: a whole filter shorter than one padded row (its rows' sums in C)
-               (False, 5, 6, 2, 1, 1, 1, 1, 0, 1)]
+               (False, 5, 6, 2, 1, 1, 1, 1, 0, 1),
+               # Helium CONV_2D k <= 32: three inner pixels' filter rows at once (groups within
+               # and across output rows; 16-value rows with edges), strided 1x1 fields in place
+               (False, 10, 10, 3, 6, 3, 3, 1, 1, 1), (False, 8, 9, 8, 4, 2, 2, 1, 0, 1),
+               (False, 7, 9, 6, 10, 1, 1, 2, 1, 1)]
 W_LO_CASES = {34: -128, 35: -128}
 
 

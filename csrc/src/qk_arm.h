@@ -923,12 +923,27 @@ qk_arm_rq_row_i8(int32_t *acc, const int32_t *bias, const int32_t *mult, const u
     else qk_arm_rq_rows(acc, 1, NULL, mult, lm, rm, n, 0, out_zp, act_min, act_max, out, 0);
 }
 
-/* The same for npx (1..3) pixels, their accumulators QK_ARM_ACC_STRIDE words apart (bias not
- * NULL); right: qk_arm_rq_right holds for these channels. */
+/* An op's requant parameters for qk_arm_rq_px_i8 (set once per op: a call then passes six
+ * arguments, not thirteen): per channel bias (not NULL), mult, lm, rm; right: qk_arm_rq_right
+ * holds for every channel; outputs ostride bytes apart. */
+typedef struct {
+    const int32_t *bias, *mult;
+    const uint32_t *lm, *rm;
+    int right;
+    int32_t out_zp, act_min, act_max, ostride;
+} qk_arm_rq_px_params;
+
+/* The same for npx (1..3) pixels' channels [c0, c0 + n), their accumulators QK_ARM_ACC_STRIDE
+ * words apart. */
 static __attribute__((noinline, unused)) void
-qk_arm_rq_px_i8(const int32_t *acc, int32_t npx, const int32_t *bias, const int32_t *mult,
-                const uint32_t *lm, const uint32_t *rm, int32_t n, int right, int32_t out_zp,
-                int32_t act_min, int32_t act_max, int8_t *out, int32_t ostride) {
+qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, int32_t c0,
+                int32_t n, int8_t *out) {
+    const int32_t *bias = R->bias + c0, *mult = R->mult + c0;
+    const uint32_t *lm = R->lm + c0, *rm = R->rm + c0;
+    const int32_t out_zp = R->out_zp, act_min = R->act_min, act_max = R->act_max;
+    const int32_t ostride = R->ostride;
+    const int right = R->right;
+    out += c0;
     if (bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
         qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 1, out_zp, act_min, act_max, out, ostride);
@@ -1196,6 +1211,38 @@ qk_arm_dw_run(const qk_arm_dw_params *P, const qk_arm_dw_params *pair, const int
     }
 }
 
+/* Three pixels' convolution fields of kh filter rows, kwc <= 16 values each: pixel q's rows at
+ * x + q xstep, ystep bytes apart, to d + q pitch, kwc bytes apart (each as a whole vector, the
+ * bytes past kwc zero: the next row's store, or nothing, overwrites them). One VCTP for all;
+ * asm: gcc 12 reloads the predicate from the stack for every predicated load. */
+static inline void qk_arm_rows3_s8(const int8_t *x, int32_t xstep, int32_t ystep, int32_t kwc,
+                                   int32_t kh, int8_t *d, int32_t pitch) {
+    const int8_t *xr;
+    int8_t *dr;
+    int32_t q;
+    __asm__ volatile("vctp.8 %[kwc]\n\t"
+                     "movs   %[q], #3\n\t"
+                     "1:\n\t"
+                     "mov    %[xr], %[x]\n\t"
+                     "mov    %[dr], %[d]\n\t"
+                     "dls    lr, %[kh]\n\t"
+                     "2:\n\t"
+                     "vpst\n\t"
+                     "vldrbt.u8 q0, [%[xr]]\n\t"
+                     "add    %[xr], %[xr], %[ystep]\n\t"
+                     "vstrb.8 q0, [%[dr]]\n\t"
+                     "add    %[dr], %[dr], %[kwc]\n\t"
+                     "le     lr, 2b\n\t"
+                     "add    %[x], %[x], %[xstep]\n\t"
+                     "add    %[d], %[d], %[pitch]\n\t"
+                     "subs   %[q], %[q], #1\n\t"
+                     "bne    1b\n\t"
+                     : [x] "+r"(x), [d] "+r"(d), [xr] "=&r"(xr), [dr] "=&r"(dr), [q] "=&l"(q)
+                     : [xstep] "r"(xstep), [ystep] "r"(ystep), [kwc] "r"(kwc), [kh] "r"(kh),
+                       [pitch] "r"(pitch)
+                     : "lr", "cc", "memory", "p0", "q0");
+}
+
 /* d[0..n) = src[0..n): whole vectors, then a tail of VCTP and a VPT block (asm: gcc 12 moves the
  * predicate through a core register and back for each predicated intrinsic) */
 static inline void qk_arm_copy_s8(int8_t *d, const int8_t *src, int32_t n) {
@@ -1318,12 +1365,14 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
 #pragma GCC diagnostic pop
 
 /*
- * The same for short filters, k <= 16 NK (NK 1 or 2): the 3 pixels' rows stay in q0..q(3 NK - 1)
- * (lanes past k zeroed by the predicated loads), so a filter pair costs its 2 NK loads, 6 NK
- * VMLADAV(A)s and the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1:
- * the filter loads are predicated too (k bytes), so they read only the filters. NK 2: every
- * pair must have 32 readable bytes from each of its filters (the caller copies the last ones
- * out with slack). (not inlined: the asm needs most registers)
+ * The same for short filters, k <= 16 NK (NK 1 or 2), rows not interleaved: pixel q's field is
+ * at x + q xstep (a caller can store a field's filter rows straight there, or point at the
+ * input). The 3 pixels' rows stay in q0..q(3 NK - 1) (lanes past k zeroed by the predicated
+ * loads, nothing past a field read), so a filter pair costs its 2 NK loads, 6 NK VMLADAV(A)s and
+ * the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1: the filter loads
+ * are predicated too (k bytes), so they read only the filters. NK 2: every pair must have 32
+ * readable bytes from each of its filters (the caller copies the last ones out with slack). (not
+ * inlined: the asm needs most registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
@@ -1331,43 +1380,52 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
     "strd   r0, r2, [%[acc]], #8\n\t"                                                        \
     "le     lr, 1b\n\t"
 static __attribute__((noinline, unused)) void
-qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
-                     int NK) {
+qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k, int32_t npairs,
+                     int32_t *acc, int NK) {
     const int8_t *w2 = w + k;
     if (NK == 1)
         __asm__ volatile(
             "vctp.8 %[k]\n\t"
-            "vpsttt\n\t"
-            "vldrbt.u8 q0, [%[rows]]\n\t"
-            "vldrbt.u8 q1, [%[rows], #16]\n\t"
-            "vldrbt.u8 q2, [%[rows], #32]\n\t"
+            "lsl    %[k], %[k], #1\n\t"      /* 2 k: a pair's filter bytes */
+            "vpst\n\t"
+            "vldrbt.u8 q0, [%[x]]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q1, [%[x]]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q2, [%[x]]\n\t"
             "dls    lr, %[n]\n\t"
             "1:\n\t"
             "vpstt\n\t"                     /* (P0 is still the VCTP of k) */
             "vldrbt.u8 q3, [%[w]]\n\t"
             "vldrbt.u8 q4, [%[w2]]\n\t"
-            "add    %[w], %[w], %[k2]\n\t"
-            "add    %[w2], %[w2], %[k2]\n\t"
+            "add    %[w], %[w], %[k]\n\t"
+            "add    %[w2], %[w2], %[k]\n\t"
             "vmladav.s8 r0, q0, q3\n\t"
             "vmladav.s8 r2, q0, q4\n\t"
             "vmladav.s8 r4, q1, q3\n\t"
             "vmladav.s8 r6, q1, q4\n\t"
             "vmladav.s8 r8, q2, q3\n\t"
             "vmladav.s8 r10, q2, q4\n\t" QK_ARM_SK_PAIR_END
-            : [w] "+r"(w), [w2] "+r"(w2), [acc] "+r"(acc)
-            : [rows] "r"(rows), [k] "r"(k), [k2] "r"(2 * k), [n] "r"(npairs)
+            : [w] "+r"(w), [w2] "+r"(w2), [acc] "+r"(acc), [x] "+r"(x), [k] "+r"(k)
+            : [xs] "r"(xstep), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4");
     else
         __asm__ volatile(
-            "vldrb.u8 q0, [%[rows]]\n\t"
-            "vldrb.u8 q1, [%[rows], #16]\n\t"
-            "vldrb.u8 q2, [%[rows], #32]\n\t"
             "vctp.8 %[k16]\n\t"
-            "vpsttt\n\t"
-            "vldrbt.u8 q3, [%[rows], #48]\n\t"
-            "vldrbt.u8 q4, [%[rows], #64]\n\t"
-            "vldrbt.u8 q5, [%[rows], #80]\n\t"
+            "vldrb.u8 q0, [%[x]]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q3, [%[x], #16]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vldrb.u8 q1, [%[x]]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q4, [%[x], #16]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vldrb.u8 q2, [%[x]]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q5, [%[x], #16]\n\t"
             "dls    lr, %[n]\n\t"
             "1:\n\t"
             "vldrb.u8 q6, [%[w]]\n\t"
@@ -1388,8 +1446,8 @@ qk_arm_conv3x2_short(const int8_t *rows, const int8_t *w, int32_t k, int32_t npa
             "vmladava.s8 r6, q4, q7\n\t"
             "vmladav.s8 r10, q2, q6\n\t"
             "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END
-            : [w] "+r"(w), [acc] "+r"(acc)
-            : [rows] "r"(rows), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
+            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x)
+            : [xs] "r"(xstep), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4", "q5", "q6", "q7");
 }

@@ -831,15 +831,54 @@ static __attribute__((noinline)) void qk__field_edge16(const qk__conv_geom *g,
     }
 }
 
-/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1, else
- * qk_arm_conv3x2 */
-static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *w, int32_t k,
-                                      int32_t npairs, int32_t *acc, int32_t nk) {
-    if (nk == 1) qk_arm_conv3x2_short(rows, w, k, npairs, acc, 1);
+/* Output pixels [xa, xb) x [ya, yb) have every tap in the image (qk__inner_range). */
+typedef struct {
+    int32_t xa, xb, ya, yb;
+} qk__inner_box;
+
+/* A group's fields (see qk__conv_fold_mve) for filter rows of kwc = kw * in_c <= 16 values that
+ * are contiguous input spans (or 1x1 ones without padding), k <= 32: output pixel (oy, ox) and
+ * the next n - 1 (row-major; a short group repeats its last one), pixel q's at rows + pitch q.
+ * Inner pixels' fields are kh predicated row loads, the others qk__field_edge16's. (not inlined:
+ * the driver's loop keeps its registers, and this one its own) */
+static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
+                                                         const int8_t *image,
+                                                         const qk__inner_box *box, int32_t oy,
+                                                         int32_t ox, int32_t n, int8_t *rows,
+                                                         int32_t pitch) {
+    const int32_t c_n = g->in_c, kwc = g->kw * c_n, kh = g->kh;
+    const int32_t ystep = g->dh * g->in_w * c_n;
+    if (n == 3 && ox >= box->xa && ox + 2 < box->xb && oy >= box->ya && oy < box->yb) {
+        /* three inner pixels of one row (the common case) */
+        qk_arm_rows3_s8(image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * c_n,
+                        g->sw * c_n, ystep, kwc, kh, rows, pitch);
+        return;
+    }
+    const mve_pred16_t p = vctp8q((uint32_t)kwc);
+    for (int32_t q = 0; q < 3; ++q, rows += pitch) {
+        if (q > 0 && q < n && ++ox == g->out_w) {
+            ox = 0;
+            ++oy;
+        }
+        if (ox >= box->xa && ox < box->xb && oy >= box->ya && oy < box->yb) {
+            const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * c_n;
+            int8_t *d = rows;
+            for (int32_t ky = 0; ky < kh; ++ky, x += ystep, d += kwc)
+                vst1q_s8(d, vldrbq_z_s8(x, p));
+        } else qk__field_edge16(g, image, oy, ox, rows);
+    }
+}
+
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 (fields at
+ * x + q xstep), else qk_arm_conv3x2 (interleaved rows) */
+static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
+                                      const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
+                                      int32_t nk) {
+    if (nk == 1) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, 1);
     else qk_arm_conv3x2(rows, w, k, npairs, acc);
 }
 
-/* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the interleaved rows, then
+/* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the 3 pixels' fields, then
  * a gather row and 16 bytes of slack). */
 static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
@@ -860,21 +899,28 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
         memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
         memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
     }
-    const int right = qk_arm_rq_right(rq, rq + oc_n, oc_n);
+    const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
+                                   qk_arm_rq_right(rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
+                                   g->act_max, oc_n};
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
+    /* the fields: k <= 32 (qk_arm_conv3x2_short), pixel q's at rows + pitch q; else
+     * interleaved by 16-value chunks (qk_arm_conv3x2) */
+    const int32_t pitch = 16 * nk;
     /* filter rows of at most 16 values that are contiguous input spans (dilation 1 across):
      * the field of a pixel with every tap in the image (output pixels [xa, xb) x [ya, yb)) is
-     * kh predicated row loads, of another one qk__field_edge16's; for k <= 16 straight into
-     * its rows (whole vectors stored in pixel order: each overlaps only bytes that the next
-     * pixel's field or nothing reads) */
+     * kh predicated row loads, of another one qk__field_edge16's; for k <= 32 straight into
+     * its place in rows (whole vectors stored in pixel order: each overlaps only bytes that the
+     * next pixel's field or nothing reads; the last one's end within the scratch) */
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
     const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
     const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
-    int32_t xa = 0, xb = 0, ya = 0, yb = 0;
+    /* and 1x1 fields of at most 16 values: a single such row */
+    const int rows_walk = nk > 0 && (rows16 || (point && nk == 1));
+    qk__inner_box box = {0, g->out_w, 0, g->out_h};
     if (rows16) {
-        qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
-        qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+        qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &box.xa, &box.xb);
+        qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &box.ya, &box.yb);
     }
     /* accumulators of the 3 pixels, QK_ARM_ACC_STRIDE apart; one word in front for an odd
      * chunk's last pair, which starts one filter early */
@@ -882,29 +928,41 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     int32_t *acc = acc_buf + 1;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * g->in_w * g->in_c;
+        int32_t oy = 0, ox = 0; /* the group's first output pixel (no division per pixel) */
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
-            for (int32_t q = 0; q < 3; ++q) { /* (a short last group repeats its last pixel) */
-                const int32_t p = p0 + (q < n ? q : n - 1);
+            const int8_t *x = rows; /* k <= 32: pixel q's field at x + q xstep */
+            int32_t xstep = pitch;
+            if (point && nk > 0 && n == 3 &&
+                (ox + 2 < g->out_w || (g->sw == 1 && g->sh == 1))) {
+                /* 1x1: three evenly spaced input pixels, read in place */
+                x = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
+                xstep = g->sw * g->in_c;
+            } else if (rows_walk) qk__fields_rows16(g, image, &box, oy, ox, n, rows, pitch);
+            else for (int32_t q = 0, fy = oy, fx = ox; q < 3; ++q) {
+                /* (a short last group repeats its last pixel) */
+                if (q > 0 && q < n && ++fx == g->out_w) {
+                    fx = 0;
+                    ++fy;
+                }
                 /* in_c a multiple of 16: straight into the interleaved rows */
-                const int32_t oy = p / g->out_w, ox = p % g->out_w;
                 if (direct) {
-                    qk__field_s8(g, image, oy, ox, rows + 16 * q, 48);
+                    qk__field_s8(g, image, fy, fx, rows + 16 * q, 48);
                     continue;
                 }
-                const int8_t *f;
-                if (point) f = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
-                else if (rows16) {
-                    int8_t *d = k <= 16 ? rows + 16 * q : tmp;
-                    if (ox >= xa && ox < xb && oy >= ya && oy < yb) { /* a load per row */
-                        const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w +
-                                                   ox * g->sw - g->pw) * g->in_c;
-                        for (int32_t ky = 0; ky < g->kh; ++ky, x += ystep)
-                            vst1q_s8(d + ky * kwc, vldrbq_z_s8(x, p16));
-                    } else qk__field_edge16(g, image, oy, ox, d);
-                    if (d != tmp) continue;
-                    f = tmp;
-                } else f = qk__field_s8(g, image, oy, ox, tmp, 16);
+                const int8_t *f = tmp;
+                if (point) f = image + (fy * g->sh * g->in_w + fx * g->sw) * g->in_c;
+                else if (!rows16) f = qk__field_s8(g, image, fy, fx, tmp, 16);
+                else if (fx >= box.xa && fx < box.xb && fy >= box.ya && fy < box.yb) {
+                    const int8_t *src = image + ((fy * g->sh - g->ph) * g->in_w +
+                                                 fx * g->sw - g->pw) * g->in_c;
+                    for (int32_t ky = 0; ky < g->kh; ++ky, src += ystep) /* a load per row */
+                        vst1q_s8(tmp + ky * kwc, vldrbq_z_s8(src, p16));
+                } else qk__field_edge16(g, image, fy, fx, tmp);
+                if (nk > 0) { /* (bytes past k are never read) */
+                    qk_arm_copy_s8(rows + pitch * q, f, k);
+                    continue;
+                }
                 /* interleaved by 16-value chunks; tmp has them all (bytes past k are never
                  * read), the input maybe not */
                 int32_t i = 0;
@@ -918,23 +976,25 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                 if (nk == 2) { /* the pairs with 32 readable bytes */
                     const int32_t fit = last - c0;
                     const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
-                    if (np > 0) qk_arm_conv3x2_short(rows, filter + (int64_t)c0 * k, k, np, acc, nk);
+                    if (np > 0)
+                        qk_arm_conv3x2_short(x, xstep, filter + (int64_t)c0 * k, k, np, acc, nk);
                     /* the r others, among the last n_tail filters: from their copy (an odd last
                      * one paired with itself; then cn is odd and acc[cn] is spare) */
                     const int32_t r = cn - 2 * np;
                     if (r > 0)
-                        qk_arm_conv3x2_short(rows, tail + (c0 + 2 * np - (oc_n - n_tail)) * k, k,
-                                             (r + 1) / 2, acc + 2 * np, nk);
+                        qk_arm_conv3x2_short(x, xstep, tail + (c0 + 2 * np - (oc_n - n_tail)) * k,
+                                             k, (r + 1) / 2, acc + 2 * np, nk);
                 } else {
                     if (cn >= 2)
-                        qk__conv_pairs_mve(rows, filter + (int64_t)c0 * k, k, cn / 2, acc, nk);
+                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)c0 * k, k, cn / 2,
+                                           acc, nk);
                     if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                        qk__conv_pairs_mve(rows, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
-                                           acc + cn - 2, nk);
+                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k,
+                                           k, 1, acc + cn - 2, nk);
                 }
-                qk_arm_rq_px_i8(acc, n, beff + c0, mult + c0, rq + c0, rq + oc_n + c0, cn,
-                                right, g->out_zp, g->act_min, g->act_max, o + c0, oc_n);
+                qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
             }
+            for (ox += n; ox >= g->out_w; ++oy) ox -= g->out_w; /* the next group's first */
         }
     }
 }
