@@ -8,7 +8,7 @@ import numpy as np
 
 from . import kernels
 from .budget import check_budget, memory_report, resolve_budget
-from .errors import InputError
+from .errors import BudgetError, InputError
 from .graph import Graph, Tensor
 from .loader import load, read_model
 from .plan import ALIGN, CORE_ISA, OPTIMIZE, Plan, lower
@@ -49,8 +49,9 @@ class Interpreter:
             target: "host" lets the plan carry constants only this machine's SIMD kernels
                 read (packed filters); "board" plans exactly what a microcontroller running the
                 portable kernels stores, and a core name ("cortex-m4", "cortex-m55", ...) what
-                that core's build stores (with its DSP / Helium kernels' constants). A flash
-                budget or board preset implies "board", so flash is counted as shipped.
+                that core's build stores (with its DSP / Helium kernels' constants, which are
+                left out when the budgets are too small for them). A flash budget or board
+                preset implies "board", so flash is counted as shipped.
             debug: put guard bytes around every arena buffer and check them after every op.
         Raises:
             ModelError / UnsupportedOperatorError: bad or unsupported model.
@@ -70,9 +71,17 @@ class Interpreter:
         self.model_bytes = read_model(source)
         self.optimize, self.target = optimize, target
         self._graph: Graph = load(self.model_bytes)
-        self._plan: Plan = lower(self._graph, GUARD_BYTES if debug else 0, optimize, ram,
-                                 isa=CORE_ISA.get(target, "portable" if target == "board" else "host"))
-        check_budget(self._plan, ram, flash)
+        guard = GUARD_BYTES if debug else 0
+        isa = CORE_ISA.get(target, "portable" if target == "board" else "host")
+        self._plan: Plan = lower(self._graph, guard, optimize, ram, isa=isa)
+        try:
+            check_budget(self._plan, ram, flash)
+        except BudgetError:
+            if isa not in ("dsp", "mve"):
+                raise
+            # a core's DSP / Helium constants (and scratch) buy speed: drop them before failing
+            self._plan = lower(self._graph, guard, optimize, ram, isa="portable")
+            check_budget(self._plan, ram, flash)
         self._consts = _aligned_zeros(self._plan.consts.nbytes)
         self._consts[:] = self._plan.consts
         self._arena = _aligned_zeros(self._plan.arena_bytes)

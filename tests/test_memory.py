@@ -129,6 +129,13 @@ def test_core_plans_add_only_their_kernels_constants() -> None:
     assert plans["cortex-m0plus"].const_bytes == plans["board"].const_bytes
     assert plans["cortex-m4"].const_bytes > plans["board"].const_bytes
     assert plans["cortex-m55"].const_bytes > plans["board"].const_bytes
+    # a flash budget between the two: the core's plan leaves its kernels' constants out
+    flash = interp.budget.memory_use(plans["cortex-m4"]._plan).flash_bytes - 1
+    fitted = interp.Interpreter(path, target="cortex-m4", flash_budget=flash)
+    assert fitted.const_bytes == plans["board"].const_bytes
+    with pytest.raises(interp.BudgetError):
+        interp.Interpreter(path, target="cortex-m4",
+                           flash_budget=interp.budget.memory_use(plans["board"]._plan).flash_bytes - 1)
     x = np.random.default_rng(0).integers(-128, 128, (1, 49, 10, 1), np.int8)
     outs = {t: it.run({it.get_input_details()[0]["name"]: x}) for t, it in plans.items()}
     for t in outs:
