@@ -541,8 +541,8 @@ static inline void qk__copy8(int8_t *restrict d, const int8_t *restrict s, int32
 
 /* Gather pixel `lane` of the quad layout (qk_arm.h): filter row ky's kw * in_c values when
  * seg, else the whole receptive field. Returns 0 if that filter row lies outside the image
- * (then zeros). */
-static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
+ * (then zeros). (noinline: inlined, it costs the quad loop registers.) */
+static __attribute__((noinline)) int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
                                   int32_t ox, int32_t ky, int seg, int16_t *row, int32_t slp,
                                   int16_t *xi, int lane) {
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, seg4 = g->kw * g->in_c;
@@ -551,20 +551,39 @@ static inline int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int3
         qk_arm_quad_row(row, 0, slp, xi, lane);
         return 0;
     }
-    if (g->dw == 1 && seg4 % 4 == 0 && iy0 + ky0 * g->dh >= 0 &&
-        iy0 + (ky1 - 1) * g->dh < g->in_h && ix0 >= 0 && ix0 + g->kw <= g->in_w) {
-        /* in-image rows of kw * in_c values (a multiple of 4): straight from int8 */
-        for (int32_t y = ky0; y < ky1; ++y) {
-            const int8_t *x = in + (((int64_t)b * g->in_h + iy0 + y * g->dh) * g->in_w + ix0) * g->in_c;
-            qk_arm_quad_row_s8(x, seg4, g->in_zp, xi + 4 * (y - ky0) * seg4, lane);
-        }
-        return 1;
-    }
-    /* else the values as int8 in row's bytes, taps outside the image (and the padding to slp)
-     * as in_zp, which the widening subtracts to 0 */
     const int32_t c_n = g->in_c, span = g->kw * c_n;
     const int8_t zp = (int8_t)g->in_zp;
     int8_t *r8 = (int8_t *)(void *)row;
+    if (g->dw == 1 && iy0 + ky0 * g->dh >= 0 && iy0 + (ky1 - 1) * g->dh < g->in_h && ix0 >= 0 &&
+        ix0 + g->kw <= g->in_w) {
+        if (seg4 % 4 == 0) {
+            /* in-image rows of kw * in_c values (a multiple of 4): straight from int8 */
+            for (int32_t y = ky0; y < ky1; ++y) {
+                const int8_t *x = in + (((int64_t)b * g->in_h + iy0 + y * g->dh) * g->in_w + ix0) * g->in_c;
+                qk_arm_quad_row_s8(x, seg4, g->in_zp, xi + 4 * (y - ky0) * seg4, lane);
+            }
+            return 1;
+        }
+        /* a whole in-image field of short rows (e.g. in_c 1 or 3): each row as whole words,
+         * its over-copied tail overwritten by the next row or the zero-point padding, when the
+         * last row's words stay inside the input (no per-row checks, no byte loops). (int32
+         * offsets: this build is 32-bit, the input fits its address space; int64 ones cost
+         * dozens of instructions per pixel.) */
+        const int32_t span4 = (span + 3) & ~3, ystep = g->dh * g->in_w * c_n;
+        const int32_t at = ((b * g->in_h + iy0) * g->in_w + ix0) * c_n;
+        if (!seg && (uint32_t)(at + (g->kh - 1) * ystep + span4) <=
+                        (uint32_t)(g->batches * g->in_h * g->in_w * c_n)) {
+            const int8_t *x = in + at;
+            int32_t n = 0;
+            for (int32_t y = 0; y < g->kh; ++y, x += ystep, n += span)
+                for (int32_t i = 0; i < span4; i += 4) qk_arm_st32(r8 + n + i, qk_arm_ld32(x + i));
+            for (; n < slp; ++n) r8[n] = zp;
+            qk_arm_quad_row_s8(r8, slp, g->in_zp, xi, lane);
+            return 1;
+        }
+    }
+    /* else the values as int8 in row's bytes, taps outside the image (and the padding to slp)
+     * as in_zp, which the widening subtracts to 0 */
     const int whole = g->dw == 1 && ix0 >= 0 && ix0 + g->kw <= g->in_w; /* row spans in image */
     int32_t n = 0;
     for (int32_t y = ky0; y < ky1; ++y, n += span) {
