@@ -539,6 +539,18 @@ static inline void qk__copy8(int8_t *restrict d, const int8_t *restrict s, int32
     for (; i < n; ++i) d[i] = s[i];
 }
 
+/* d = kh rows of span values ystep apart from x, then zp up to the next multiple of 4, all
+ * by whole words (each row's over-copied tail is overwritten by the next row or the zp word):
+ * x's rows are read to span4 (span rounded up to 4), d is written to kh * span + 4. Its own
+ * function: inside the gather, gcc keeps these loops' counters on the stack. */
+static __attribute__((noinline)) void qk__field_words(int8_t *restrict d, const int8_t *restrict x,
+                                                      int32_t kh, int32_t span, int32_t span4,
+                                                      int32_t ystep, int8_t zp) {
+    for (int32_t y = 0; y < kh; ++y, x += ystep, d += span)
+        for (int32_t i = 0; i < span4; i += 4) qk_arm_st32(d + i, qk_arm_ld32(x + i));
+    qk_arm_st32(d, (uint32_t)(uint8_t)zp * 0x01010101u);
+}
+
 /* Gather pixel `lane` of the quad layout (qk_arm.h): filter row ky's kw * in_c values when
  * seg, else the whole receptive field. Returns 0 if that filter row lies outside the image
  * (then zeros). (noinline: inlined, it costs the quad loop registers.) */
@@ -556,28 +568,24 @@ static __attribute__((noinline)) int qk__quad_gather(const qk__conv_geom *g, con
     int8_t *r8 = (int8_t *)(void *)row;
     if (g->dw == 1 && iy0 + ky0 * g->dh >= 0 && iy0 + (ky1 - 1) * g->dh < g->in_h && ix0 >= 0 &&
         ix0 + g->kw <= g->in_w) {
+        /* (int32 offsets: this build is 32-bit, the input fits its address space; int64 ones
+         * cost dozens of instructions per pixel) */
+        const int32_t ystep = g->dh * g->in_w * c_n;
+        const int32_t at = ((b * g->in_h + iy0) * g->in_w + ix0) * c_n;
         if (seg4 % 4 == 0) {
             /* in-image rows of kw * in_c values (a multiple of 4): straight from int8 */
-            for (int32_t y = ky0; y < ky1; ++y) {
-                const int8_t *x = in + (((int64_t)b * g->in_h + iy0 + y * g->dh) * g->in_w + ix0) * g->in_c;
+            const int8_t *x = in + at + ky0 * ystep;
+            for (int32_t y = ky0; y < ky1; ++y, x += ystep)
                 qk_arm_quad_row_s8(x, seg4, g->in_zp, xi + 4 * (y - ky0) * seg4, lane);
-            }
             return 1;
         }
         /* a whole in-image field of short rows (e.g. in_c 1 or 3): each row as whole words,
          * its over-copied tail overwritten by the next row or the zero-point padding, when the
-         * last row's words stay inside the input (no per-row checks, no byte loops). (int32
-         * offsets: this build is 32-bit, the input fits its address space; int64 ones cost
-         * dozens of instructions per pixel.) */
-        const int32_t span4 = (span + 3) & ~3, ystep = g->dh * g->in_w * c_n;
-        const int32_t at = ((b * g->in_h + iy0) * g->in_w + ix0) * c_n;
+         * last row's words stay inside the input (no per-row checks, no byte loops) */
+        const int32_t span4 = (span + 3) & ~3;
         if (!seg && (uint32_t)(at + (g->kh - 1) * ystep + span4) <=
                         (uint32_t)(g->batches * g->in_h * g->in_w * c_n)) {
-            const int8_t *x = in + at;
-            int32_t n = 0;
-            for (int32_t y = 0; y < g->kh; ++y, x += ystep, n += span)
-                for (int32_t i = 0; i < span4; i += 4) qk_arm_st32(r8 + n + i, qk_arm_ld32(x + i));
-            for (; n < slp; ++n) r8[n] = zp;
+            qk__field_words(r8, in + at, g->kh, span, span4, ystep, zp);
             qk_arm_quad_row_s8(r8, slp, g->in_zp, xi, lane);
             return 1;
         }
