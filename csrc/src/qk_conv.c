@@ -539,16 +539,31 @@ static inline void qk__copy8(int8_t *restrict d, const int8_t *restrict s, int32
     for (; i < n; ++i) d[i] = s[i];
 }
 
-/* d = kh rows of span values ystep apart from x, then zp up to the next multiple of 4, all
- * by whole words (each row's over-copied tail is overwritten by the next row or the zp word):
- * x's rows are read to span4 (span rounded up to 4), d is written to kh * span + 4. Its own
- * function: inside the gather, gcc keeps these loops' counters on the stack. */
-static __attribute__((noinline)) void qk__field_words(int8_t *restrict d, const int8_t *restrict x,
-                                                      int32_t kh, int32_t span, int32_t span4,
-                                                      int32_t ystep, int8_t zp) {
-    for (int32_t y = 0; y < kh; ++y, x += ystep, d += span)
+/* Gather pixel `lane` of the quad layout (qk_arm.h) for a whole field of short rows (dilation
+ * 1, kw * in_c not a multiple of 4, e.g. in_c 1 or 3) when it lies in the image: each row as
+ * whole words into r8, its over-copied tail overwritten by the next row or the zero-point word
+ * (padding to slp, less than 4 past the field), if the last row's words stay inside the input.
+ * Returns 0 (nothing done) otherwise. A small function of its own: inside the general gather
+ * gcc keeps these loops' counters on the stack. (int32 offsets: this build is 32-bit, the input
+ * fits its address space; int64 ones cost dozens of instructions per pixel.) */
+static __attribute__((noinline)) int qk__quad_gather_short(const qk__conv_geom *g,
+                                                           const int8_t *in, int32_t b,
+                                                           int32_t oy, int32_t ox, int8_t *r8,
+                                                           int32_t slp, int16_t *xi, int lane) {
+    const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, c_n = g->in_c;
+    const int32_t span = g->kw * c_n, span4 = (span + 3) & ~3, ystep = g->dh * g->in_w * c_n;
+    if (iy0 < 0 || iy0 + (g->kh - 1) * g->dh >= g->in_h || ix0 < 0 || ix0 + g->kw > g->in_w)
+        return 0;
+    const int32_t at = ((b * g->in_h + iy0) * g->in_w + ix0) * c_n;
+    if ((uint32_t)(at + (g->kh - 1) * ystep + span4) > (uint32_t)(g->batches * g->in_h * g->in_w * c_n))
+        return 0;
+    const int8_t *x = in + at;
+    int8_t *d = r8;
+    for (int32_t y = 0; y < g->kh; ++y, x += ystep, d += span)
         for (int32_t i = 0; i < span4; i += 4) qk_arm_st32(d + i, qk_arm_ld32(x + i));
-    qk_arm_st32(d, (uint32_t)(uint8_t)zp * 0x01010101u);
+    qk_arm_st32(d, (uint32_t)(uint8_t)g->in_zp * 0x01010101u);
+    qk_arm_quad_row_s8(r8, slp, g->in_zp, xi, lane);
+    return 1;
 }
 
 /* Gather pixel `lane` of the quad layout (qk_arm.h): filter row ky's kw * in_c values when
@@ -566,29 +581,15 @@ static __attribute__((noinline)) int qk__quad_gather(const qk__conv_geom *g, con
     const int32_t c_n = g->in_c, span = g->kw * c_n;
     const int8_t zp = (int8_t)g->in_zp;
     int8_t *r8 = (int8_t *)(void *)row;
-    if (g->dw == 1 && iy0 + ky0 * g->dh >= 0 && iy0 + (ky1 - 1) * g->dh < g->in_h && ix0 >= 0 &&
-        ix0 + g->kw <= g->in_w) {
-        /* (int32 offsets: this build is 32-bit, the input fits its address space; int64 ones
-         * cost dozens of instructions per pixel) */
+    if (g->dw == 1 && seg4 % 4 == 0 && iy0 + ky0 * g->dh >= 0 &&
+        iy0 + (ky1 - 1) * g->dh < g->in_h && ix0 >= 0 && ix0 + g->kw <= g->in_w) {
+        /* in-image rows of kw * in_c values (a multiple of 4): straight from int8 (int32
+         * offsets: as in qk__quad_gather_short) */
         const int32_t ystep = g->dh * g->in_w * c_n;
-        const int32_t at = ((b * g->in_h + iy0) * g->in_w + ix0) * c_n;
-        if (seg4 % 4 == 0) {
-            /* in-image rows of kw * in_c values (a multiple of 4): straight from int8 */
-            const int8_t *x = in + at + ky0 * ystep;
-            for (int32_t y = ky0; y < ky1; ++y, x += ystep)
-                qk_arm_quad_row_s8(x, seg4, g->in_zp, xi + 4 * (y - ky0) * seg4, lane);
-            return 1;
-        }
-        /* a whole in-image field of short rows (e.g. in_c 1 or 3): each row as whole words,
-         * its over-copied tail overwritten by the next row or the zero-point padding, when the
-         * last row's words stay inside the input (no per-row checks, no byte loops) */
-        const int32_t span4 = (span + 3) & ~3;
-        if (!seg && (uint32_t)(at + (g->kh - 1) * ystep + span4) <=
-                        (uint32_t)(g->batches * g->in_h * g->in_w * c_n)) {
-            qk__field_words(r8, in + at, g->kh, span, span4, ystep, zp);
-            qk_arm_quad_row_s8(r8, slp, g->in_zp, xi, lane);
-            return 1;
-        }
+        const int8_t *x = in + ((b * g->in_h + iy0) * g->in_w + ix0) * c_n + ky0 * ystep;
+        for (int32_t y = ky0; y < ky1; ++y, x += ystep)
+            qk_arm_quad_row_s8(x, seg4, g->in_zp, xi + 4 * (y - ky0) * seg4, lane);
+        return 1;
     }
     /* else the values as int8 in row's bytes, taps outside the image (and the padding to slp)
      * as in_zp, which the widening subtracts to 0 */
@@ -664,6 +665,8 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     const int point = !seg && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
                       g->ph == 0 && g->pw == 0 && g->out_h == g->in_h && g->out_w == g->in_w &&
                       g->fic == g->in_c && g->in_c % 4 == 0;
+    /* short field rows (e.g. in_c 1, 3): their in-image fields by qk__quad_gather_short */
+    const int shorts = g->dw == 1 && (g->kw * g->in_c) % 4 != 0;
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;
@@ -677,7 +680,9 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                 }
                 oy[l] = q / g->out_w;
                 ox[l] = q % g->out_w;
-                if (!seg) qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, xi, l);
+                if (!seg && !(shorts && qk__quad_gather_short(g, in, b, oy[l], ox[l],
+                                                               (int8_t *)(void *)row, slp, xi, l)))
+                    qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, xi, l);
             }
             int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
