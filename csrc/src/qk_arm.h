@@ -1303,10 +1303,41 @@ static inline int qk_arm_any_s8_min(const int8_t *w, int32_t n) {
  * (k int8 values each) interleaved by 16-byte chunks, [ceil(k / 16)][3][16]. For j < npairs,
  * filters 2j and 2j + 1 (rows of k bytes from w): acc[q * 64 + 2j + f] = dot(pixel q, filter
  * 2j + f) (acc rows QK_ARM_ACC_STRIDE words apart). k >= 16: the first 16 values start the
- * sums, the rest is a tail-predicated loop (WLSTP.8), so nothing past a row or filter is read.
- * Naked asm: the loop needs 14 registers (6 accumulators (VMLADAVA wants even ones), row, rows
- * base, 2 filter pointers, next pair, k, acc, LR), and the pair count lives on the stack.
+ * sums (their rows held in q4-q6 for all pairs), the rest is a tail-predicated loop (WLSTP.8),
+ * so nothing past a row or filter is read. Naked asm: the loop needs 14 registers (6
+ * accumulators (VMLADAVA wants even ones), row, rows base, 2 filter pointers, k, acc, LR and
+ * the pair count or next pair). k a multiple of 16: the second filter's pointer ends at the
+ * next pair, so the pair count takes the next pair's register; else it lives on the stack.
  */
+/* one pair: r1, r3 its filters (r3 16 bytes early: its loads pre-increment, so with k a multiple
+ * of 16 it ends 16 bytes before the next pair), r5 the rows after the first chunk */
+#define QK_ARM_C3_PAIR                                                                       \
+    "vldrb.u8 q3, [r1], #16\n\t"                                                             \
+    "vmladav.s8 r0, q4, q3\n\t"                                                              \
+    "vmladav.s8 r4, q5, q3\n\t"                                                              \
+    "vmladav.s8 r8, q6, q3\n\t"                                                              \
+    "vldrb.u8 q3, [r3, #16]!\n\t"                                                            \
+    "vmladav.s8 r2, q4, q3\n\t"                                                              \
+    "vmladav.s8 r6, q5, q3\n\t"                                                              \
+    "vmladav.s8 r10, q6, q3\n\t"                                                             \
+    "wlstp.8 lr, r9, 3f\n\t"                                                                 \
+    "2:\n\t"                                                                                 \
+    "vldrb.u8 q0, [r5], #48\n\t"                                                             \
+    "vldrb.u8 q1, [r5, #-32]\n\t"                                                            \
+    "vldrb.u8 q2, [r5, #-16]\n\t"                                                            \
+    "vldrb.u8 q3, [r1], #16\n\t"                                                             \
+    "vmladava.s8 r0, q0, q3\n\t"                                                             \
+    "vmladava.s8 r4, q1, q3\n\t"                                                             \
+    "vmladava.s8 r8, q2, q3\n\t"                                                             \
+    "vldrb.u8 q3, [r3, #16]!\n\t"                                                           \
+    "vmladava.s8 r2, q0, q3\n\t"                                                             \
+    "vmladava.s8 r6, q1, q3\n\t"                                                             \
+    "vmladava.s8 r10, q2, q3\n\t"                                                            \
+    "letp   lr, 2b\n\t"                                                                      \
+    "3:\n\t"                                                                                 \
+    "strd   r4, r6, [r11, #256]\n\t"                                                         \
+    "strd   r8, r10, [r11, #512]\n\t"                                                        \
+    "strd   r0, r2, [r11], #8\n\t"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
@@ -1314,55 +1345,46 @@ static __attribute__((naked, noinline, unused)) void
 qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc) {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "ldr    r11, [sp, #36]\n\t"      /* acc (5th argument) */
-        "push   {r3}\n\t"                /* [sp]: pairs left */
-        "mov    r7, r0\n\t"              /* rows */
+        "vpush  {d8-d13}\n\t"            /* (q4-q6 are callee-saved) */
+        "ldr    r11, [sp, #84]\n\t"      /* acc (5th argument) */
+        "vldrb.u8 q4, [r0], #48\n\t"     /* the first chunk's rows (whole: k >= 16) */
+        "vldrb.u8 q5, [r0, #-32]\n\t"
+        "vldrb.u8 q6, [r0, #-16]\n\t"
+        "mov    r7, r0\n\t"              /* rows after the first chunk */
         "sub    r9, r2, #16\n\t"         /* k - 16: values after the first chunk */
-        "mov    r12, r1\n\t"             /* this pair's first filter */
+        "tst    r2, #15\n\t"
+        "bne    5f\n\t"
+        "mov    r12, r3\n\t"             /* pairs left */
+        "sub    r3, r1, #16\n\t"         /* the next pair's first filter - 16 */
         "1:\n\t"
+        "mov    r5, r7\n\t"
+        "add    r1, r3, #16\n\t"
+        "add    r3, r1, r9\n\t"          /* its second filter, k on (-16) */
+        QK_ARM_C3_PAIR
+        "subs   r12, r12, #1\n\t"
+        "bne    1b\n\t"
+        "vpop   {d8-d13}\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        "5:\n\t"
+        "push   {r3}\n\t"                /* [sp]: pairs left */
+        "mov    r12, r1\n\t"             /* this pair's first filter */
+        "4:\n\t"
         "mov    r5, r7\n\t"
         "mov    r1, r12\n\t"
         "add    r3, r12, r9\n\t"
-        "add    r3, r3, #16\n\t"         /* the pair's second filter, k on */
-        "vldrb.u8 q0, [r5], #48\n\t"     /* first chunk (whole: k >= 16), not accumulating */
-        "vldrb.u8 q1, [r5, #-32]\n\t"
-        "vldrb.u8 q2, [r5, #-16]\n\t"
-        "vldrb.u8 q3, [r1], #16\n\t"
-        "vmladav.s8 r0, q0, q3\n\t"
-        "vmladav.s8 r4, q1, q3\n\t"
-        "vmladav.s8 r8, q2, q3\n\t"
-        "vldrb.u8 q3, [r3], #16\n\t"
-        "vmladav.s8 r2, q0, q3\n\t"
-        "vmladav.s8 r6, q1, q3\n\t"
-        "vmladav.s8 r10, q2, q3\n\t"
-        "wlstp.8 lr, r9, 3f\n\t"
-        "2:\n\t"
-        "vldrb.u8 q0, [r5], #48\n\t"
-        "vldrb.u8 q1, [r5, #-32]\n\t"
-        "vldrb.u8 q2, [r5, #-16]\n\t"
-        "vldrb.u8 q3, [r1], #16\n\t"
-        "vmladava.s8 r0, q0, q3\n\t"
-        "vmladava.s8 r4, q1, q3\n\t"
-        "vmladava.s8 r8, q2, q3\n\t"
-        "vldrb.u8 q3, [r3], #16\n\t"
-        "vmladava.s8 r2, q0, q3\n\t"
-        "vmladava.s8 r6, q1, q3\n\t"
-        "vmladava.s8 r10, q2, q3\n\t"
-        "letp   lr, 2b\n\t"
-        "3:\n\t"
-        "strd   r4, r6, [r11, #256]\n\t"
-        "strd   r8, r10, [r11, #512]\n\t"
-        "strd   r0, r2, [r11], #8\n\t"
+        QK_ARM_C3_PAIR
         "add    r12, r12, r9, lsl #1\n\t"
         "add    r12, r12, #32\n\t"       /* the next pair: 2 k on */
         "ldr    r1, [sp]\n\t"
         "subs   r1, r1, #1\n\t"
         "str    r1, [sp]\n\t"
-        "bne    1b\n\t"
+        "bne    4b\n\t"
         "add    sp, sp, #4\n\t"
+        "vpop   {d8-d13}\n\t"
         "pop    {r4-r11, pc}\n\t");
 }
 #pragma GCC diagnostic pop
+#undef QK_ARM_C3_PAIR
 
 /*
  * The same for short filters, k <= 16 NK (NK 1 or 2), rows not interleaved: pixel q's field is
