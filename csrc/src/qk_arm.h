@@ -1039,15 +1039,16 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
  * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as
  * qk_arm_rq4_right's VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
  * to int8, the clamp: saturating steps that keep every in-range value, so the result is exact.
- * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its constants in
- * st: the asm has 10 operands and LR. */
+ * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its rarer constants
+ * in st: the asm has 11 operands and LR. */
 static inline __attribute__((always_inline)) void
 qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uint32_t lim,
             int8_t *out) {
-    /* st: offsets, tap pairs, filter bytes from a block's last tap back to the next block's
-     * first, blocks left, lim, whether the taps are odd */
-    int32_t st[6] = {(int32_t)(intptr_t)offs, P->taps >> 1, P->taps * P->c_n - 16, P->c16 >> 4,
-                     (int32_t)lim, P->taps & 1};
+    /* st: offsets, tap pairs, lim, whether the taps are odd, filter bytes from a block's last
+     * tap back to the next block's first; the blocks left in a register */
+    const int32_t st[5] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
+                           P->taps * P->c_n - 16};
+    int32_t nb = P->c16 >> 4;
     const int32_t *b = P->beff, *m = P->mult;
     const uint32_t *rm = P->rm;
     const int8_t *w = P->filter;
@@ -1089,7 +1090,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vadd.i32 q3, q3, q4\n\t"
         "le     lr, 1b\n\t"
         "3:\n\t"
-        "ldr    %[xt], [%[st], #20]\n\t"
+        "ldr    %[xt], [%[st], #12]\n\t"
         "cbz    %[xt], 4f\n\t"
         "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */
         "add    %[xt], %[xt], %[x]\n\t"
@@ -1135,7 +1136,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vqmovnt.s32 q4, q2\n\t"
         "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */
         "vqmovnt.s32 q5, q3\n\t"
-        "ldr    %[op], [%[st], #16]\n\t" /* lim */
+        "ldr    %[op], [%[st], #8]\n\t"  /* lim */
         "asr    %[xt], %[op], #16\n\t"   /* out_zp */
         "vqadd.s16 q4, q4, %[xt]\n\t"
         "vqadd.s16 q5, q5, %[xt]\n\t"
@@ -1147,15 +1148,13 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vdup.8 q7, %[xt]\n\t"
         "vmin.s8 q6, q6, q7\n\t"
         "vstrb.8 q6, [%[out]], #16\n\t"
-        "ldr    %[xt], [%[st], #8]\n\t"
+        "ldr    %[xt], [%[st], #16]\n\t"
         "sub    %[w], %[w], %[xt]\n\t"
         "add    %[x], %[x], #16\n\t"
-        "ldr    %[xt], [%[st], #12]\n\t"
-        "subs   %[xt], %[xt], #1\n\t"
-        "str    %[xt], [%[st], #12]\n\t"
+        "subs   %[nb], %[nb], #1\n\t"
         "bne    2b\n\t"
         : [op] "=&r"(op), [w] "+l"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m),
-          [rm] "+r"(rm), [out] "+r"(out)
+          [rm] "+r"(rm), [out] "+r"(out), [nb] "+r"(nb)
         : [cn] "r"(P->c_n), [st] "r"(st)
         : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
 }
