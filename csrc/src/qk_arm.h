@@ -857,10 +857,11 @@ static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, i
 }
 
 /* The same when every channel has R > 0 (so no left shift either: lm == 1), as quantized models
- * mostly do: -1 goes to every negative value. */
-static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t e) {
+ * mostly do: -1 goes to every negative value, and the rounding shift is VQRDMULH by rm =
+ * 2^(31 - R) <= 2^30 (floor(x / 2^R + 1/2), never saturating: no VCLZ / VNEG for e). */
+static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t rm) {
     a = vqrdmulhq_s32(a, mult);
-    return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), e);
+    return vqrdmulhq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), rm);
 }
 
 /* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1). */
@@ -873,7 +874,7 @@ static inline int qk_arm_rq_right(const uint32_t *lm, const uint32_t *rm, int32_
 /* Requantize channels [i, i + 4) of NP pixels: out[q * ostride + i + l] from
  * acc[q * QK_ARM_ACC_STRIDE + i + l] (+ bias), each channel's parameters loaded once for all;
  * TAIL: only the lanes of p (else unpredicated: gcc keeps an all-true predicate's VPSTs);
- * RIGHT: qk_arm_rq4_right applies (qk_arm_rq_right). */
+ * RIGHT: qk_arm_rq4_right applies (qk_arm_rq_right; e is then rm itself). */
 #define QK_ARM_ACC_STRIDE 64
 #define QK_ARM_LD(T, ptr) (TAIL ? vldrwq_z_##T(ptr, p) : vld1q_##T(ptr))
 static inline __attribute__((always_inline)) void
@@ -884,7 +885,8 @@ qk_arm_rq_step(const int32_t *acc, const int NP, const int32_t *bias, const int3
     const int32x4_t b = bias != NULL ? QK_ARM_LD(s32, bias + i) : vdupq_n_s32(0);
     const int32x4_t m = QK_ARM_LD(s32, mult + i);
     const uint32x4_t l = RIGHT ? vdupq_n_u32(1) : QK_ARM_LD(u32, lm + i);
-    const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LD(u32, rm + i))));
+    const int32x4_t e = RIGHT ? QK_ARM_LD(s32, (const int32_t *)rm + i)
+                              : vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LD(u32, rm + i))));
 #pragma GCC unroll 3
     for (int q = 0; q < NP; ++q) {
         int32x4_t a = QK_ARM_LD(s32, acc + q * QK_ARM_ACC_STRIDE + i);
@@ -1036,8 +1038,8 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
  * the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
  * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
  * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by
- * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as
- * qk_arm_rq4_right's VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
+ * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as in
+ * qk_arm_rq4_right), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
  * to int8, the clamp: saturating steps that keep every in-range value, so the result is exact.
  * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its rarer constants
  * in st: the asm has 11 operands and LR. */
