@@ -935,6 +935,43 @@ typedef struct {
     int32_t out_zp, act_min, act_max, ostride;
 } qk_arm_rq_px_params;
 
+/* qk_arm_rq_rows for 3 pixels with bias and RIGHT over nv whole vectors of channels: asm, as
+ * gcc 12 spends 6 instructions a vector on the three rows' addresses (512 bytes is out of
+ * VLDRW's immediate range; the outputs ostride apart), here none: the middle and last rows at
+ * immediate offsets from the first one's post-incremented pointer, the outputs through three
+ * pointers (low registers: VSTRB.32; out_zp as a vector leaves gcc enough of them). */
+#define QK_ARM_RQ3_PX(ld, st)                                                                \
+    "vldrw.u32 q3, " ld "\n\t"                                                               \
+    "vadd.i32 q3, q3, q0\n\t"                                                                \
+    "vqrdmulh.s32 q3, q3, q1\n\t"                                                            \
+    "vshr.s32 q4, q3, #31\n\t"                                                               \
+    "vadd.i32 q3, q3, q4\n\t"                                                                \
+    "vqrdmulh.s32 q3, q3, q2\n\t"                                                            \
+    "vadd.i32 q3, q3, %q[zp]\n\t"                                                            \
+    "vmax.s32 q3, q3, %q[lo]\n\t"                                                            \
+    "vmin.s32 q3, q3, %q[hi]\n\t"                                                            \
+    "vstrb.32 q3, " st "\n\t"
+static inline void qk_arm_rq3_right(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                    const uint32_t *rm, int32_t nv, int32_t out_zp,
+                                    int32x4_t lo, int32x4_t hi, int8_t *out, int32_t ostride) {
+    int8_t *o1 = out + ostride, *o2 = o1 + ostride;
+    __asm__ volatile("wls    lr, %[nv], 2f\n\t"
+                     "1:\n\t"
+                     "vldrw.u32 q0, [%[b]], #16\n\t"
+                     "vldrw.u32 q1, [%[m]], #16\n\t"
+                     "vldrw.u32 q2, [%[r]], #16\n\t"
+                     QK_ARM_RQ3_PX("[%[a]], #16", "[%[o0]], #4")
+                     QK_ARM_RQ3_PX("[%[a], #240]", "[%[o1]], #4")
+                     QK_ARM_RQ3_PX("[%[a], #496]", "[%[o2]], #4")
+                     "le     lr, 1b\n\t"
+                     "2:\n\t"
+                     : [a] "+r"(acc), [b] "+r"(bias), [m] "+r"(mult), [r] "+r"(rm),
+                       [o0] "+l"(out), [o1] "+l"(o1), [o2] "+l"(o2)
+                     : [nv] "r"(nv), [zp] "w"(vdupq_n_s32(out_zp)), [lo] "w"(lo), [hi] "w"(hi)
+                     : "lr", "memory", "q0", "q1", "q2", "q3", "q4");
+}
+#undef QK_ARM_RQ3_PX
+
 /* The same for npx (1..3) pixels' channels [c0, c0 + n), their accumulators QK_ARM_ACC_STRIDE
  * words apart. */
 static __attribute__((noinline, unused)) void
@@ -948,7 +985,12 @@ qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, i
     out += c0;
     if (bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
-        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 1, out_zp, act_min, act_max, out, ostride);
+        const int32_t n4 = n & ~3;
+        const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+        qk_arm_rq3_right(acc, bias, mult, rm, n4 >> 2, out_zp, lo, hi, out, ostride);
+        if (n4 < n)
+            qk_arm_rq_step(acc, 3, bias, mult, lm, rm, n4, 1, vctp32q((uint32_t)(n - n4)), 1,
+                           out_zp, lo, hi, out, ostride);
         return;
     }
     if (npx == 3) {
