@@ -232,7 +232,10 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 7, 9, 6, 10, 1, 1, 2, 1, 1),
                # DSP short-row fields (in_c 1, 3) copied by whole words, the last ones (their
                # words would pass the input's end) through the checked gather
-               (False, 11, 10, 3, 8, 3, 3, 2, 1, 1), (False, 8, 9, 1, 8, 3, 3, 1, 0, 1)]
+               (False, 11, 10, 3, 8, 3, 3, 2, 1, 1), (False, 8, 9, 1, 8, 3, 3, 1, 0, 1),
+               # Helium CONV_2D k > 32 a multiple of 16 (the pair count in a register): two
+               # accumulator chunks with an odd rest, and a 3x3 field
+               (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128}
 
 

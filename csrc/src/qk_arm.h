@@ -857,10 +857,11 @@ static inline int32x4_t qk_arm_rq4(int32x4_t a, int32x4_t mult, uint32x4_t lm, i
 }
 
 /* The same when every channel has R > 0 (so no left shift either: lm == 1), as quantized models
- * mostly do: -1 goes to every negative value. */
-static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t e) {
+ * mostly do: -1 goes to every negative value, and the rounding shift is VQRDMULH by rm =
+ * 2^(31 - R) <= 2^30 (floor(x / 2^R + 1/2), never saturating: no VCLZ / VNEG for e). */
+static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t rm) {
     a = vqrdmulhq_s32(a, mult);
-    return vrshlq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), e);
+    return vqrdmulhq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), rm);
 }
 
 /* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1). */
@@ -873,7 +874,7 @@ static inline int qk_arm_rq_right(const uint32_t *lm, const uint32_t *rm, int32_
 /* Requantize channels [i, i + 4) of NP pixels: out[q * ostride + i + l] from
  * acc[q * QK_ARM_ACC_STRIDE + i + l] (+ bias), each channel's parameters loaded once for all;
  * TAIL: only the lanes of p (else unpredicated: gcc keeps an all-true predicate's VPSTs);
- * RIGHT: qk_arm_rq4_right applies (qk_arm_rq_right). */
+ * RIGHT: qk_arm_rq4_right applies (qk_arm_rq_right; e is then rm itself). */
 #define QK_ARM_ACC_STRIDE 64
 #define QK_ARM_LD(T, ptr) (TAIL ? vldrwq_z_##T(ptr, p) : vld1q_##T(ptr))
 static inline __attribute__((always_inline)) void
@@ -884,7 +885,8 @@ qk_arm_rq_step(const int32_t *acc, const int NP, const int32_t *bias, const int3
     const int32x4_t b = bias != NULL ? QK_ARM_LD(s32, bias + i) : vdupq_n_s32(0);
     const int32x4_t m = QK_ARM_LD(s32, mult + i);
     const uint32x4_t l = RIGHT ? vdupq_n_u32(1) : QK_ARM_LD(u32, lm + i);
-    const int32x4_t e = vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LD(u32, rm + i))));
+    const int32x4_t e = RIGHT ? QK_ARM_LD(s32, (const int32_t *)rm + i)
+                              : vnegq_s32(vreinterpretq_s32_u32(vclzq_u32(QK_ARM_LD(u32, rm + i))));
 #pragma GCC unroll 3
     for (int q = 0; q < NP; ++q) {
         int32x4_t a = QK_ARM_LD(s32, acc + q * QK_ARM_ACC_STRIDE + i);
@@ -933,6 +935,43 @@ typedef struct {
     int32_t out_zp, act_min, act_max, ostride;
 } qk_arm_rq_px_params;
 
+/* qk_arm_rq_rows for 3 pixels with bias and RIGHT over nv whole vectors of channels: asm, as
+ * gcc 12 spends 6 instructions a vector on the three rows' addresses (512 bytes is out of
+ * VLDRW's immediate range; the outputs ostride apart), here none: the middle and last rows at
+ * immediate offsets from the first one's post-incremented pointer, the outputs through three
+ * pointers (low registers: VSTRB.32; out_zp as a vector leaves gcc enough of them). */
+#define QK_ARM_RQ3_PX(ld, st)                                                                \
+    "vldrw.u32 q3, " ld "\n\t"                                                               \
+    "vadd.i32 q3, q3, q0\n\t"                                                                \
+    "vqrdmulh.s32 q3, q3, q1\n\t"                                                            \
+    "vshr.s32 q4, q3, #31\n\t"                                                               \
+    "vadd.i32 q3, q3, q4\n\t"                                                                \
+    "vqrdmulh.s32 q3, q3, q2\n\t"                                                            \
+    "vadd.i32 q3, q3, %q[zp]\n\t"                                                            \
+    "vmax.s32 q3, q3, %q[lo]\n\t"                                                            \
+    "vmin.s32 q3, q3, %q[hi]\n\t"                                                            \
+    "vstrb.32 q3, " st "\n\t"
+static inline void qk_arm_rq3_right(const int32_t *acc, const int32_t *bias, const int32_t *mult,
+                                    const uint32_t *rm, int32_t nv, int32_t out_zp,
+                                    int32x4_t lo, int32x4_t hi, int8_t *out, int32_t ostride) {
+    int8_t *o1 = out + ostride, *o2 = o1 + ostride;
+    __asm__ volatile("wls    lr, %[nv], 2f\n\t"
+                     "1:\n\t"
+                     "vldrw.u32 q0, [%[b]], #16\n\t"
+                     "vldrw.u32 q1, [%[m]], #16\n\t"
+                     "vldrw.u32 q2, [%[r]], #16\n\t"
+                     QK_ARM_RQ3_PX("[%[a]], #16", "[%[o0]], #4")
+                     QK_ARM_RQ3_PX("[%[a], #240]", "[%[o1]], #4")
+                     QK_ARM_RQ3_PX("[%[a], #496]", "[%[o2]], #4")
+                     "le     lr, 1b\n\t"
+                     "2:\n\t"
+                     : [a] "+r"(acc), [b] "+r"(bias), [m] "+r"(mult), [r] "+r"(rm),
+                       [o0] "+l"(out), [o1] "+l"(o1), [o2] "+l"(o2)
+                     : [nv] "r"(nv), [zp] "w"(vdupq_n_s32(out_zp)), [lo] "w"(lo), [hi] "w"(hi)
+                     : "lr", "memory", "q0", "q1", "q2", "q3", "q4");
+}
+#undef QK_ARM_RQ3_PX
+
 /* The same for npx (1..3) pixels' channels [c0, c0 + n), their accumulators QK_ARM_ACC_STRIDE
  * words apart. */
 static __attribute__((noinline, unused)) void
@@ -946,7 +985,12 @@ qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, i
     out += c0;
     if (bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
-        qk_arm_rq_rows(acc, 3, bias, mult, lm, rm, n, 1, out_zp, act_min, act_max, out, ostride);
+        const int32_t n4 = n & ~3;
+        const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+        qk_arm_rq3_right(acc, bias, mult, rm, n4 >> 2, out_zp, lo, hi, out, ostride);
+        if (n4 < n)
+            qk_arm_rq_step(acc, 3, bias, mult, lm, rm, n4, 1, vctp32q((uint32_t)(n - n4)), 1,
+                           out_zp, lo, hi, out, ostride);
         return;
     }
     if (npx == 3) {
@@ -1036,18 +1080,19 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
  * the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
  * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
  * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by
- * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as
- * qk_arm_rq4_right's VRSHL), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
+ * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as in
+ * qk_arm_rq4_right), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
  * to int8, the clamp: saturating steps that keep every in-range value, so the result is exact.
- * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its constants in
- * st: the asm has 10 operands and LR. */
+ * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its rarer constants
+ * in st: the asm has 11 operands and LR. */
 static inline __attribute__((always_inline)) void
 qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uint32_t lim,
             int8_t *out) {
-    /* st: offsets, tap pairs, filter bytes from a block's last tap back to the next block's
-     * first, blocks left, lim, whether the taps are odd */
-    int32_t st[6] = {(int32_t)(intptr_t)offs, P->taps >> 1, P->taps * P->c_n - 16, P->c16 >> 4,
-                     (int32_t)lim, P->taps & 1};
+    /* st: offsets, tap pairs, lim, whether the taps are odd, filter bytes from a block's last
+     * tap back to the next block's first; the blocks left in a register */
+    const int32_t st[5] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
+                           P->taps * P->c_n - 16};
+    int32_t nb = P->c16 >> 4;
     const int32_t *b = P->beff, *m = P->mult;
     const uint32_t *rm = P->rm;
     const int8_t *w = P->filter;
@@ -1089,7 +1134,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vadd.i32 q3, q3, q4\n\t"
         "le     lr, 1b\n\t"
         "3:\n\t"
-        "ldr    %[xt], [%[st], #20]\n\t"
+        "ldr    %[xt], [%[st], #12]\n\t"
         "cbz    %[xt], 4f\n\t"
         "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */
         "add    %[xt], %[xt], %[x]\n\t"
@@ -1135,7 +1180,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vqmovnt.s32 q4, q2\n\t"
         "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */
         "vqmovnt.s32 q5, q3\n\t"
-        "ldr    %[op], [%[st], #16]\n\t" /* lim */
+        "ldr    %[op], [%[st], #8]\n\t"  /* lim */
         "asr    %[xt], %[op], #16\n\t"   /* out_zp */
         "vqadd.s16 q4, q4, %[xt]\n\t"
         "vqadd.s16 q5, q5, %[xt]\n\t"
@@ -1147,15 +1192,13 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uin
         "vdup.8 q7, %[xt]\n\t"
         "vmin.s8 q6, q6, q7\n\t"
         "vstrb.8 q6, [%[out]], #16\n\t"
-        "ldr    %[xt], [%[st], #8]\n\t"
+        "ldr    %[xt], [%[st], #16]\n\t"
         "sub    %[w], %[w], %[xt]\n\t"
         "add    %[x], %[x], #16\n\t"
-        "ldr    %[xt], [%[st], #12]\n\t"
-        "subs   %[xt], %[xt], #1\n\t"
-        "str    %[xt], [%[st], #12]\n\t"
+        "subs   %[nb], %[nb], #1\n\t"
         "bne    2b\n\t"
         : [op] "=&r"(op), [w] "+l"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m),
-          [rm] "+r"(rm), [out] "+r"(out)
+          [rm] "+r"(rm), [out] "+r"(out), [nb] "+r"(nb)
         : [cn] "r"(P->c_n), [st] "r"(st)
         : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
 }
@@ -1303,10 +1346,41 @@ static inline int qk_arm_any_s8_min(const int8_t *w, int32_t n) {
  * (k int8 values each) interleaved by 16-byte chunks, [ceil(k / 16)][3][16]. For j < npairs,
  * filters 2j and 2j + 1 (rows of k bytes from w): acc[q * 64 + 2j + f] = dot(pixel q, filter
  * 2j + f) (acc rows QK_ARM_ACC_STRIDE words apart). k >= 16: the first 16 values start the
- * sums, the rest is a tail-predicated loop (WLSTP.8), so nothing past a row or filter is read.
- * Naked asm: the loop needs 14 registers (6 accumulators (VMLADAVA wants even ones), row, rows
- * base, 2 filter pointers, next pair, k, acc, LR), and the pair count lives on the stack.
+ * sums (their rows held in q4-q6 for all pairs), the rest is a tail-predicated loop (WLSTP.8),
+ * so nothing past a row or filter is read. Naked asm: the loop needs 14 registers (6
+ * accumulators (VMLADAVA wants even ones), row, rows base, 2 filter pointers, k, acc, LR and
+ * the pair count or next pair). k a multiple of 16: the second filter's pointer ends at the
+ * next pair, so the pair count takes the next pair's register; else it lives on the stack.
  */
+/* one pair: r1, r3 its filters (r3 16 bytes early: its loads pre-increment, so with k a multiple
+ * of 16 it ends 16 bytes before the next pair), r5 the rows after the first chunk */
+#define QK_ARM_C3_PAIR                                                                       \
+    "vldrb.u8 q3, [r1], #16\n\t"                                                             \
+    "vmladav.s8 r0, q4, q3\n\t"                                                              \
+    "vmladav.s8 r4, q5, q3\n\t"                                                              \
+    "vmladav.s8 r8, q6, q3\n\t"                                                              \
+    "vldrb.u8 q3, [r3, #16]!\n\t"                                                            \
+    "vmladav.s8 r2, q4, q3\n\t"                                                              \
+    "vmladav.s8 r6, q5, q3\n\t"                                                              \
+    "vmladav.s8 r10, q6, q3\n\t"                                                             \
+    "wlstp.8 lr, r9, 3f\n\t"                                                                 \
+    "2:\n\t"                                                                                 \
+    "vldrb.u8 q0, [r5], #48\n\t"                                                             \
+    "vldrb.u8 q1, [r5, #-32]\n\t"                                                            \
+    "vldrb.u8 q2, [r5, #-16]\n\t"                                                            \
+    "vldrb.u8 q3, [r1], #16\n\t"                                                             \
+    "vmladava.s8 r0, q0, q3\n\t"                                                             \
+    "vmladava.s8 r4, q1, q3\n\t"                                                             \
+    "vmladava.s8 r8, q2, q3\n\t"                                                             \
+    "vldrb.u8 q3, [r3, #16]!\n\t"                                                           \
+    "vmladava.s8 r2, q0, q3\n\t"                                                             \
+    "vmladava.s8 r6, q1, q3\n\t"                                                             \
+    "vmladava.s8 r10, q2, q3\n\t"                                                            \
+    "letp   lr, 2b\n\t"                                                                      \
+    "3:\n\t"                                                                                 \
+    "strd   r4, r6, [r11, #256]\n\t"                                                         \
+    "strd   r8, r10, [r11, #512]\n\t"                                                        \
+    "strd   r0, r2, [r11], #8\n\t"
 
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
@@ -1314,55 +1388,46 @@ static __attribute__((naked, noinline, unused)) void
 qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, int32_t *acc) {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "ldr    r11, [sp, #36]\n\t"      /* acc (5th argument) */
-        "push   {r3}\n\t"                /* [sp]: pairs left */
-        "mov    r7, r0\n\t"              /* rows */
+        "vpush  {d8-d13}\n\t"            /* (q4-q6 are callee-saved) */
+        "ldr    r11, [sp, #84]\n\t"      /* acc (5th argument) */
+        "vldrb.u8 q4, [r0], #48\n\t"     /* the first chunk's rows (whole: k >= 16) */
+        "vldrb.u8 q5, [r0, #-32]\n\t"
+        "vldrb.u8 q6, [r0, #-16]\n\t"
+        "mov    r7, r0\n\t"              /* rows after the first chunk */
         "sub    r9, r2, #16\n\t"         /* k - 16: values after the first chunk */
-        "mov    r12, r1\n\t"             /* this pair's first filter */
+        "tst    r2, #15\n\t"
+        "bne    5f\n\t"
+        "mov    r12, r3\n\t"             /* pairs left */
+        "sub    r3, r1, #16\n\t"         /* the next pair's first filter - 16 */
         "1:\n\t"
+        "mov    r5, r7\n\t"
+        "add    r1, r3, #16\n\t"
+        "add    r3, r1, r9\n\t"          /* its second filter, k on (-16) */
+        QK_ARM_C3_PAIR
+        "subs   r12, r12, #1\n\t"
+        "bne    1b\n\t"
+        "vpop   {d8-d13}\n\t"
+        "pop    {r4-r11, pc}\n\t"
+        "5:\n\t"
+        "push   {r3}\n\t"                /* [sp]: pairs left */
+        "mov    r12, r1\n\t"             /* this pair's first filter */
+        "4:\n\t"
         "mov    r5, r7\n\t"
         "mov    r1, r12\n\t"
         "add    r3, r12, r9\n\t"
-        "add    r3, r3, #16\n\t"         /* the pair's second filter, k on */
-        "vldrb.u8 q0, [r5], #48\n\t"     /* first chunk (whole: k >= 16), not accumulating */
-        "vldrb.u8 q1, [r5, #-32]\n\t"
-        "vldrb.u8 q2, [r5, #-16]\n\t"
-        "vldrb.u8 q3, [r1], #16\n\t"
-        "vmladav.s8 r0, q0, q3\n\t"
-        "vmladav.s8 r4, q1, q3\n\t"
-        "vmladav.s8 r8, q2, q3\n\t"
-        "vldrb.u8 q3, [r3], #16\n\t"
-        "vmladav.s8 r2, q0, q3\n\t"
-        "vmladav.s8 r6, q1, q3\n\t"
-        "vmladav.s8 r10, q2, q3\n\t"
-        "wlstp.8 lr, r9, 3f\n\t"
-        "2:\n\t"
-        "vldrb.u8 q0, [r5], #48\n\t"
-        "vldrb.u8 q1, [r5, #-32]\n\t"
-        "vldrb.u8 q2, [r5, #-16]\n\t"
-        "vldrb.u8 q3, [r1], #16\n\t"
-        "vmladava.s8 r0, q0, q3\n\t"
-        "vmladava.s8 r4, q1, q3\n\t"
-        "vmladava.s8 r8, q2, q3\n\t"
-        "vldrb.u8 q3, [r3], #16\n\t"
-        "vmladava.s8 r2, q0, q3\n\t"
-        "vmladava.s8 r6, q1, q3\n\t"
-        "vmladava.s8 r10, q2, q3\n\t"
-        "letp   lr, 2b\n\t"
-        "3:\n\t"
-        "strd   r4, r6, [r11, #256]\n\t"
-        "strd   r8, r10, [r11, #512]\n\t"
-        "strd   r0, r2, [r11], #8\n\t"
+        QK_ARM_C3_PAIR
         "add    r12, r12, r9, lsl #1\n\t"
         "add    r12, r12, #32\n\t"       /* the next pair: 2 k on */
         "ldr    r1, [sp]\n\t"
         "subs   r1, r1, #1\n\t"
         "str    r1, [sp]\n\t"
-        "bne    1b\n\t"
+        "bne    4b\n\t"
         "add    sp, sp, #4\n\t"
+        "vpop   {d8-d13}\n\t"
         "pop    {r4-r11, pc}\n\t");
 }
 #pragma GCC diagnostic pop
+#undef QK_ARM_C3_PAIR
 
 /*
  * The same for short filters, k <= 16 NK (NK 1 or 2), rows not interleaved: pixel q's field is
