@@ -194,7 +194,7 @@ def _conv_model(rng: np.random.Generator, depthwise: bool, ih: int, iw: int, ic:
 
 # (depthwise, ih, iw, ic, oc, kh, kw, stride, padding (0 SAME, 1 VALID), dilation): pointwise,
 # odd channel counts and tails, small-k, im2row at the edges, row-at-a-time gathering (5x5x31,
-# and 3x3x33 / 3x3x32 whose whole fields exceed the DSP pair rows; 1x1x301 one pixel at a time),
+# and 3x3x33 / 3x3x32 whose whole fields exceed the DSP quad rows; 1x1x301 one pixel at a time),
 # the KWS first layer, dilation; depthwise per-pixel, tiled, strided, multiplier > 1, in_c 1.
 CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 2, 1, 1),
                (False, 9, 8, 3, 8, 3, 3, 2, 0, 1), (False, 6, 7, 1, 5, 3, 3, 1, 0, 1),

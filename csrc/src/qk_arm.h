@@ -64,17 +64,6 @@ static inline void qk_arm_row_swizzle(int16_t *row, int32_t n, int32_t np) {
     }
 }
 
-/* row[0..n) = x[i] - zp, pair-swapped (n a multiple of 4): SXTAB16 adds -zp in both lanes. */
-static inline void qk_arm_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *row) {
-    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
-    const int16x2_t off = (int16x2_t)(nz | (nz << 16));
-    for (int32_t i = 0; i < n; i += 4) {
-        const uint32_t v = qk_arm_ld32(x + i);
-        qk_arm_st32(row + i, (uint32_t)__sxtab16(off, (int8x4_t)v));
-        qk_arm_st32(row + i + 2, (uint32_t)__sxtab16(off, (int8x4_t)qk_arm_ror8(v)));
-    }
-}
-
 /* row[0..n) = x[i] - zp in natural order (the receptive-field gather): per four values one LDR,
  * two SXTAB16 and the two PKH that restore the order. */
 static inline void qk_arm_widen_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *row) {
@@ -174,20 +163,14 @@ static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) 
 #define QK_ARM_QUAD_MAX 256 /* values per row on this path (four interleaved rows on the stack) */
 #define QK_ARM_QUAD_ACC 64  /* accumulators per pixel in the run's buffer (a multiple of 4) */
 
-/* Interleave natural-order src[0..n) (zero padded to np, a multiple of 4; src is scratch and is
- * changed) pair-swapped into dst as pixel `lane` (0..3) of the quad layout. */
-static inline void qk_arm_quad_row(int16_t *src, int32_t n, int32_t np, int16_t *dst, int lane) {
-    for (int32_t i = n; i < np; ++i) src[i] = 0;
+/* Zero pixel `lane` (0..3) of the quad layout over np values (a multiple of 4). */
+static inline void qk_arm_quad_zero(int32_t np, int16_t *dst, int lane) {
     dst += 4 * lane;
-    for (int32_t i = 0; i < np; i += 4, dst += 16) {
-        const uint32_t a = qk_arm_ld32(src + i), b = qk_arm_ld32(src + i + 2);
-        qk_arm_st32(dst, (a & 0xFFFFu) | (b << 16));
-        qk_arm_st32(dst + 2, (b & 0xFFFF0000u) | (a >> 16));
-    }
+    for (int32_t i = 0; i < np; i += 4, dst += 16) qk_arm_st32(dst, 0), qk_arm_st32(dst + 2, 0);
 }
 
-/* The same for int8 x[0..n) (n a multiple of 4) minus zp, straight from the input: one LDR and
- * two SXTAB16 (which add -zp in both lanes) per group. dst: the group's place in the layout. */
+/* Pixel `lane` of the quad layout, from the group at dst on: int8 x[0..n) (n a multiple of 4)
+ * minus zp, pair-swapped; one LDR and two SXTAB16 (which add -zp in both lanes) per group. */
 static inline void qk_arm_quad_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *dst,
                                       int lane) {
     if (n <= 0) return;

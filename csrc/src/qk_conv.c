@@ -232,16 +232,17 @@ typedef struct {
 #endif
 } qk__rq_set;
 
-/* *r for an op's int8 fast path (rq: the checked rq rows of constant rq_id); 0 if the records
- * disagree with the op. */
-static int qk__rq_set_init(qk__rq_set *r, const qk_ctx *ctx, int32_t rq_id, const uint32_t *rq,
-                           const int32_t *bias, const int32_t *mult, const int32_t *shift,
-                           const qk__conv_geom *g) {
+/* *r for an op's int8 fast path from constant rq_id; 0 if what will be read of it disagrees
+ * with the op: the records where this build has them, else the rq rows (records make the rows
+ * unread, so checking both would be work done twice per invoke). */
+static int qk__rq_set_init(qk__rq_set *r, const qk_ctx *ctx, int32_t rq_id, const int32_t *bias,
+                           const int32_t *mult, const int32_t *shift, const qk__conv_geom *g) {
     int bad = 0;
     r->bias = bias;
     r->mult = mult;
     r->rec = qk__rq_rec(ctx, rq_id, bias, mult, shift, g->out_zp, g->out_c, &bad);
-    r->rq = rq;
+    r->rq = qk__in(ctx, rq_id, 12 * (int64_t)g->out_c);
+    if (bad || r->rq == NULL || (r->rec == NULL && !qk__rq_ok(shift, r->rq, g->out_c))) return 0;
     r->n = g->out_c;
     r->lim[0] = g->out_zp;
     r->lim[1] = g->act_min;
@@ -249,7 +250,7 @@ static int qk__rq_set_init(qk__rq_set *r, const qk_ctx *ctx, int32_t rq_id, cons
 #if defined(QK_ARM_DSP)
     r->rec_fn = r->rec != NULL && (r->rec[4] & 256) ? qk_arm_rq_rec_zp_i8 : qk_arm_rq_rec_i8;
 #endif
-    return !bad;
+    return 1;
 }
 
 /* out[j] = the requantized acc[j] of channel c0 + j, j < cn (acc is clobbered). */
@@ -575,7 +576,7 @@ static __attribute__((noinline)) int qk__quad_gather(const qk__conv_geom *g, con
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, seg4 = g->kw * g->in_c;
     const int32_t ky0 = seg ? ky : 0, ky1 = seg ? ky + 1 : g->kh;
     if (seg && (iy0 + ky * g->dh < 0 || iy0 + ky * g->dh >= g->in_h)) {
-        qk_arm_quad_row(row, 0, slp, xi, lane);
+        qk_arm_quad_zero(slp, xi, lane);
         return 0;
     }
     const int32_t c_n = g->in_c, span = g->kw * c_n;
@@ -1340,9 +1341,9 @@ QK__EXEC(conv2d) {
         row = (int16_t *)(void *)scratch;
         accs = (void *)(scratch + row_bytes);
         if (wt_bytes > 0) wt = (int16_t *)(void *)(scratch + row_bytes + acc_bytes);
-        if (in_dtype == QK_I8) {
+        if (in_dtype == QK_I8) { /* (checked by the path that reads it) */
             rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
-            if (!rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
+            if (!rq) return QK_ERR_ARG;
         }
     }
     if (g.out_c == 0) return QK_OK;
@@ -1357,7 +1358,9 @@ QK__EXEC(conv2d) {
         if (px == 0 ? !qk__gemm_direct(&g) : (px != 1 && px != 2 && px != 4 && px != 6 && px != 12))
             return QK_ERR_ARG;
         uint8_t *panel = qk__out(ctx, args[6], px * kp);
-        if (!wpk || !beff || !panel || !qk__shifts_ok(mult, shift, g.out_c, 30)) return QK_ERR_ARG;
+        if (!wpk || !beff || !panel || !qk__shifts_ok(mult, shift, g.out_c, 30) ||
+            !qk__rq_ok(shift, rq, g.out_c))
+            return QK_ERR_ARG;
         qk__conv_gemm_vnni(&g, in, wpk, beff, mult, rq, out, panel, px);
         return QK_OK;
     }
@@ -1377,7 +1380,8 @@ QK__EXEC(conv2d) {
             const int32_t k = g.kh * g.kw * g.in_c;
             const int32_t *beff = qk__in(ctx, args[30], 4 * (int64_t)g.out_c);
             int8_t *rows = qk__out(ctx, args[6], 4 * (((int64_t)k + 15) / 16 * 16) + 16);
-            if (!beff || !rows || !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
+            if (!beff || !rows || !qk__rq_ok(shift, rq, g.out_c) ||
+                !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
                 return QK_ERR_ARG;
             qk__conv_fold_mve(&g, in, filter, beff, mult, rq, out, rows);
             return QK_OK;
@@ -1385,7 +1389,7 @@ QK__EXEC(conv2d) {
 #endif
         if (row != NULL) {
             qk__rq_set rs;
-            if (!qk__rq_set_init(&rs, ctx, args[7], rq, bias, mult, shift, &g)) return QK_ERR_ARG;
+            if (!qk__rq_set_init(&rs, ctx, args[7], bias, mult, shift, &g)) return QK_ERR_ARG;
             qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, &rs, wt);
         } else qk__conv_plain(&g, in, 1, filter, bias, NULL, 0, mult, shift, out);
         return QK_OK;
@@ -1970,12 +1974,10 @@ qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, in
     const int32_t acc_words = tile > acc_n ? tile : acc_n;
     const int16_t *w16 = qk__in(ctx, args[32], 2 * (int64_t)(g->in_c & ~3) * g->kh * g->kw);
     int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_words);
-    const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g->out_c);
-    if (!w16 || !acc || !rq || !qk__dw_dsp_ok(g, dm, filter, w16) ||
-        !qk__rq_ok(shift, rq, g->out_c))
-        return 0;
     qk__rq_set rs;
-    if (!qk__rq_set_init(&rs, ctx, args[7], rq, bias, mult, shift, g)) return 0;
+    if (!w16 || !acc || !qk__dw_dsp_ok(g, dm, filter, w16) ||
+        !qk__rq_set_init(&rs, ctx, args[7], bias, mult, shift, g))
+        return 0;
     const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
     const qk__dw_dsp_op k = {g, filter, w16, &rs, acc, c_n <= acc_n ? c_n : acc_n & ~3,
@@ -2234,10 +2236,9 @@ QK__EXEC(depthwise_conv2d) {
         }
         uint8_t *scratch = qk__out(ctx, args[6], 4 * (int64_t)acc_words + row_bytes
                                                      + (tiled ? phase_bytes : 0));
-        const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
-        if (!scratch || !rq || !qk__rq_ok(shift, rq, g.out_c)) return QK_ERR_ARG;
         qk__rq_set rs;
-        if (!qk__rq_set_init(&rs, ctx, args[7], rq, bias32, mult, shift, &g)) return QK_ERR_ARG;
+        if (!scratch || !qk__rq_set_init(&rs, ctx, args[7], bias32, mult, shift, &g))
+            return QK_ERR_ARG;
         uint8_t *extra = scratch + 4 * (int64_t)acc_words;
         qk__dw_fast_i8(&g, dm, in, filter, &rs, out, (int32_t *)(void *)scratch,
                        acc_n, row_bytes ? (int16_t *)(void *)extra : NULL,
