@@ -50,7 +50,8 @@ class Interpreter:
                 read (packed filters); "board" plans exactly what a microcontroller running the
                 portable kernels stores, and a core name ("cortex-m4", "cortex-m55", ...) what
                 that core's build stores (with its DSP / Helium kernels' constants, which are
-                left out when the budgets are too small for them). A flash budget or board
+                left out when the budgets are too small for them: a DSP plan over its flash
+                budget drops its int16 filters first, largest first). A flash budget or board
                 preset implies "board", so flash is counted as shipped.
             debug: put guard bytes around every arena buffer and check them after every op.
         Raises:
@@ -73,7 +74,7 @@ class Interpreter:
         self._graph: Graph = load(self.model_bytes)
         guard = GUARD_BYTES if debug else 0
         isa = CORE_ISA.get(target, "portable" if target == "board" else "host")
-        self._plan: Plan = lower(self._graph, guard, optimize, ram, isa=isa)
+        self._plan: Plan = lower(self._graph, guard, optimize, ram, isa=isa, flash_budget=flash)
         try:
             check_budget(self._plan, ram, flash)
         except BudgetError:

@@ -173,7 +173,7 @@ def _as_bytes(a: np.ndarray) -> np.ndarray:
 
 
 def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int | None = None,
-          isa: str = "host") -> Plan:
+          isa: str = "host", flash_budget: int | None = None) -> Plan:
     """Lower every op; collect every unsupported op into one UnsupportedOperatorError.
 
     optimize="speed" uses the fast kernels everywhere. optimize="memory" then swaps the op at the
@@ -183,6 +183,8 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     guard > 0 (debug) leaves that many guard bytes on each side of every arena buffer.
     isa (ISAS): the kernels the plan is for; only theirs get extra constants (packed filters,
     requant records), so a board's plan is exactly what that board stores.
+    flash_budget: a DSP plan over it leaves out its int16 filters (conv_w16, the largest
+    constants it adds), largest first, until it fits or none is left.
     """
     from . import ops  # noqa: F401  (registers the lowerings)
     from .fold import fold_constants
@@ -194,6 +196,28 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     plan = _lower_once(graph, guard, isa)
     if optimize == "memory" or (ram_budget is not None and plan.arena_bytes > ram_budget):
         plan = _shrink(graph, plan, guard, None if optimize == "memory" else ram_budget, isa)
+    if flash_budget is not None and isa == "dsp":
+        plan = _drop_w16(graph, plan, guard, isa, flash_budget)
+    return plan
+
+
+def _drop_w16(graph: Graph, plan: Plan, guard: int, isa: str, flash: int) -> Plan:
+    """Leave out the plan's conv_w16 constants, largest first, until it fits `flash` bytes."""
+    from .budget import memory_use
+    from .ops.conv import QK_OP_CONV2D, W16_SLOT
+
+    while (over := memory_use(plan).flash_bytes - flash) > 0:
+        w16 = sorted(((plan.buffers[op.args[W16_SLOT]].nbytes, op.op_index) for op in plan.ops
+                      if op.opcode == QK_OP_CONV2D and len(op.args) > W16_SLOT
+                      and op.args[W16_SLOT] >= 0), reverse=True)
+        if not w16:
+            break
+        for nbytes, index in w16:  # the fewest largest ones that cover the excess
+            next(o for o in graph.operators if o.index == index).options["no_w16"] = True
+            over -= nbytes
+            if over <= 0:
+                break
+        plan = _lower_once(graph, guard, isa)
     return plan
 
 

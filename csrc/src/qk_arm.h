@@ -394,6 +394,166 @@ QK_ARM_DOT4X1_RQ_RUN_FN(qk_arm_dot4x1_rq_zp_run, "add    %[x1], %[x1], %[t], asr
 #undef QK_ARM_DOT4X1_ENTRY
 #undef QK_ARM_DOT4X1_GROUP
 
+/*
+ * The same loops with the filter pre-widened by the lowering (conv_w16 in interp/ops/conv.py:
+ * each group's two pair-swapped int16 words, rows contiguous and zero padded to n4): one LDRD
+ * replaces the LDR and two SXTB16, 11 instructions per 16 MACs. Naked, so the 14th register
+ * (lr) holds the accumulator or record pointer and the per-filter steps need fewer stack words.
+ * Registers in the loop: r0 row, r1 filter, r2-r5 row words (LDM), r6 r7 filter words, r8-r11
+ * the four pixels' sums, r12 row end.
+ */
+#define QK_ARM_DOT4X1_GROUP16                                                                  \
+    "ldrd   r6, r7, [r1], #8\n\t"                                                            \
+    "ldmia  r0!, {r2, r3, r4, r5}\n\t" /* A, B */                                             \
+    "smlad  r8, r2, r6, r8\n\t"                                                              \
+    "smlad  r8, r3, r7, r8\n\t"                                                              \
+    "smlad  r9, r4, r6, r9\n\t"                                                              \
+    "smlad  r9, r5, r7, r9\n\t"                                                              \
+    "ldmia  r0!, {r2, r3, r4, r5}\n\t" /* C, D */                                             \
+    "smlad  r10, r2, r6, r10\n\t"                                                            \
+    "smlad  r10, r3, r7, r10\n\t"                                                            \
+    "smlad  r11, r4, r6, r11\n\t"                                                            \
+    "smlad  r11, r5, r7, r11\n\t"
+/* r12 = the row end (r0 + 8 n4 bytes, n4 in r2), r7 = the loop entry for n4 (as
+ * QK_ARM_DOT4X1_ENTRY; r6 clobbered), and the loop */
+#define QK_ARM_DOT4X1_ENTRY16                                                                  \
+    "add    r12, r0, r2, lsl #3\n\t"                                                         \
+    "and    r6, r2, #12\n\t"                                                                 \
+    "adr    r7, 10f\n\t"                                                                     \
+    "cmp    r6, #4\n\t"                                                                      \
+    "it     eq\n\t"                                                                          \
+    "adreq  r7, 13f\n\t"                                                                     \
+    "cmp    r6, #8\n\t"                                                                      \
+    "it     eq\n\t"                                                                          \
+    "adreq  r7, 12f\n\t"                                                                     \
+    "cmp    r6, #12\n\t"                                                                     \
+    "it     eq\n\t"                                                                          \
+    "adreq  r7, 11f\n\t"                                                                     \
+    "orr    r7, r7, #1\n\t"
+#define QK_ARM_DOT4X1_LOOP16                                                                   \
+    "10:\n\t" QK_ARM_DOT4X1_GROUP16 "11:\n\t" QK_ARM_DOT4X1_GROUP16                             \
+    "12:\n\t" QK_ARM_DOT4X1_GROUP16 "13:\n\t" QK_ARM_DOT4X1_GROUP16                             \
+    "cmp    r0, r12\n\t"                                                                     \
+    "blo    10b\n\t"
+
+/* qk_arm_dot4x1_run over int16 filter rows n4 values apart from w (nf >= 1 of them): acc[j +
+ * p * QK_ARM_QUAD_ACC] (+)= dot(lane p of xi, row j) over n4 (a positive multiple of 4)
+ * values; add: accumulate, else store. A filter starts at the entry picked once per call for
+ * add (load the sums) or not (zero them). */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
+static __attribute__((naked, noinline, unused)) void
+qk_arm_dot4x1_run16(const int16_t *xi, const int16_t *w, int32_t n4, int32_t nf, int32_t *acc,
+                    int add) {
+    __asm__ volatile(
+        "push   {r4-r11, lr}\n\t"
+        "ldr    lr, [sp, #36]\n\t"       /* acc */
+        "ldr    r4, [sp, #40]\n\t"       /* add */
+        "add    r5, lr, r3, lsl #2\n\t"  /* acc + nf: the end */
+        QK_ARM_DOT4X1_ENTRY16
+        "adr    r6, 1f\n\t"
+        "cmp    r4, #0\n\t"
+        "it     ne\n\t"
+        "adrne  r6, 2f\n\t"
+        "orr    r6, r6, #1\n\t"
+        "push   {r0, r5, r6, r7}\n\t"    /* [sp]: xi, acc end, filter start, loop entry */
+        "bx     r6\n\t"
+        "1:\n\t"
+        "ldr    r0, [sp]\n\t"
+        "mov    r8, #0\n\t"
+        "mov    r9, #0\n\t"
+        "mov    r10, #0\n\t"
+        "mov    r11, #0\n\t"
+        "ldr    pc, [sp, #12]\n\t"
+        "2:\n\t"
+        "ldr    r0, [sp]\n\t"
+        "ldr    r8, [lr]\n\t"
+        "ldr    r9, [lr, #256]\n\t"
+        "ldr    r10, [lr, #512]\n\t"
+        "ldr    r11, [lr, #768]\n\t"
+        "ldr    pc, [sp, #12]\n\t"
+        QK_ARM_DOT4X1_LOOP16
+        "str    r11, [lr, #768]\n\t"
+        "str    r10, [lr, #512]\n\t"
+        "str    r9, [lr, #256]\n\t"
+        "str    r8, [lr], #4\n\t"
+        "ldr    r6, [sp, #4]\n\t"
+        "cmp    lr, r6\n\t"
+        "it     ne\n\t"
+        "ldrne  pc, [sp, #8]\n\t"
+        "add    sp, sp, #16\n\t"
+        "pop    {r4-r11, pc}\n\t");
+}
+
+/* One lane of the fused requant as QK_ARM_DOT4X1_RQ: lr the channel's record, r7 its
+ * multiplier, r6 its shift word, r4 = 2^31; result in r3. */
+#define QK_ARM_DOT4X1_RQ16(A, ZP_ADD)                                                          \
+    "ldrd   r2, r3, [lr, #8]\n\t"                                                            \
+    "smlal  r2, r3, " A ", r7\n\t"                                                           \
+    "lsr    " A ", " A ", #31\n\t"                                                           \
+    "smlal  r2, r3, " A ", r4\n\t"                                                           \
+    "asr    r3, r3, r6\n\t"                                                                  \
+    ZP_ADD                                                                                    \
+    "ssat   r3, #8, r3\n\t"
+
+/* NAME(xi, w, n4, nf, rec, out, os): qk_arm_dot4x1_run16 (add 0) with the requant fused in,
+ * as QK_ARM_DOT4X1_RQ_RUN_FN (nf >= 1). */
+#define QK_ARM_DOT4X1_RQ16_RUN_FN(NAME, ZP_ADD)                                                 \
+static __attribute__((naked, noinline, unused)) void                                            \
+NAME(const int16_t *xi, const int16_t *w, int32_t n4, int32_t nf, const int32_t *rec,           \
+     int8_t *out, int32_t os) {                                                                 \
+    __asm__ volatile(                                                                           \
+        "push   {r4-r11, lr}\n\t"                                                               \
+        "ldr    lr, [sp, #36]\n\t"      /* rec */                                               \
+        "add    r3, r3, r3, lsl #2\n\t"                                                         \
+        "add    r5, lr, r3, lsl #2\n\t" /* rec + 5 nf: the end */                               \
+        QK_ARM_DOT4X1_ENTRY16                                                                   \
+        "ldr    r4, [sp, #40]\n\t"      /* out */                                               \
+        "ldr    r3, [sp, #44]\n\t"      /* os */                                                \
+        "push   {r0, r3, r4, r5, r7}\n\t" /* [sp]: xi, os, out, rec end, loop entry */          \
+        "0:\n\t"                                                                                \
+        "ldr    r0, [sp]\n\t"                                                                   \
+        "ldr    r8, [lr]\n\t"           /* the bias */                                          \
+        "mov    r9, r8\n\t"                                                                     \
+        "mov    r10, r8\n\t"                                                                    \
+        "mov    r11, r8\n\t"                                                                    \
+        "ldr    pc, [sp, #16]\n\t"                                                              \
+        QK_ARM_DOT4X1_LOOP16                                                                    \
+        "ldr    r7, [lr, #4]\n\t"                                                               \
+        "ldr    r6, [lr, #16]\n\t"                                                              \
+        "mov    r4, #0x80000000\n\t"                                                            \
+        "ldr    r5, [sp, #8]\n\t"                                                               \
+        QK_ARM_DOT4X1_RQ16("r8", ZP_ADD)                                                        \
+        "strb   r3, [r5]\n\t"                                                                   \
+        "ldr    r8, [sp, #4]\n\t"                                                               \
+        QK_ARM_DOT4X1_RQ16("r9", ZP_ADD)                                                        \
+        "strb   r3, [r5, r8]\n\t"                                                               \
+        QK_ARM_DOT4X1_RQ16("r10", ZP_ADD)                                                       \
+        "add    r9, r5, r8, lsl #1\n\t"                                                         \
+        "strb   r3, [r9]\n\t"                                                                   \
+        QK_ARM_DOT4X1_RQ16("r11", ZP_ADD)                                                       \
+        "strb   r3, [r9, r8]\n\t"                                                               \
+        "add    r5, r5, #1\n\t"                                                                 \
+        "str    r5, [sp, #8]\n\t"                                                               \
+        "add    lr, lr, #20\n\t"                                                                \
+        "ldr    r6, [sp, #12]\n\t"                                                              \
+        "cmp    lr, r6\n\t"                                                                     \
+        "bne    0b\n\t"                                                                         \
+        "add    sp, sp, #20\n\t"                                                                \
+        "pop    {r4-r11, pc}\n\t");                                                             \
+}
+
+typedef void (*qk_arm_rq16_run_fn)(const int16_t *xi, const int16_t *w, int32_t n4, int32_t nf,
+                                   const int32_t *rec, int8_t *out, int32_t os);
+QK_ARM_DOT4X1_RQ16_RUN_FN(qk_arm_dot4x1_rq16_run, "")
+QK_ARM_DOT4X1_RQ16_RUN_FN(qk_arm_dot4x1_rq16_zp_run, "add    r3, r3, r6, asr #9\n\t")
+#pragma GCC diagnostic pop
+#undef QK_ARM_DOT4X1_RQ16_RUN_FN
+#undef QK_ARM_DOT4X1_RQ16
+#undef QK_ARM_DOT4X1_LOOP16
+#undef QK_ARM_DOT4X1_ENTRY16
+#undef QK_ARM_DOT4X1_GROUP16
+
 /* Depthwise taps, four channels at a time: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c] for the
  * n taps; channel pairs (c, c+2) sit in the lanes of one SXTAB16 / SXTB16 result, and
  * SMLABB / SMLATT multiply-accumulate the matching lanes. Returns the channels done (c_n & ~3). */

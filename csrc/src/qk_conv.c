@@ -635,13 +635,40 @@ static inline void qk__quad_rows(const int16_t *xi, const int8_t *w, int32_t k, 
         qk_arm_dot4x1_run(xi, w, k, slp, j1 - j0, acc + j0, add);
 }
 
+/* Whether w16 is the lowering's conv_w16 for this filter and rows of sl values (slp padded):
+ * int16 [k / sl][out_c][slp], filter j's row s pair-swapped by group of four, zeros from sl on.
+ * Runs per invoke, so kept lean: USADA8 sums the byte differences of two words (0 only if they
+ * agree), per filter row in one accumulator (< 2^31: rows have at most 65536 values). */
+static __attribute__((noinline)) int qk__conv_w16_ok(const int8_t *filter, const int16_t *w16,
+                                                     int32_t oc_n, int32_t k, int32_t sl,
+                                                     int32_t slp) {
+    if (((uintptr_t)w16 & 3) != 0) return 0; /* (LDRD) */
+    const int32_t s4 = sl & ~3;
+    uint32_t bad = 0;
+    for (int32_t s = 0; s < k; s += sl)
+        for (int32_t j = 0; j < oc_n; ++j, w16 += slp) {
+            const int8_t *f = filter + j * k + s; /* (int32: the filter has < 2^31 bytes) */
+            uint32_t d = 0;
+            for (int32_t i = 0; i < s4; i += 4) {
+                const uint32_t v = qk_arm_ld32(f + i);
+                d = __usada8(qk_arm_ld32(w16 + i), (uint32_t)__sxtb16((int8x4_t)v), d);
+                d = __usada8(qk_arm_ld32(w16 + i + 2), (uint32_t)qk_arm_sxtb16_hi(v), d);
+            }
+            for (int32_t i = s4; i < slp; ++i)
+                d |= (uint32_t)(w16[QK_ARM_SWZ(i)] != (i < sl ? f[i] : 0));
+            bad |= d;
+        }
+    return bad == 0;
+}
+
 /* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
  * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
  * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
- * one-pixel scratch row (gathers). */
+ * one-pixel scratch row (gathers). w16: the plan's conv_w16 for these rows (checked), or NULL
+ * (the int8 filter's kernels). */
 static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t sl,
-                               int32_t slp, int seg) {
+                               const int16_t *w16, const qk__rq_set *rs, int8_t *out,
+                               int16_t *row, int32_t sl, int32_t slp, int seg) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     const int64_t f_n = (int64_t)oc_n * k;
     uint32_t xw[2 * QK_ARM_QUAD_MAX]; /* four rows of QK_ARM_QUAD_MAX int16, word aligned (LDM) */
@@ -651,13 +678,14 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     /* whole fields with records that fold the zero point in, full int8 range: the requant
      * runs inside the quad kernel (qk_arm_dot4x1_rq_run) */
     const int fuse = !seg && rs->rec != NULL && rs->lim[1] == -128 && rs->lim[2] == 127;
-    const qk_arm_rq_run_fn rq_run =
-        rs->rec_fn == qk_arm_rq_rec_i8 ? qk_arm_dot4x1_rq_run : qk_arm_dot4x1_rq_zp_run;
+    const int zp_rec = rs->rec_fn != qk_arm_rq_rec_i8;
+    const qk_arm_rq_run_fn rq_run = zp_rec ? qk_arm_dot4x1_rq_zp_run : qk_arm_dot4x1_rq_run;
+    const qk_arm_rq16_run_fn rq16_run = zp_rec ? qk_arm_dot4x1_rq16_zp_run : qk_arm_dot4x1_rq16_run;
     /* the filter's last slp bytes, then 4 zeros: rows whose padded reads would pass the
      * filter's end (the last filter's, or last few with tiny k) run from this copy */
     int8_t wt[QK_ARM_QUAD_MAX + 4];
     const int64_t wt_at = f_n - slp; /* filter offset of wt[0] */
-    if (wt_at >= 0) {
+    if (w16 == NULL && wt_at >= 0) {
         memcpy(wt, filter + wt_at, (size_t)slp);
         memset(wt + slp, 0, 4);
     }
@@ -698,6 +726,17 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                         for (int l = 0; l < 4; ++l)
                             any |= qk__quad_gather(g, in, b, oy[l], ox[l], ky, 1, row, slp, xi, l);
                         if (!any) continue;
+                    }
+                    if (w16 != NULL) { /* every row padded: all in asm */
+                        const int16_t *wr = w16 + ((int64_t)ky * oc_n + c0) * slp;
+                        if (fused != NULL) {
+                            rq16_run(xi, wr, slp, cn, rs->rec + 5 * c0, o + c0, oc_n);
+                            done = cn;
+                        } else {
+                            qk_arm_dot4x1_run16(xi, wr, slp, cn, acc, add);
+                        }
+                        add = 1;
+                        continue;
                     }
                     /* filter rows whose slp values stay inside the filter run in asm (a prefix:
                      * rows start k apart), the rest in C over sl values */
@@ -1047,7 +1086,8 @@ static int qk__beff_ok(const int32_t *beff, const int32_t *bias, const int8_t *f
 static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const int8_t *filter,
                           const int32_t *bias32, const int64_t *bias64, int wide,
                           const int32_t *mult, const int32_t *shift, void *out, int16_t *row,
-                          void *acc_buf, const qk__rq_set *rs, int16_t *wt) {
+                          void *acc_buf, const qk__rq_set *rs, int16_t *wt, const int16_t *w16,
+                          int64_t w16_bytes) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c;
     const int64_t f_n = (int64_t)oc_n * k;
     /* sl values per gathered row (k, or kw * in_c a filter row at a time when seg), zero-padded
@@ -1059,17 +1099,20 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
     int32_t *accs = (int32_t *)acc_buf;
     int64_t *acc64 = (int64_t *)acc_buf;
     for (int32_t i = sl; i < slp; ++i) row[i] = 0;
+    (void)w16, (void)w16_bytes; /* (read by the DSP build only) */
     /* Cortex-M DSP / Helium: their dots beat the small-k kernel too (wt is left unused) */
 #if defined(QK_ARM_DSP)
     if (es == 1) {
         /* rows longer than the pair buffers go one filter row (kw * in_c values) at a time */
         const int32_t rl = g->kw * g->in_c, rlp = (rl + 3) / 4 * 4;
-        if (slp <= QK_ARM_QUAD_MAX) {
-            qk__conv_quads_dsp(g, in, filter, rs, out, row, sl, slp, seg);
-            return;
-        }
-        if (rlp <= QK_ARM_QUAD_MAX) { /* (the scratch row holds sl >= rl values) */
-            qk__conv_quads_dsp(g, in, filter, rs, out, row, rl, rlp, 1);
+        const int whole = slp <= QK_ARM_QUAD_MAX;
+        if (whole || rlp <= QK_ARM_QUAD_MAX) { /* (the scratch row holds sl >= rl values) */
+            const int32_t n = whole ? sl : rl, np = whole ? slp : rlp;
+            /* the plan's int16 filter if it has this layout's size and values */
+            if (w16 != NULL && (w16_bytes != 2 * (int64_t)(k / n) * oc_n * np ||
+                                !qk__conv_w16_ok(filter, w16, oc_n, k, n, np)))
+                w16 = NULL;
+            qk__conv_quads_dsp(g, in, filter, w16, rs, out, row, n, np, whole ? seg : 1);
             return;
         }
     }
@@ -1304,9 +1347,14 @@ static void qk__conv_gemm_vnni(const qk__conv_geom *g, const int8_t *in, const i
  *   path, constant filter, board plans): beff (-1: none), int32 [out_c] = bias - in_zp * sum(w)
  *   (wrapping), with scratch of at least 4 * (kh * kw * in_c rounded up to 16) + 16 bytes. Other
  *   builds ignore it.
+ *   Or (34 in all) slots 30 to 32 unused (-1) and w16 (-1: none) for the Cortex-M DSP quad
+ *   kernel (qk__conv_quads_dsp; int8, fast path, constant filter): the filter as int16
+ *   [k / n][out_c][np] for that kernel's rows of n values (the whole field or one filter row;
+ *   np = n rounded up to 4), each group of four in the order 0, 2, 1, 3, zero padded, 4-byte
+ *   aligned; used only if of exactly that size and equal to the filter. Other builds ignore it.
  */
 QK__EXEC(conv2d) {
-    if (n_args != 30 && n_args != 31 && n_args != 33) return QK_ERR_ARG;
+    if (n_args != 30 && n_args != 31 && n_args != 33 && n_args != 34) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 10);
     const int32_t in_dtype = args[8], bias_dtype = args[9];
@@ -1390,7 +1438,16 @@ QK__EXEC(conv2d) {
         if (row != NULL) {
             qk__rq_set rs;
             if (!qk__rq_set_init(&rs, ctx, args[7], bias, mult, shift, &g)) return QK_ERR_ARG;
-            qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, &rs, wt);
+            const int16_t *w16 = NULL;
+            int64_t w16_bytes = 0;
+#if defined(QK_ARM_DSP)
+            if (n_args == 34 && args[33] >= 0 && args[33] < ctx->n_tensors) {
+                w16_bytes = ctx->tensors[3 * args[33] + 2];
+                w16 = qk__in(ctx, args[33], w16_bytes);
+            }
+#endif
+            qk__conv_fast(&g, in, 1, filter, bias, NULL, 0, mult, shift, out, row, accs, &rs, wt,
+                          w16, w16_bytes);
         } else qk__conv_plain(&g, in, 1, filter, bias, NULL, 0, mult, shift, out);
         return QK_OK;
     }
@@ -1412,7 +1469,9 @@ QK__EXEC(conv2d) {
         }
     } /* no bias: TFLM runs the int64-accumulator instantiation (checked against it) */
     if (!qk__shifts_ok(mult, shift, g.out_c, wide ? 14 : 30)) return QK_ERR_ARG;
-    if (row != NULL) qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, NULL, wt);
+    if (row != NULL)
+        qk__conv_fast(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out, row, accs, NULL,
+                      wt, NULL, 0);
     else qk__conv_plain(&g, in, 2, filter, bias32, bias64, wide, mult, shift, out);
     return QK_OK;
 }

@@ -25,6 +25,9 @@ ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FOLD_MAX_K = 2048  # board plans fold in_zp into the bias up to this filter depth
+QUAD_MAX = 256  # QK_ARM_QUAD_MAX in qk_arm.h: values per row of the DSP quad kernel
+W16_MIN_QUADS = 8  # DSP plans widen a filter for at least this many 4-pixel quads (see conv_w16)
+W16_SLOT = 33  # the DSP conv_w16 arg: after the host GEMM's three (slots 30 to 32)
 DW_FOLD_MAX_TAPS = 64  # and (depthwise) up to this many taps: QK__DW_MVE_MAX_TAPS in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
@@ -253,9 +256,42 @@ def _lower_conv2d(op: Operator, pb: PlanBuilder, x: Tensor, w: Tensor, b: Tensor
         scratch = pb.scratch(nbytes, "conv_row")
         if x.dtype == I8:
             rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
+        rows = quad_rows(kh, kw, ic)
+        if (pb.isa == "dsp" and x.dtype == I8 and w.is_const and rows is not None
+                and geom[0] * -(-(geom[7] * geom[8]) // 4) >= W16_MIN_QUADS
+                and not o.get("no_w16")):
+            # DSP plans: the filter widened for the quad kernel (no_w16: dropped for flash)
+            tail = [-1, -1, -1, pb.const(conv_w16(w.data, rows[0]), "conv_w16")]
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
+
+
+def quad_rows(kh: int, kw: int, ic: int) -> tuple[int, int] | None:
+    """(values per row, rows per filter) of the Cortex-M DSP quad kernel (qk__conv_fast in
+    qk_conv.c): the whole receptive field, or one filter row (kw * ic) at a time when the field
+    (or ROW_MAX's segment) is too long for it; None when neither fits (no quad kernel)."""
+    k = kh * kw * ic
+    sl = kw * ic if kh > 1 and k > ROW_MAX else k  # qk__conv_row_len
+    for n in (sl, kw * ic):
+        if -(-n // 4) * 4 <= QUAD_MAX:
+            return n, k // n
+    return None
+
+
+def conv_w16(w: np.ndarray, n: int) -> np.ndarray:
+    """CONV_2D filter [out_c, kh, kw, ic] for the Cortex-M DSP quad kernel
+    (qk_arm_dot4x1_run16), rows of n values (quad_rows): int16 [k / n][out_c][np] (np = n
+    rounded up to 4, zero padded), each group of four pair-swapped (0, 2, 1, 3) as the SXTB16
+    halves of its int8 word, so the kernel loads them without widening. Twice the int8
+    filter's bytes, read only when the kernel runs enough quads to repay the per-invoke check
+    against the int8 filter (W16_MIN_QUADS): the plan drops them first when over its flash
+    budget (interp/plan.py)."""
+    out_c = w.shape[0]
+    nseg, n4 = w.size // out_c // n, -(-n // 4) * 4
+    r = np.zeros((nseg, out_c, n4), np.int16)
+    r[:, :, :n] = w.reshape(out_c, nseg, n).transpose(1, 0, 2)
+    return np.ascontiguousarray(r.reshape(nseg, out_c, n4 // 4, 4)[..., [0, 2, 1, 3]])
 
 
 def gemm_pack(w: np.ndarray) -> np.ndarray:
