@@ -160,7 +160,7 @@ static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) 
  * four values (A's two words, B's, C's, D's), so two LDMs fetch the four pixels' words of a
  * group and every filter word, once widened, feeds eight SMLADs (4 pixels x its 2 halves).
  */
-#define QK_ARM_QUAD_MAX 256 /* values per row on this path (four interleaved rows on the stack) */
+#define QK_ARM_QUAD_MAX 288 /* values per row on this path (four interleaved rows on the stack) */
 #define QK_ARM_QUAD_ACC 64  /* accumulators per pixel in the run's buffer (a multiple of 4) */
 
 /* Zero pixel `lane` (0..3) of the quad layout over np values (a multiple of 4). */
@@ -170,24 +170,38 @@ static inline void qk_arm_quad_zero(int32_t np, int16_t *dst, int lane) {
 }
 
 /* Pixel `lane` of the quad layout, from the group at dst on: int8 x[0..n) (n a multiple of 4)
- * minus zp, pair-swapped; one LDR and two SXTAB16 (which add -zp in both lanes) per group. */
+ * minus zp, pair-swapped; one LDR and two SXTAB16 (which add -zp in both lanes) per group, two
+ * groups per trip (an odd first one alone). */
 static inline void qk_arm_quad_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *dst,
                                       int lane) {
     if (n <= 0) return;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
-    const int8_t *xe = x + n;
-    uint32_t v, e, o;
+    const uint32_t off = nz | (nz << 16);
     dst += 4 * lane;
+    if (n & 4) {
+        const uint32_t v = qk_arm_ld32(x);
+        qk_arm_st32(dst, (uint32_t)__sxtab16((int16x2_t)off, (int8x4_t)v));
+        qk_arm_st32(dst + 2, qk_arm_sxtab16_hi(off, v));
+        x += 4, dst += 16, n -= 4;
+        if (n == 0) return;
+    }
+    const int8_t *xe = x + n;
+    uint32_t v, u, e, o;
     /* asm: gcc 12 spills the end pointer of the C loop and keeps a separate ROR */
     __asm__ volatile("1:\n\t"
                      "ldr     %[v], [%[x]], #4\n\t"
+                     "ldr     %[u], [%[x]], #4\n\t"
                      "sxtab16 %[e], %[off], %[v]\n\t"
                      "sxtab16 %[o], %[off], %[v], ror #8\n\t"
                      "strd    %[e], %[o], [%[d]], #32\n\t"
+                     "sxtab16 %[e], %[off], %[u]\n\t"
+                     "sxtab16 %[o], %[off], %[u], ror #8\n\t"
+                     "strd    %[e], %[o], [%[d]], #32\n\t"
                      "cmp     %[x], %[xe]\n\t"
                      "blo     1b\n\t"
-                     : [x] "+r"(x), [d] "+r"(dst), [v] "=&r"(v), [e] "=&r"(e), [o] "=&r"(o)
-                     : [xe] "r"(xe), [off] "r"(nz | (nz << 16))
+                     : [x] "+r"(x), [d] "+r"(dst), [v] "=&r"(v), [u] "=&r"(u), [e] "=&r"(e),
+                       [o] "=&r"(o)
+                     : [xe] "r"(xe), [off] "r"(off)
                      : "cc", "memory");
 }
 
@@ -206,6 +220,35 @@ static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, 
     for (int32_t i = n4; i < n; ++i) /* natural index i sits at QK_ARM_SWZ(i) within its group */
         for (int p = 0; p < 4; ++p) a[p] += (int32_t)xi[4 * p + (QK_ARM_SWZ(i) & 3)] * w[i];
     for (int p = 0; p < 4; ++p) acc[p * QK_ARM_QUAD_ACC] = a[p];
+}
+
+/* The sum of |byte differences| between w[0..8 n8) and the int8 f[0..8 n8) widened and
+ * pair-swapped (conv_w16's layout; 0: they agree), n8 > 0, for the per-invoke check of the
+ * int16 filters: USADA8 compares and accumulates two words at once, 14 instructions per eight
+ * values (< 2^31 for n8 < 2^20). */
+static inline uint32_t qk_arm_w16_diff(const int8_t *f, const int16_t *w, int32_t n8) {
+    const int8_t *fe = f + 8 * n8;
+    uint32_t d = 0, v, u, a, b, c, e, t;
+    __asm__ volatile("1:\n\t"
+                     "ldr     %[v], [%[f]], #4\n\t"
+                     "ldr     %[u], [%[f]], #4\n\t"
+                     "ldrd    %[a], %[b], [%[w]], #8\n\t"
+                     "ldrd    %[c], %[e], [%[w]], #8\n\t"
+                     "sxtb16  %[t], %[v]\n\t"
+                     "usada8  %[d], %[a], %[t], %[d]\n\t"
+                     "sxtb16  %[v], %[v], ror #8\n\t"
+                     "usada8  %[d], %[b], %[v], %[d]\n\t"
+                     "sxtb16  %[t], %[u]\n\t"
+                     "usada8  %[d], %[c], %[t], %[d]\n\t"
+                     "sxtb16  %[u], %[u], ror #8\n\t"
+                     "usada8  %[d], %[e], %[u], %[d]\n\t"
+                     "cmp     %[f], %[fe]\n\t"
+                     "blo     1b\n\t"
+                     : [d] "+r"(d), [f] "+r"(f), [w] "+r"(w), [v] "=&r"(v), [u] "=&r"(u),
+                       [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e), [t] "=&r"(t)
+                     : [fe] "r"(fe)
+                     : "cc", "memory");
+    return d;
 }
 
 /* One group of the 4 pixel x 1 filter loop: 16 MACs. */

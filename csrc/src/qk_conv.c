@@ -637,26 +637,19 @@ static inline void qk__quad_rows(const int16_t *xi, const int8_t *w, int32_t k, 
 
 /* Whether w16 is the lowering's conv_w16 for this filter and rows of sl values (slp padded):
  * int16 [k / sl][out_c][slp], filter j's row s pair-swapped by group of four, zeros from sl on.
- * Runs per invoke, so kept lean: USADA8 sums the byte differences of two words (0 only if they
- * agree), per filter row in one accumulator (< 2^31: rows have at most 65536 values). */
+ * (Runs per invoke: whole groups of eight by qk_arm_w16_diff.) */
 static __attribute__((noinline)) int qk__conv_w16_ok(const int8_t *filter, const int16_t *w16,
                                                      int32_t oc_n, int32_t k, int32_t sl,
                                                      int32_t slp) {
     if (((uintptr_t)w16 & 3) != 0) return 0; /* (LDRD) */
-    const int32_t s4 = sl & ~3;
+    const int32_t s8 = sl & ~7;
     uint32_t bad = 0;
     for (int32_t s = 0; s < k; s += sl)
         for (int32_t j = 0; j < oc_n; ++j, w16 += slp) {
             const int8_t *f = filter + j * k + s; /* (int32: the filter has < 2^31 bytes) */
-            uint32_t d = 0;
-            for (int32_t i = 0; i < s4; i += 4) {
-                const uint32_t v = qk_arm_ld32(f + i);
-                d = __usada8(qk_arm_ld32(w16 + i), (uint32_t)__sxtb16((int8x4_t)v), d);
-                d = __usada8(qk_arm_ld32(w16 + i + 2), (uint32_t)qk_arm_sxtb16_hi(v), d);
-            }
-            for (int32_t i = s4; i < slp; ++i)
-                d |= (uint32_t)(w16[QK_ARM_SWZ(i)] != (i < sl ? f[i] : 0));
-            bad |= d;
+            if (s8 > 0) bad |= qk_arm_w16_diff(f, w16, s8 / 8);
+            for (int32_t i = s8; i < slp; ++i)
+                bad |= (uint32_t)(w16[QK_ARM_SWZ(i)] != (i < sl ? f[i] : 0));
         }
     return bad == 0;
 }
