@@ -235,8 +235,17 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 11, 10, 3, 8, 3, 3, 2, 1, 1), (False, 8, 9, 1, 8, 3, 3, 1, 0, 1),
                # Helium CONV_2D k > 32 a multiple of 16 (the pair count in a register): two
                # accumulator chunks with an odd rest, and a 3x3 field
-               (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1)]
-W_LO_CASES = {34: -128, 35: -128}
+               (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1),
+               # DSP int16 filters (conv_w16; at least 8 quads of pixels): rows one filter row
+               # at a time (3x3x40) with two accumulator chunks, a one-channel depthwise as
+               # CONV_2D, fused requant with k 45 and 7 filters (-128 weights, zero point
+               # folded), 1x1 k 9, k 288 (the longest whole field), k 27 with the zero point
+               # not folded and a partial last quad (-128), k 288 with two chunks (fused)
+               (False, 7, 8, 40, 70, 3, 3, 1, 0, 1), (True, 8, 8, 1, 6, 3, 3, 1, 0, 1),
+               (False, 8, 8, 5, 7, 3, 3, 1, 0, 1), (False, 8, 8, 9, 6, 1, 1, 1, 0, 1),
+               (False, 6, 6, 32, 8, 3, 3, 1, 0, 1), (False, 9, 7, 3, 13, 3, 3, 1, 0, 1),
+               (False, 8, 8, 32, 70, 3, 3, 1, 0, 1)]
+W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -251,7 +260,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         # multipliers ~1 and > 1 (left shift); tiny (right shifts > 23: no zero point folded into
         # the DSP requant records)
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 6: 2.0 ** -24, 7: 2.0 ** -24,
-                13: 2.0 ** -24}.get(k)
+                13: 2.0 ** -24, 51: 2.0 ** -24}.get(k)
         # channels with multiplier 0 among ones that shift right (DSP records all the same)
         dead = 3 if k in (0, 11) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
@@ -263,6 +272,27 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         what = "DEPTHWISE_CONV_2D" if dw else "CONV_2D"
         _assert_same(res.outputs, _host_outputs(it, runs),
                      f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on {board}")
+
+
+def test_dsp_conv_w16_checked(tmp_path) -> None:
+    """The M4 build reads a plan's int16 conv filter (conv_w16) only if it equals the filter
+    (else the int8 kernels run): one wrong weight (in the rows' groups of eight, or in their
+    tail: k is 45) changes nothing in the outputs."""
+    from interp.ops.conv import W16_SLOT
+    rng = np.random.default_rng(77)
+    model = _conv_model(rng, False, 8, 8, 5, 7, 3, 3, 1, 0, 1, -3, 5, 0)
+    it = interp.Interpreter(model, target="cortex-m4")
+    runs = _random_inputs(it, range(2))
+    want = _host_outputs(it, runs)
+    b = it._plan.buffers[it._plan.ops[0].args[W16_SLOT]]
+    original = it._plan.consts
+    for k, at in enumerate((b.offset + 2 * 13, b.offset + 2 * 48 + 2 * 41)):
+        consts = original.copy()
+        consts[at] ^= 1
+        it._plan.consts = consts
+        ex = cortexm.export(it, "mps2-an386", tmp_path / f"w16-{k}")
+        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+        _assert_same(res.outputs, want, f"conv_w16 tampered at byte {at - b.offset}")
 
 
 def _padded_depthwise_model(c: int, stride: int, pads: tuple) -> bytes:

@@ -130,8 +130,8 @@ def test_core_plans_add_only_their_kernels_constants() -> None:
     assert plans["cortex-m4"].const_bytes > plans["board"].const_bytes
     assert plans["cortex-m55"].const_bytes > plans["board"].const_bytes
     # a flash budget between the two: the core's plan leaves its kernels' constants out
-    flash = interp.budget.memory_use(plans["cortex-m4"]._plan).flash_bytes - 1
-    fitted = interp.Interpreter(path, target="cortex-m4", flash_budget=flash)
+    flash = interp.budget.memory_use(plans["cortex-m55"]._plan).flash_bytes - 1
+    fitted = interp.Interpreter(path, target="cortex-m55", flash_budget=flash)
     assert fitted.const_bytes == plans["board"].const_bytes
     with pytest.raises(interp.BudgetError):
         interp.Interpreter(path, target="cortex-m4",
@@ -141,6 +141,52 @@ def test_core_plans_add_only_their_kernels_constants() -> None:
     for t in outs:
         for name in outs["board"]:
             np.testing.assert_array_equal(outs[t][name], outs["board"][name], err_msg=t)
+
+
+def _w16_bytes(it: interp.Interpreter) -> dict[int, int]:
+    """conv_w16 bytes per graph op of a plan."""
+    from interp.ops.conv import QK_OP_CONV2D, W16_SLOT
+    plan = it._plan
+    return {op.op_index: plan.buffers[op.args[W16_SLOT]].nbytes for op in plan.ops
+            if op.opcode == QK_OP_CONV2D and len(op.args) > W16_SLOT and op.args[W16_SLOT] >= 0}
+
+
+def test_dsp_plan_over_flash_drops_int16_filters_first(monkeypatch) -> None:
+    """A DSP plan over its flash budget leaves out its int16 conv filters (conv_w16) first,
+    largest first, then all of them, and only then falls back to the portable plan."""
+    from oracles import models_dir
+    from interp.ops import conv as conv_lowering
+    path = models_dir() / "kws_ref_model.tflite"
+    flash = lambda it: interp.budget.memory_use(it._plan).flash_bytes  # noqa: E731
+    full = interp.Interpreter(path, target="cortex-m4")
+    sizes = _w16_bytes(full)
+    assert len(sizes) >= 2 and len(set(sizes.values())) >= 2
+    # one byte over: the largest goes, the rest stay
+    one = interp.Interpreter(path, target="cortex-m4", flash_budget=flash(full) - 1)
+    kept = _w16_bytes(one)
+    (dropped,) = set(sizes) - set(kept)
+    assert sizes[dropped] == max(sizes.values()) and kept == {i: sizes[i] for i in kept}
+    # just more than the largest over: the two largest go
+    two = interp.Interpreter(path, target="cortex-m4",
+                             flash_budget=flash(full) - max(sizes.values()) - 1)
+    assert sorted(sizes.values())[:-2] == sorted(_w16_bytes(two).values())
+    # the DSP plan without them (its requant records stay) fits exactly its own size
+    with monkeypatch.context() as m:
+        m.setattr(conv_lowering, "W16_MIN_QUADS", 1 << 30)
+        bare = interp.Interpreter(path, target="cortex-m4")
+    assert _w16_bytes(bare) == {}
+    none = interp.Interpreter(path, target="cortex-m4", flash_budget=flash(bare))
+    assert _w16_bytes(none) == {} and none.const_bytes == bare.const_bytes
+    board = interp.Interpreter(path, target="board")
+    assert bare.const_bytes > board.const_bytes
+    # one byte less: the portable plan
+    portable = interp.Interpreter(path, target="cortex-m4", flash_budget=flash(bare) - 1)
+    assert portable.const_bytes == board.const_bytes
+    x = np.random.default_rng(1).integers(-128, 128, (1, 49, 10, 1), np.int8)
+    outs = [it.run({it.get_input_details()[0]["name"]: x}) for it in (full, one, none, portable)]
+    for o in outs[1:]:
+        for name in outs[0]:
+            np.testing.assert_array_equal(o[name], outs[0][name])
 
 
 def test_cli_memory_report_and_plot(tmp_path) -> None:
