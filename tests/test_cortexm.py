@@ -236,13 +236,15 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # Helium CONV_2D k > 32 a multiple of 16 (the pair count in a register): two
                # accumulator chunks with an odd rest, and a 3x3 field
                (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1),
-               # DSP int16 filters (conv_w16; at least 8 quads of pixels): rows one filter row
-               # at a time (3x3x40) with two accumulator chunks, a one-channel depthwise as
-               # CONV_2D, fused requant with k 45 and 7 filters (-128 weights, zero point
-               # folded), 1x1 k 9, k 288 (the longest whole field), k 27 with the zero point
-               # not folded and a partial last quad (-128), k 288 with two chunks (fused)
-               (False, 7, 8, 40, 70, 3, 3, 1, 0, 1), (True, 8, 8, 1, 6, 3, 3, 1, 0, 1),
-               (False, 8, 8, 5, 7, 3, 3, 1, 0, 1), (False, 8, 8, 9, 6, 1, 1, 1, 0, 1),
+               # DSP int16 filters (conv_w16, the pair kernels; at least 8 quads of pixels):
+               # rows one filter row at a time (3x3x40) with two accumulator chunks and a last
+               # quad of 3 pixels, a one-channel depthwise as CONV_2D, fused requant with k 45
+               # and 7 filters (an odd pair; -128 weights, zero point folded), 1x1 k 9 with a
+               # last quad of 2 pixels (one pair pass), k 288 (the longest whole field), k 27
+               # with the zero point not folded, 13 filters and a last quad of 3 (-128), k 288
+               # with two chunks (fused)
+               (False, 7, 9, 40, 70, 3, 3, 1, 0, 1), (True, 8, 8, 1, 6, 3, 3, 1, 0, 1),
+               (False, 8, 8, 5, 7, 3, 3, 1, 0, 1), (False, 9, 6, 9, 6, 1, 1, 1, 0, 1),
                (False, 6, 6, 32, 8, 3, 3, 1, 0, 1), (False, 9, 7, 3, 13, 3, 3, 1, 0, 1),
                (False, 8, 8, 32, 70, 3, 3, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
@@ -276,8 +278,8 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
 
 def test_dsp_conv_w16_checked(tmp_path) -> None:
     """The M4 build reads a plan's int16 conv filter (conv_w16) only if it equals the filter
-    (else the int8 kernels run): one wrong weight (in the rows' groups of eight, or in their
-    tail: k is 45) changes nothing in the outputs."""
+    (else the int8 kernels run): one wrong weight (in a filter pair's whole groups, in their
+    tail: k is 45, or in the odd last filter's) changes nothing in the outputs."""
     from interp.ops.conv import W16_SLOT
     rng = np.random.default_rng(77)
     model = _conv_model(rng, False, 8, 8, 5, 7, 3, 3, 1, 0, 1, -3, 5, 0)
@@ -286,7 +288,8 @@ def test_dsp_conv_w16_checked(tmp_path) -> None:
     want = _host_outputs(it, runs)
     b = it._plan.buffers[it._plan.ops[0].args[W16_SLOT]]
     original = it._plan.consts
-    for k, at in enumerate((b.offset + 2 * 13, b.offset + 2 * 48 + 2 * 41)):
+    # int16 [7 / 2][48 / 4][2][4]: filter 1's value 6 and 44, filter 6's value 10
+    for k, at in enumerate(b.offset + 2 * i for i in (8 + 4 + 1, 88 + 4, 3 * 96 + 16 + 1)):
         consts = original.copy()
         consts[at] ^= 1
         it._plan.consts = consts

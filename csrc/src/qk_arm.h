@@ -163,47 +163,55 @@ static inline int32_t qk_arm_dot1(const int16_t *x, const int8_t *w, int32_t n) 
 #define QK_ARM_QUAD_MAX 288 /* values per row on this path (four interleaved rows on the stack) */
 #define QK_ARM_QUAD_ACC 64  /* accumulators per pixel in the run's buffer (a multiple of 4) */
 
-/* Zero pixel `lane` (0..3) of the quad layout over np values (a multiple of 4). */
-static inline void qk_arm_quad_zero(int32_t np, int16_t *dst, int lane) {
-    dst += 4 * lane;
-    for (int32_t i = 0; i < np; i += 4, dst += 16) qk_arm_st32(dst, 0), qk_arm_st32(dst + 2, 0);
+/* Zero one pixel's np values (a multiple of 4) from its first group at dst on: the quad layout
+ * (groups 16 int16 apart), or with pair the pair layout (8 apart; qk__lane in qk_conv.c). */
+static inline void qk_arm_quad_zero(int32_t np, int16_t *dst, int pair) {
+    const int32_t step = pair ? 8 : 16;
+    for (int32_t i = 0; i < np; i += 4, dst += step) qk_arm_st32(dst, 0), qk_arm_st32(dst + 2, 0);
 }
 
-/* Pixel `lane` of the quad layout, from the group at dst on: int8 x[0..n) (n a multiple of 4)
- * minus zp, pair-swapped; one LDR and two SXTAB16 (which add -zp in both lanes) per group, two
- * groups per trip (an odd first one alone). */
+/* Two groups per trip of qk_arm_quad_row_s8, groups STEP bytes apart. */
+#define QK_ARM_QUAD_ROW_LOOP(STEP)                                                             \
+    __asm__ volatile("1:\n\t"                                                                   \
+                     "ldr     %[v], [%[x]], #4\n\t"                                             \
+                     "ldr     %[u], [%[x]], #4\n\t"                                             \
+                     "sxtab16 %[e], %[off], %[v]\n\t"                                           \
+                     "sxtab16 %[o], %[off], %[v], ror #8\n\t"                                   \
+                     "strd    %[e], %[o], [%[d]], #" STEP "\n\t"                                \
+                     "sxtab16 %[e], %[off], %[u]\n\t"                                           \
+                     "sxtab16 %[o], %[off], %[u], ror #8\n\t"                                   \
+                     "strd    %[e], %[o], [%[d]], #" STEP "\n\t"                                \
+                     "cmp     %[x], %[xe]\n\t"                                                  \
+                     "blo     1b\n\t"                                                           \
+                     : [x] "+r"(x), [d] "+r"(dst), [v] "=&r"(v), [u] "=&r"(u), [e] "=&r"(e),    \
+                       [o] "=&r"(o)                                                            \
+                     : [xe] "r"(xe), [off] "r"(off)                                             \
+                     : "cc", "memory")
+
+/* One pixel's row from its first group at dst on (layout as for qk_arm_quad_zero): int8
+ * x[0..n) (n a multiple of 4) minus zp, pair-swapped; one LDR and two SXTAB16 (which add -zp
+ * in both lanes) per group, two groups per trip (an odd first one alone). (asm: gcc 12 spills
+ * the end pointer of the C loop and keeps a separate ROR) */
 static inline void qk_arm_quad_row_s8(const int8_t *x, int32_t n, int32_t zp, int16_t *dst,
-                                      int lane) {
+                                      int pair) {
     if (n <= 0) return;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
     const uint32_t off = nz | (nz << 16);
-    dst += 4 * lane;
     if (n & 4) {
         const uint32_t v = qk_arm_ld32(x);
         qk_arm_st32(dst, (uint32_t)__sxtab16((int16x2_t)off, (int8x4_t)v));
         qk_arm_st32(dst + 2, qk_arm_sxtab16_hi(off, v));
-        x += 4, dst += 16, n -= 4;
+        x += 4, dst += pair ? 8 : 16, n -= 4;
         if (n == 0) return;
     }
     const int8_t *xe = x + n;
     uint32_t v, u, e, o;
-    /* asm: gcc 12 spills the end pointer of the C loop and keeps a separate ROR */
-    __asm__ volatile("1:\n\t"
-                     "ldr     %[v], [%[x]], #4\n\t"
-                     "ldr     %[u], [%[x]], #4\n\t"
-                     "sxtab16 %[e], %[off], %[v]\n\t"
-                     "sxtab16 %[o], %[off], %[v], ror #8\n\t"
-                     "strd    %[e], %[o], [%[d]], #32\n\t"
-                     "sxtab16 %[e], %[off], %[u]\n\t"
-                     "sxtab16 %[o], %[off], %[u], ror #8\n\t"
-                     "strd    %[e], %[o], [%[d]], #32\n\t"
-                     "cmp     %[x], %[xe]\n\t"
-                     "blo     1b\n\t"
-                     : [x] "+r"(x), [d] "+r"(dst), [v] "=&r"(v), [u] "=&r"(u), [e] "=&r"(e),
-                       [o] "=&r"(o)
-                     : [xe] "r"(xe), [off] "r"(off)
-                     : "cc", "memory");
+    if (pair)
+        QK_ARM_QUAD_ROW_LOOP("16");
+    else
+        QK_ARM_QUAD_ROW_LOOP("32");
 }
+#undef QK_ARM_QUAD_ROW_LOOP
 
 /* acc[p * QK_ARM_QUAD_ACC] += dot(lane p of xi, w) over n values (any n), p < 4, in C: for
  * filters whose rows cannot be over-read to a multiple of 4. */
@@ -222,16 +230,17 @@ static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, 
     for (int p = 0; p < 4; ++p) acc[p * QK_ARM_QUAD_ACC] = a[p];
 }
 
-/* The sum of |byte differences| between w[0..8 n8) and the int8 f[0..8 n8) widened and
- * pair-swapped (conv_w16's layout; 0: they agree), n8 > 0, for the per-invoke check of the
- * int16 filters: USADA8 compares and accumulates two words at once, 14 instructions per eight
- * values (< 2^31 for n8 < 2^20). */
-static inline uint32_t qk_arm_w16_diff(const int8_t *f, const int16_t *w, int32_t n8) {
-    const int8_t *fe = f + 8 * n8;
+/* The sum of |byte differences| between w's n4 (> 0) groups of 8 int16 and the int8 groups
+ * of four f0[0..4 n4), f1[0..4 n4) widened and pair-swapped, as conv_w16 interleaves a filter
+ * pair (0: they agree), for the per-invoke check of the int16 filters: USADA8 compares and
+ * accumulates two words at once, 14 instructions per eight values (< 2^31 for n4 < 2^20). */
+static inline uint32_t qk_arm_w16_diff(const int8_t *f0, const int8_t *f1, const int16_t *w,
+                                       int32_t n4) {
+    const int8_t *fe = f0 + 4 * n4;
     uint32_t d = 0, v, u, a, b, c, e, t;
     __asm__ volatile("1:\n\t"
-                     "ldr     %[v], [%[f]], #4\n\t"
-                     "ldr     %[u], [%[f]], #4\n\t"
+                     "ldr     %[v], [%[f0]], #4\n\t"
+                     "ldr     %[u], [%[f1]], #4\n\t"
                      "ldrd    %[a], %[b], [%[w]], #8\n\t"
                      "ldrd    %[c], %[e], [%[w]], #8\n\t"
                      "sxtb16  %[t], %[v]\n\t"
@@ -242,10 +251,11 @@ static inline uint32_t qk_arm_w16_diff(const int8_t *f, const int16_t *w, int32_
                      "usada8  %[d], %[c], %[t], %[d]\n\t"
                      "sxtb16  %[u], %[u], ror #8\n\t"
                      "usada8  %[d], %[e], %[u], %[d]\n\t"
-                     "cmp     %[f], %[fe]\n\t"
+                     "cmp     %[f0], %[fe]\n\t"
                      "blo     1b\n\t"
-                     : [d] "+r"(d), [f] "+r"(f), [w] "+r"(w), [v] "=&r"(v), [u] "=&r"(u),
-                       [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e), [t] "=&r"(t)
+                     : [d] "+r"(d), [f0] "+r"(f0), [f1] "+r"(f1), [w] "+r"(w), [v] "=&r"(v),
+                       [u] "=&r"(u), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e),
+                       [t] "=&r"(t)
                      : [fe] "r"(fe)
                      : "cc", "memory");
     return d;
@@ -438,100 +448,101 @@ QK_ARM_DOT4X1_RQ_RUN_FN(qk_arm_dot4x1_rq_zp_run, "add    %[x1], %[x1], %[t], asr
 #undef QK_ARM_DOT4X1_GROUP
 
 /*
- * The same loops with the filter pre-widened by the lowering (conv_w16 in interp/ops/conv.py:
- * each group's two pair-swapped int16 words, rows contiguous and zero padded to n4): one LDRD
- * replaces the LDR and two SXTB16, 11 instructions per 16 MACs. Naked, so the 14th register
- * (lr) holds the accumulator or record pointer and the per-filter steps need fewer stack words.
- * Registers in the loop: r0 row, r1 filter, r2-r5 row words (LDM), r6 r7 filter words, r8-r11
- * the four pixels' sums, r12 row end.
+ * The int16-filter kernels: 2 output pixels x 2 filters per pass, with the filter pre-widened by
+ * the lowering (conv_w16 in interp/ops/conv.py: filter pairs interleaved by group of four
+ * values, each pair-swapped, rows zero padded to n4) and the two pixels' rows interleaved by
+ * group (A's two words, B's: a half of the pair layout, qk__lane in qk_conv.c). One LDM fetches
+ * the two pixels' words of a group, one LDM the two filters', no SXTB16: 10 instructions per 16
+ * MACs. Naked: the loop needs all 14 registers (r0 row, r1 filter, r2-r5 row words, r6-r9
+ * filter words, r10 r11 pixel A's sums for filters 0 and 1, r12 lr pixel B's), so the loop end
+ * and the per-pass state live on the stack. Eight groups per trip; a pass enters at the group
+ * that leaves a multiple of eight (the groups are 40 bytes: LDM.W, SMLAD).
  */
-#define QK_ARM_DOT4X1_GROUP16                                                                  \
-    "ldrd   r6, r7, [r1], #8\n\t"                                                            \
-    "ldmia  r0!, {r2, r3, r4, r5}\n\t" /* A, B */                                             \
-    "smlad  r8, r2, r6, r8\n\t"                                                              \
-    "smlad  r8, r3, r7, r8\n\t"                                                              \
-    "smlad  r9, r4, r6, r9\n\t"                                                              \
-    "smlad  r9, r5, r7, r9\n\t"                                                              \
-    "ldmia  r0!, {r2, r3, r4, r5}\n\t" /* C, D */                                             \
+#define QK_ARM_DOT2X2_GROUP16                                                                  \
+    "ldmia.w r0!, {r2, r3, r4, r5}\n\t"                                                      \
+    "ldmia.w r1!, {r6, r7, r8, r9}\n\t"                                                      \
     "smlad  r10, r2, r6, r10\n\t"                                                            \
     "smlad  r10, r3, r7, r10\n\t"                                                            \
-    "smlad  r11, r4, r6, r11\n\t"                                                            \
-    "smlad  r11, r5, r7, r11\n\t"
-/* r12 = the row end (r0 + 8 n4 bytes, n4 in r2), r7 = the loop entry for n4 (as
- * QK_ARM_DOT4X1_ENTRY; r6 clobbered), and the loop */
-#define QK_ARM_DOT4X1_ENTRY16                                                                  \
-    "add    r12, r0, r2, lsl #3\n\t"                                                         \
-    "and    r6, r2, #12\n\t"                                                                 \
+    "smlad  r11, r2, r8, r11\n\t"                                                            \
+    "smlad  r11, r3, r9, r11\n\t"                                                            \
+    "smlad  r12, r4, r6, r12\n\t"                                                            \
+    "smlad  r12, r5, r7, r12\n\t"                                                            \
+    "smlad  lr, r4, r8, lr\n\t"                                                              \
+    "smlad  lr, r5, r9, lr\n\t"
+/* r12 = the row end (r0 + 4 n4 bytes, n4 in r2), r7 = the loop entry (Thumb bit set) for
+ * n4 / 4 groups; r6 clobbered */
+#define QK_ARM_DOT2X2_ENTRY16                                                                  \
+    "add    r12, r0, r2, lsl #2\n\t"                                                         \
+    "lsr    r6, r2, #2\n\t"                                                                  \
+    "rsb    r6, r6, #0\n\t"                                                                  \
+    "and    r6, r6, #7\n\t"                                                                  \
+    "add    r6, r6, r6, lsl #2\n\t"                                                          \
     "adr    r7, 10f\n\t"                                                                     \
-    "cmp    r6, #4\n\t"                                                                      \
-    "it     eq\n\t"                                                                          \
-    "adreq  r7, 13f\n\t"                                                                     \
-    "cmp    r6, #8\n\t"                                                                      \
-    "it     eq\n\t"                                                                          \
-    "adreq  r7, 12f\n\t"                                                                     \
-    "cmp    r6, #12\n\t"                                                                     \
-    "it     eq\n\t"                                                                          \
-    "adreq  r7, 11f\n\t"                                                                     \
+    "add    r7, r7, r6, lsl #3\n\t"                                                          \
     "orr    r7, r7, #1\n\t"
-#define QK_ARM_DOT4X1_LOOP16                                                                   \
-    "10:\n\t" QK_ARM_DOT4X1_GROUP16 "11:\n\t" QK_ARM_DOT4X1_GROUP16                             \
-    "12:\n\t" QK_ARM_DOT4X1_GROUP16 "13:\n\t" QK_ARM_DOT4X1_GROUP16                             \
-    "cmp    r0, r12\n\t"                                                                     \
+/* the loop, the row end at [sp + XE] */
+#define QK_ARM_DOT2X2_LOOP16(XE)                                                               \
+    "10:\n\t" QK_ARM_DOT2X2_GROUP16 QK_ARM_DOT2X2_GROUP16 QK_ARM_DOT2X2_GROUP16                \
+    QK_ARM_DOT2X2_GROUP16 QK_ARM_DOT2X2_GROUP16 QK_ARM_DOT2X2_GROUP16 QK_ARM_DOT2X2_GROUP16    \
+    QK_ARM_DOT2X2_GROUP16                                                                     \
+    "ldr    r2, [sp, #" XE "]\n\t"                                                           \
+    "cmp    r0, r2\n\t"                                                                      \
     "blo    10b\n\t"
 
-/* qk_arm_dot4x1_run over int16 filter rows n4 values apart from w (nf >= 1 of them): acc[j +
- * p * QK_ARM_QUAD_ACC] (+)= dot(lane p of xi, row j) over n4 (a positive multiple of 4)
- * values; add: accumulate, else store. A filter starts at the entry picked once per call for
- * add (load the sums) or not (zero them). */
+/* For the filter pairs q < np2 (w: pair 0's rows, each pair 2 n4 int16): acc[2 q + f + p *
+ * QK_ARM_QUAD_ACC] (+)= dot(pixel p of xp, filter 2 q + f) over n4 (a positive multiple of 4)
+ * values, p, f < 2; add: accumulate, else store. xp: two pixels' rows interleaved by group. A
+ * pass starts at the entry picked once per call for add (load the sums) or not (zero them). */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wunused-parameter" /* (naked: the asm reads r0-r3, [sp]) */
 static __attribute__((naked, noinline, unused)) void
-qk_arm_dot4x1_run16(const int16_t *xi, const int16_t *w, int32_t n4, int32_t nf, int32_t *acc,
+qk_arm_dot2x2_run16(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, int32_t *acc,
                     int add) {
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
-        "ldr    lr, [sp, #36]\n\t"       /* acc */
-        "ldr    r4, [sp, #40]\n\t"       /* add */
-        "add    r5, lr, r3, lsl #2\n\t"  /* acc + nf: the end */
-        QK_ARM_DOT4X1_ENTRY16
+        "ldr    r4, [sp, #36]\n\t"       /* acc */
+        "ldr    r5, [sp, #40]\n\t"       /* add */
+        "add    r3, r4, r3, lsl #3\n\t"  /* acc + 2 np2: the end */
+        QK_ARM_DOT2X2_ENTRY16
         "adr    r6, 1f\n\t"
-        "cmp    r4, #0\n\t"
+        "cmp    r5, #0\n\t"
         "it     ne\n\t"
         "adrne  r6, 2f\n\t"
         "orr    r6, r6, #1\n\t"
-        "push   {r0, r5, r6, r7}\n\t"    /* [sp]: xi, acc end, filter start, loop entry */
+        /* [sp]: xp, acc end, acc, pass start, loop entry, row end */
+        "push   {r0, r3, r4, r6, r7, r12}\n\t"
         "bx     r6\n\t"
         "1:\n\t"
         "ldr    r0, [sp]\n\t"
-        "mov    r8, #0\n\t"
-        "mov    r9, #0\n\t"
         "mov    r10, #0\n\t"
         "mov    r11, #0\n\t"
-        "ldr    pc, [sp, #12]\n\t"
+        "mov    r12, #0\n\t"
+        "mov    lr, #0\n\t"
+        "ldr    pc, [sp, #16]\n\t"
         "2:\n\t"
         "ldr    r0, [sp]\n\t"
-        "ldr    r8, [lr]\n\t"
-        "ldr    r9, [lr, #256]\n\t"
-        "ldr    r10, [lr, #512]\n\t"
-        "ldr    r11, [lr, #768]\n\t"
-        "ldr    pc, [sp, #12]\n\t"
-        QK_ARM_DOT4X1_LOOP16
-        "str    r11, [lr, #768]\n\t"
-        "str    r10, [lr, #512]\n\t"
-        "str    r9, [lr, #256]\n\t"
-        "str    r8, [lr], #4\n\t"
-        "ldr    r6, [sp, #4]\n\t"
-        "cmp    lr, r6\n\t"
+        "ldr    r2, [sp, #8]\n\t"
+        "ldrd   r10, r11, [r2]\n\t"
+        "ldrd   r12, lr, [r2, #256]\n\t"
+        "ldr    pc, [sp, #16]\n\t"
+        QK_ARM_DOT2X2_LOOP16("20")
+        "ldr    r2, [sp, #8]\n\t"
+        "strd   r12, lr, [r2, #256]\n\t"
+        "strd   r10, r11, [r2], #8\n\t"
+        "str    r2, [sp, #8]\n\t"
+        "ldr    r3, [sp, #4]\n\t"
+        "cmp    r2, r3\n\t"
         "it     ne\n\t"
-        "ldrne  pc, [sp, #8]\n\t"
-        "add    sp, sp, #16\n\t"
+        "ldrne  pc, [sp, #12]\n\t"
+        "add    sp, sp, #24\n\t"
         "pop    {r4-r11, pc}\n\t");
 }
 
-/* One lane of the fused requant as QK_ARM_DOT4X1_RQ: lr the channel's record, r7 its
- * multiplier, r6 its shift word, r4 = 2^31; result in r3. */
-#define QK_ARM_DOT4X1_RQ16(A, ZP_ADD)                                                          \
-    "ldrd   r2, r3, [lr, #8]\n\t"                                                            \
+/* One output of the fused requant (qk_arm_rq_rec_i8's step with the bias already in the sum
+ * A): r9 + OFF - 8 the channel's record, r7 its multiplier, r6 its shift word, r4 = 2^31;
+ * result in r3. ZP_ADD as for QK_ARM_DOT4X1_RQ. */
+#define QK_ARM_DOT2X2_RQ16(A, OFF, ZP_ADD)                                                     \
+    "ldrd   r2, r3, [r9, #" OFF "]\n\t"                                                      \
     "smlal  r2, r3, " A ", r7\n\t"                                                           \
     "lsr    " A ", " A ", #31\n\t"                                                           \
     "smlal  r2, r3, " A ", r4\n\t"                                                           \
@@ -539,63 +550,70 @@ qk_arm_dot4x1_run16(const int16_t *xi, const int16_t *w, int32_t n4, int32_t nf,
     ZP_ADD                                                                                    \
     "ssat   r3, #8, r3\n\t"
 
-/* NAME(xi, w, n4, nf, rec, out, os): qk_arm_dot4x1_run16 (add 0) with the requant fused in,
- * as QK_ARM_DOT4X1_RQ_RUN_FN (nf >= 1). */
-#define QK_ARM_DOT4X1_RQ16_RUN_FN(NAME, ZP_ADD)                                                 \
+/* NAME(xp, w, n4, np2, rec, out, os): qk_arm_dot2x2_run16 (add 0) with the requant fused in
+ * (as QK_ARM_DOT4X1_RQ_RUN_FN): out[p * os + 2 q + f] = the requantized dot of pixel p and
+ * filter 2 q + f from rec[5 (2 q + f) ..], the sums starting at the bias. */
+#define QK_ARM_DOT2X2_RQ16_RUN_FN(NAME, ZP_ADD)                                                 \
 static __attribute__((naked, noinline, unused)) void                                            \
-NAME(const int16_t *xi, const int16_t *w, int32_t n4, int32_t nf, const int32_t *rec,           \
+NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t *rec,          \
      int8_t *out, int32_t os) {                                                                 \
     __asm__ volatile(                                                                           \
         "push   {r4-r11, lr}\n\t"                                                               \
-        "ldr    lr, [sp, #36]\n\t"      /* rec */                                               \
+        "ldr    r4, [sp, #36]\n\t"      /* rec */                                               \
         "add    r3, r3, r3, lsl #2\n\t"                                                         \
-        "add    r5, lr, r3, lsl #2\n\t" /* rec + 5 nf: the end */                               \
-        QK_ARM_DOT4X1_ENTRY16                                                                   \
-        "ldr    r4, [sp, #40]\n\t"      /* out */                                               \
-        "ldr    r3, [sp, #44]\n\t"      /* os */                                                \
-        "push   {r0, r3, r4, r5, r7}\n\t" /* [sp]: xi, os, out, rec end, loop entry */          \
+        "add    r3, r4, r3, lsl #3\n\t" /* rec + 10 np2: the end */                             \
+        QK_ARM_DOT2X2_ENTRY16                                                                   \
+        "ldr    r5, [sp, #40]\n\t"      /* out */                                               \
+        "ldr    r6, [sp, #44]\n\t"      /* os */                                                \
+        /* [sp]: xp, rec end, rec, out, os, loop entry, row end */                              \
+        "push   {r0, r3, r4, r5, r6, r7, r12}\n\t"                                              \
         "0:\n\t"                                                                                \
+        "ldr    r2, [sp, #8]\n\t"                                                               \
+        "ldr    r10, [r2]\n\t"          /* the biases */                                        \
+        "ldr    r11, [r2, #20]\n\t"                                                             \
+        "mov    r12, r10\n\t"                                                                   \
+        "mov    lr, r11\n\t"                                                                    \
         "ldr    r0, [sp]\n\t"                                                                   \
-        "ldr    r8, [lr]\n\t"           /* the bias */                                          \
-        "mov    r9, r8\n\t"                                                                     \
-        "mov    r10, r8\n\t"                                                                    \
-        "mov    r11, r8\n\t"                                                                    \
-        "ldr    pc, [sp, #16]\n\t"                                                              \
-        QK_ARM_DOT4X1_LOOP16                                                                    \
-        "ldr    r7, [lr, #4]\n\t"                                                               \
-        "ldr    r6, [lr, #16]\n\t"                                                              \
+        "ldr    pc, [sp, #20]\n\t"                                                              \
+        QK_ARM_DOT2X2_LOOP16("24")                                                              \
+        "ldr    r9, [sp, #8]\n\t"                                                               \
+        "ldr    r8, [sp, #12]\n\t"                                                              \
+        "ldr    r0, [sp, #16]\n\t"                                                              \
         "mov    r4, #0x80000000\n\t"                                                            \
-        "ldr    r5, [sp, #8]\n\t"                                                               \
-        QK_ARM_DOT4X1_RQ16("r8", ZP_ADD)                                                        \
-        "strb   r3, [r5]\n\t"                                                                   \
-        "ldr    r8, [sp, #4]\n\t"                                                               \
-        QK_ARM_DOT4X1_RQ16("r9", ZP_ADD)                                                        \
-        "strb   r3, [r5, r8]\n\t"                                                               \
-        QK_ARM_DOT4X1_RQ16("r10", ZP_ADD)                                                       \
-        "add    r9, r5, r8, lsl #1\n\t"                                                         \
-        "strb   r3, [r9]\n\t"                                                                   \
-        QK_ARM_DOT4X1_RQ16("r11", ZP_ADD)                                                       \
-        "strb   r3, [r9, r8]\n\t"                                                               \
-        "add    r5, r5, #1\n\t"                                                                 \
-        "str    r5, [sp, #8]\n\t"                                                               \
-        "add    lr, lr, #20\n\t"                                                                \
-        "ldr    r6, [sp, #12]\n\t"                                                              \
-        "cmp    lr, r6\n\t"                                                                     \
+        "ldr    r7, [r9, #4]\n\t"                                                               \
+        "ldr    r6, [r9, #16]\n\t"                                                              \
+        QK_ARM_DOT2X2_RQ16("r10", "8", ZP_ADD)                                                  \
+        "strb   r3, [r8]\n\t"                                                                   \
+        QK_ARM_DOT2X2_RQ16("r12", "8", ZP_ADD)                                                  \
+        "strb   r3, [r8, r0]\n\t"                                                               \
+        "ldr    r7, [r9, #24]\n\t"                                                              \
+        "ldr    r6, [r9, #36]\n\t"                                                              \
+        QK_ARM_DOT2X2_RQ16("r11", "28", ZP_ADD)                                                 \
+        "strb   r3, [r8, #1]\n\t"                                                               \
+        QK_ARM_DOT2X2_RQ16("lr", "28", ZP_ADD)                                                  \
+        "add    r5, r8, r0\n\t"                                                                 \
+        "strb   r3, [r5, #1]\n\t"                                                               \
+        "add    r8, r8, #2\n\t"                                                                 \
+        "str    r8, [sp, #12]\n\t"                                                              \
+        "add    r9, r9, #40\n\t"                                                                \
+        "str    r9, [sp, #8]\n\t"                                                               \
+        "ldr    r3, [sp, #4]\n\t"                                                               \
+        "cmp    r9, r3\n\t"                                                                     \
         "bne    0b\n\t"                                                                         \
-        "add    sp, sp, #20\n\t"                                                                \
+        "add    sp, sp, #28\n\t"                                                                \
         "pop    {r4-r11, pc}\n\t");                                                             \
 }
 
-typedef void (*qk_arm_rq16_run_fn)(const int16_t *xi, const int16_t *w, int32_t n4, int32_t nf,
+typedef void (*qk_arm_rq16_run_fn)(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2,
                                    const int32_t *rec, int8_t *out, int32_t os);
-QK_ARM_DOT4X1_RQ16_RUN_FN(qk_arm_dot4x1_rq16_run, "")
-QK_ARM_DOT4X1_RQ16_RUN_FN(qk_arm_dot4x1_rq16_zp_run, "add    r3, r3, r6, asr #9\n\t")
+QK_ARM_DOT2X2_RQ16_RUN_FN(qk_arm_dot2x2_rq16_run, "")
+QK_ARM_DOT2X2_RQ16_RUN_FN(qk_arm_dot2x2_rq16_zp_run, "add    r3, r3, r6, asr #9\n\t")
 #pragma GCC diagnostic pop
-#undef QK_ARM_DOT4X1_RQ16_RUN_FN
-#undef QK_ARM_DOT4X1_RQ16
-#undef QK_ARM_DOT4X1_LOOP16
-#undef QK_ARM_DOT4X1_ENTRY16
-#undef QK_ARM_DOT4X1_GROUP16
+#undef QK_ARM_DOT2X2_RQ16_RUN_FN
+#undef QK_ARM_DOT2X2_RQ16
+#undef QK_ARM_DOT2X2_LOOP16
+#undef QK_ARM_DOT2X2_ENTRY16
+#undef QK_ARM_DOT2X2_GROUP16
 
 /* Depthwise taps, four channels at a time: acc[c] (+)= sum_t (x_t[c] - zp) * w_t[c] for the
  * n taps; channel pairs (c, c+2) sit in the lanes of one SXTAB16 / SXTB16 result, and

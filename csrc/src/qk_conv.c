@@ -540,7 +540,14 @@ static inline void qk__copy8(int8_t *restrict d, const int8_t *restrict s, int32
     for (; i < n; ++i) d[i] = s[i];
 }
 
-/* Gather pixel `lane` of the quad layout (qk_arm.h) for a whole field of short rows (dilation
+/* The first group of pixel l (0..3) in the row buffer xi: the quad layout (the four pixels'
+ * rows interleaved by group of four values: qk_arm_dot4x1_run), or with pair the pair layout
+ * (pixels 0, 1 and then 2, 3 interleaved, 2 slp values per pair: qk_arm_dot2x2_run16). */
+static inline int16_t *qk__lane(int16_t *xi, int l, int32_t slp, int pair) {
+    return pair ? xi + (l >> 1) * 2 * slp + (l & 1) * 4 : xi + 4 * l;
+}
+
+/* Gather one pixel (first group at dst, layout as for qk_arm_quad_row_s8) for a whole field of short rows (dilation
  * 1, kw * in_c not a multiple of 4, e.g. in_c 1 or 3) when it lies in the image: each row as
  * whole words into r8, its over-copied tail overwritten by the next row or the zero-point word
  * (padding to slp, less than 4 past the field), if the last row's words stay inside the input.
@@ -550,7 +557,7 @@ static inline void qk__copy8(int8_t *restrict d, const int8_t *restrict s, int32
 static __attribute__((noinline)) int qk__quad_gather_short(const qk__conv_geom *g,
                                                            const int8_t *in, int32_t b,
                                                            int32_t oy, int32_t ox, int8_t *r8,
-                                                           int32_t slp, int16_t *xi, int lane) {
+                                                           int32_t slp, int16_t *dst, int pair) {
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, c_n = g->in_c;
     const int32_t span = g->kw * c_n, span4 = (span + 3) & ~3, ystep = g->dh * g->in_w * c_n;
     if (iy0 < 0 || iy0 + (g->kh - 1) * g->dh >= g->in_h || ix0 < 0 || ix0 + g->kw > g->in_w)
@@ -563,20 +570,20 @@ static __attribute__((noinline)) int qk__quad_gather_short(const qk__conv_geom *
     for (int32_t y = 0; y < g->kh; ++y, x += ystep, d += span)
         for (int32_t i = 0; i < span4; i += 4) qk_arm_st32(d + i, qk_arm_ld32(x + i));
     qk_arm_st32(d, (uint32_t)(uint8_t)g->in_zp * 0x01010101u);
-    qk_arm_quad_row_s8(r8, slp, g->in_zp, xi, lane);
+    qk_arm_quad_row_s8(r8, slp, g->in_zp, dst, pair);
     return 1;
 }
 
-/* Gather pixel `lane` of the quad layout (qk_arm.h): filter row ky's kw * in_c values when
- * seg, else the whole receptive field. Returns 0 if that filter row lies outside the image
- * (then zeros). (noinline: inlined, it costs the quad loop registers.) */
+/* Gather one pixel (first group at dst, layout as for qk_arm_quad_row_s8): filter row ky's
+ * kw * in_c values when seg, else the whole receptive field. Returns 0 if that filter row lies
+ * outside the image (then zeros). (noinline: inlined, it costs the quad loop registers.) */
 static __attribute__((noinline)) int qk__quad_gather(const qk__conv_geom *g, const int8_t *in, int32_t b, int32_t oy,
                                   int32_t ox, int32_t ky, int seg, int16_t *row, int32_t slp,
-                                  int16_t *xi, int lane) {
+                                  int16_t *dst, int pair) {
     const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw, seg4 = g->kw * g->in_c;
     const int32_t ky0 = seg ? ky : 0, ky1 = seg ? ky + 1 : g->kh;
     if (seg && (iy0 + ky * g->dh < 0 || iy0 + ky * g->dh >= g->in_h)) {
-        qk_arm_quad_zero(slp, xi, lane);
+        qk_arm_quad_zero(slp, dst, pair);
         return 0;
     }
     const int32_t c_n = g->in_c, span = g->kw * c_n;
@@ -589,7 +596,7 @@ static __attribute__((noinline)) int qk__quad_gather(const qk__conv_geom *g, con
         const int32_t ystep = g->dh * g->in_w * c_n;
         const int8_t *x = in + ((b * g->in_h + iy0) * g->in_w + ix0) * c_n + ky0 * ystep;
         for (int32_t y = ky0; y < ky1; ++y, x += ystep)
-            qk_arm_quad_row_s8(x, seg4, g->in_zp, xi + 4 * (y - ky0) * seg4, lane);
+            qk_arm_quad_row_s8(x, seg4, g->in_zp, dst + (y - ky0) * seg4 * (pair ? 2 : 4), pair);
         return 1;
     }
     /* else the values as int8 in row's bytes, taps outside the image (and the padding to slp)
@@ -616,7 +623,7 @@ static __attribute__((noinline)) int qk__quad_gather(const qk__conv_geom *g, con
         }
     }
     for (; n < slp; ++n) r8[n] = zp;
-    qk_arm_quad_row_s8(r8, slp, g->in_zp, xi, lane);
+    qk_arm_quad_row_s8(r8, slp, g->in_zp, dst, pair);
     return 1;
 }
 
@@ -636,20 +643,24 @@ static inline void qk__quad_rows(const int16_t *xi, const int8_t *w, int32_t k, 
 }
 
 /* Whether w16 is the lowering's conv_w16 for this filter and rows of sl values (slp padded):
- * int16 [k / sl][out_c][slp], filter j's row s pair-swapped by group of four, zeros from sl on.
- * (Runs per invoke: whole groups of eight by qk_arm_w16_diff.) */
+ * int16 [k / sl][out_c / 2][slp / 4][2][4] (an odd out_c's last pair with a zero filter),
+ * filters 2 q and 2 q + 1 interleaved by group of four, each pair-swapped, zeros from sl on.
+ * (Runs per invoke: whole groups by qk_arm_w16_diff, the odd pair and the rest in C.) */
 static __attribute__((noinline)) int qk__conv_w16_ok(const int8_t *filter, const int16_t *w16,
                                                      int32_t oc_n, int32_t k, int32_t sl,
                                                      int32_t slp) {
-    if (((uintptr_t)w16 & 3) != 0) return 0; /* (LDRD) */
-    const int32_t s8 = sl & ~7;
+    if (((uintptr_t)w16 & 3) != 0) return 0; /* (LDM) */
+    const int32_t s4 = sl & ~3;
     uint32_t bad = 0;
     for (int32_t s = 0; s < k; s += sl)
-        for (int32_t j = 0; j < oc_n; ++j, w16 += slp) {
+        for (int32_t j = 0; j < oc_n; j += 2, w16 += 2 * slp) {
             const int8_t *f = filter + j * k + s; /* (int32: the filter has < 2^31 bytes) */
-            if (s8 > 0) bad |= qk_arm_w16_diff(f, w16, s8 / 8);
-            for (int32_t i = s8; i < slp; ++i)
-                bad |= (uint32_t)(w16[QK_ARM_SWZ(i)] != (i < sl ? f[i] : 0));
+            const int two = j + 1 < oc_n;
+            if (two && s4 > 0) bad |= qk_arm_w16_diff(f, f + k, w16, s4 / 4);
+            for (int32_t i = two ? s4 : 0; i < slp; ++i)
+                for (int32_t h = 0; h < 2; ++h) /* (filter j + 1 of an odd pair: zeros) */
+                    bad |= (uint32_t)(w16[2 * (i & ~3) + 4 * h + (QK_ARM_SWZ(i) & 3)] !=
+                                      (i < sl && (h == 0 || two) ? f[h * k + i] : 0));
         }
     return bad == 0;
 }
@@ -657,8 +668,9 @@ static __attribute__((noinline)) int qk__conv_w16_ok(const int8_t *filter, const
 /* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
  * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
  * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
- * one-pixel scratch row (gathers). w16: the plan's conv_w16 for these rows (checked), or NULL
- * (the int8 filter's kernels). */
+ * one-pixel scratch row (gathers). w16: the plan's conv_w16 for these rows (checked), for the
+ * pair kernels (two passes of two pixels per quad, one if the quad has at most two), or NULL
+ * (the int8 filter's quad kernels). */
 static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                                const int16_t *w16, const qk__rq_set *rs, int8_t *out,
                                int16_t *row, int32_t sl, int32_t slp, int seg) {
@@ -673,7 +685,9 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     const int fuse = !seg && rs->rec != NULL && rs->lim[1] == -128 && rs->lim[2] == 127;
     const int zp_rec = rs->rec_fn != qk_arm_rq_rec_i8;
     const qk_arm_rq_run_fn rq_run = zp_rec ? qk_arm_dot4x1_rq_zp_run : qk_arm_dot4x1_rq_run;
-    const qk_arm_rq16_run_fn rq16_run = zp_rec ? qk_arm_dot4x1_rq16_zp_run : qk_arm_dot4x1_rq16_run;
+    const qk_arm_rq16_run_fn rq16_run = zp_rec ? qk_arm_dot2x2_rq16_zp_run : qk_arm_dot2x2_rq16_run;
+    const int pair = w16 != NULL;
+    const int32_t oc2 = (oc_n + 1) / 2; /* conv_w16's filter pairs */
     /* the filter's last slp bytes, then 4 zeros: rows whose padded reads would pass the
      * filter's end (the last filter's, or last few with tiny k) run from this copy */
     int8_t wt[QK_ARM_QUAD_MAX + 4];
@@ -692,19 +706,22 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;
+            const int nl = pair && lanes <= 2 ? 2 : 4; /* pixels gathered (lanes and repeats) */
             int32_t oy[4] = {0}, ox[4] = {0}; /* (unused when point) */
-            for (int l = 0; l < 4; ++l) {
+            for (int l = 0; l < nl; ++l) {
                 const int32_t q = p + (l < lanes ? l : lanes - 1);
+                int16_t *dst = qk__lane(xi, l, slp, pair);
                 if (point) {
                     qk_arm_quad_row_s8(in + ((int64_t)b * npx + q) * g->in_c, g->in_c, g->in_zp,
-                                       xi, l);
+                                       dst, pair);
                     continue;
                 }
                 oy[l] = q / g->out_w;
                 ox[l] = q % g->out_w;
                 if (!seg && !(shorts && qk__quad_gather_short(g, in, b, oy[l], ox[l],
-                                                               (int8_t *)(void *)row, slp, xi, l)))
-                    qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, xi, l);
+                                                               (int8_t *)(void *)row, slp, dst,
+                                                               pair)))
+                    qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, dst, pair);
             }
             int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
@@ -716,18 +733,29 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                 for (int32_t ky = 0; ky < nseg; ++ky) {
                     if (seg) { /* gather filter row ky of the four pixels; skip it if all are out */
                         int any = 0;
-                        for (int l = 0; l < 4; ++l)
-                            any |= qk__quad_gather(g, in, b, oy[l], ox[l], ky, 1, row, slp, xi, l);
+                        for (int l = 0; l < nl; ++l)
+                            any |= qk__quad_gather(g, in, b, oy[l], ox[l], ky, 1, row, slp,
+                                                   qk__lane(xi, l, slp, pair), pair);
                         if (!any) continue;
                     }
-                    if (w16 != NULL) { /* every row padded: all in asm */
-                        const int16_t *wr = w16 + ((int64_t)ky * oc_n + c0) * slp;
-                        if (fused != NULL) {
-                            rq16_run(xi, wr, slp, cn, rs->rec + 5 * c0, o + c0, oc_n);
-                            done = cn;
-                        } else {
-                            qk_arm_dot4x1_run16(xi, wr, slp, cn, acc, add);
+                    if (pair) { /* every row padded: all in asm, pixels 0, 1 then 2, 3 */
+                        const int16_t *wr = w16 + ((int64_t)ky * oc2 + c0 / 2) * 2 * slp;
+                        /* (an odd last filter's pair: its zero partner's sum goes to an unused
+                         * accumulator, so it is never requantized into out) */
+                        const int32_t ne = fused != NULL ? cn & ~1 : cn, np2 = (ne + 1) / 2;
+                        for (int32_t h = 0; h < nl; h += 2) {
+                            int16_t *xh = xi + h * slp;
+                            if (np2 > 0 && fused != NULL)
+                                rq16_run(xh, wr, slp, np2, rs->rec + 5 * c0,
+                                         o + (int64_t)h * oc_n + c0, oc_n);
+                            else if (np2 > 0)
+                                qk_arm_dot2x2_run16(xh, wr, slp, np2, acc + h * QK_ARM_QUAD_ACC,
+                                                    add);
+                            if (ne < cn)
+                                qk_arm_dot2x2_run16(xh, wr + (int64_t)np2 * 2 * slp, slp, 1,
+                                                    acc + h * QK_ARM_QUAD_ACC + ne, 0);
                         }
+                        done = ne < cn ? ne : (fused != NULL ? cn : 0);
                         add = 1;
                         continue;
                     }
@@ -1102,7 +1130,7 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
         if (whole || rlp <= QK_ARM_QUAD_MAX) { /* (the scratch row holds sl >= rl values) */
             const int32_t n = whole ? sl : rl, np = whole ? slp : rlp;
             /* the plan's int16 filter if it has this layout's size and values */
-            if (w16 != NULL && (w16_bytes != 2 * (int64_t)(k / n) * oc_n * np ||
+            if (w16 != NULL && (w16_bytes != 4 * (int64_t)(k / n) * ((oc_n + 1) / 2) * np ||
                                 !qk__conv_w16_ok(filter, w16, oc_n, k, n, np)))
                 w16 = NULL;
             qk__conv_quads_dsp(g, in, filter, w16, rs, out, row, n, np, whole ? seg : 1);

@@ -280,18 +280,20 @@ def quad_rows(kh: int, kw: int, ic: int) -> tuple[int, int] | None:
 
 
 def conv_w16(w: np.ndarray, n: int) -> np.ndarray:
-    """CONV_2D filter [out_c, kh, kw, ic] for the Cortex-M DSP quad kernel
-    (qk_arm_dot4x1_run16), rows of n values (quad_rows): int16 [k / n][out_c][np] (np = n
-    rounded up to 4, zero padded), each group of four pair-swapped (0, 2, 1, 3) as the SXTB16
-    halves of its int8 word, so the kernel loads them without widening. Twice the int8
-    filter's bytes, read only when the kernel runs enough quads to repay the per-invoke check
-    against the int8 filter (W16_MIN_QUADS): the plan drops them first when over its flash
-    budget (interp/plan.py)."""
+    """CONV_2D filter [out_c, kh, kw, ic] for the Cortex-M DSP pair kernel
+    (qk_arm_dot2x2_run16), rows of n values (quad_rows): int16 [k / n][out_c / 2][np / 4][2][4]
+    (np = n rounded up to 4; an odd out_c gets a zero filter), i.e. filters 2 q and 2 q + 1
+    interleaved by group of four values, zero padded, each group pair-swapped (0, 2, 1, 3) as
+    the SXTB16 halves of its int8 word, so the kernel loads both filters' group with one LDM.
+    Twice the int8 filter's bytes, read only when the kernel runs enough quads to repay the
+    per-invoke check against the int8 filter (W16_MIN_QUADS): the plan drops them first when
+    over its flash budget (interp/plan.py)."""
     out_c = w.shape[0]
-    nseg, n4 = w.size // out_c // n, -(-n // 4) * 4
-    r = np.zeros((nseg, out_c, n4), np.int16)
-    r[:, :, :n] = w.reshape(out_c, nseg, n).transpose(1, 0, 2)
-    return np.ascontiguousarray(r.reshape(nseg, out_c, n4 // 4, 4)[..., [0, 2, 1, 3]])
+    nseg, n4, oc2 = w.size // out_c // n, -(-n // 4) * 4, -(-out_c // 2)
+    r = np.zeros((nseg, 2 * oc2, n4), np.int16)
+    r[:, :out_c, :n] = w.reshape(out_c, nseg, n).transpose(1, 0, 2)
+    r = r.reshape(nseg, oc2, 2, n4 // 4, 4)[..., [0, 2, 1, 3]].transpose(0, 1, 3, 2, 4)
+    return np.ascontiguousarray(r)
 
 
 def gemm_pack(w: np.ndarray) -> np.ndarray:
