@@ -680,8 +680,9 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
     int16_t *xi = (int16_t *)(void *)xw;
     int32_t acc[4 * QK_ARM_QUAD_ACC];
     const int32_t nseg = seg ? g->kh : 1;
-    /* whole fields with records that fold the zero point in, full int8 range: the requant
-     * runs inside the quad kernel (qk_arm_dot4x1_rq_run) */
+    /* whole fields with records and the full int8 range: the requant runs inside the kernel
+     * (qk_arm_dot4x1_rq_run, qk_arm_dot2x2_rq16_run, or their _zp forms for records without
+     * the zero point folded in) */
     const int fuse = !seg && rs->rec != NULL && rs->lim[1] == -128 && rs->lim[2] == 127;
     const int zp_rec = rs->rec_fn != qk_arm_rq_rec_i8;
     const qk_arm_rq_run_fn rq_run = zp_rec ? qk_arm_dot4x1_rq_zp_run : qk_arm_dot4x1_rq_run;

@@ -25,10 +25,10 @@ ACC_CHUNK = 64  # QK__ACC_CHUNK in qk_conv.c
 DW_TILE_MAX_C, DW_TILE_MAX_TAPS = 63, 16  # QK__DW_TILE* in qk_conv.c
 DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FOLD_MAX_K = 2048  # board plans fold in_zp into the bias up to this filter depth
-QUAD_MAX = 288  # QK_ARM_QUAD_MAX in qk_arm.h: values per row of the DSP quad kernel
+DW_FOLD_MAX_TAPS = 64  # and (depthwise) up to this many taps: QK__DW_MVE_MAX_TAPS in qk_conv.c
+QUAD_MAX = 288  # QK_ARM_QUAD_MAX in qk_arm.h: values per row of the DSP quad / pair kernels
 W16_MIN_QUADS = 8  # DSP plans widen a filter for at least this many 4-pixel quads (see conv_w16)
 W16_SLOT = 33  # the DSP conv_w16 arg: after the host GEMM's three (slots 30 to 32)
-DW_FOLD_MAX_TAPS = 64  # and (depthwise) up to this many taps: QK__DW_MVE_MAX_TAPS in qk_conv.c
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
 
@@ -260,7 +260,7 @@ def _lower_conv2d(op: Operator, pb: PlanBuilder, x: Tensor, w: Tensor, b: Tensor
         if (pb.isa == "dsp" and x.dtype == I8 and w.is_const and rows is not None
                 and geom[0] * -(-(geom[7] * geom[8]) // 4) >= W16_MIN_QUADS
                 and not o.get("no_w16")):
-            # DSP plans: the filter widened for the quad kernel (no_w16: dropped for flash)
+            # DSP plans: the filter widened for the pair kernels (no_w16: dropped for flash)
             tail = [-1, -1, -1, pb.const(conv_w16(w.data, rows[0]), "conv_w16")]
     pb.emit(QK_OP_CONV2D, args + [
         scratch, rq, DTYPE_CODES[x.dtype], bias_code, *geom,
