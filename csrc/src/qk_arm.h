@@ -501,36 +501,36 @@ qk_arm_dot2x2_run16(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2
     __asm__ volatile(
         "push   {r4-r11, lr}\n\t"
         "ldr    r4, [sp, #36]\n\t"       /* acc */
-        "ldr    r5, [sp, #40]\n\t"       /* add */
-        "add    r3, r4, r3, lsl #3\n\t"  /* acc + 2 np2: the end */
+        "ldr    r8, [sp, #40]\n\t"       /* add */
+        "add    r5, r4, r3, lsl #3\n\t"  /* acc + 2 np2: the end */
         QK_ARM_DOT2X2_ENTRY16
         "adr    r6, 1f\n\t"
-        "cmp    r5, #0\n\t"
+        "cmp    r8, #0\n\t"
         "it     ne\n\t"
         "adrne  r6, 2f\n\t"
         "orr    r6, r6, #1\n\t"
-        /* [sp]: xp, acc end, acc, pass start, loop entry, row end */
-        "push   {r0, r3, r4, r6, r7, r12}\n\t"
+        /* [sp]: acc, acc end (one LDM), xp, pass start, loop entry, row end */
+        "push   {r0, r6, r7, r12}\n\t"
+        "push   {r4, r5}\n\t"
         "bx     r6\n\t"
         "1:\n\t"
-        "ldr    r0, [sp]\n\t"
+        "ldr    r0, [sp, #8]\n\t"
         "mov    r10, #0\n\t"
         "mov    r11, #0\n\t"
         "mov    r12, #0\n\t"
         "mov    lr, #0\n\t"
         "ldr    pc, [sp, #16]\n\t"
         "2:\n\t"
-        "ldr    r0, [sp]\n\t"
-        "ldr    r2, [sp, #8]\n\t"
+        "ldr    r0, [sp, #8]\n\t"
+        "ldr    r2, [sp]\n\t"
         "ldrd   r10, r11, [r2]\n\t"
         "ldrd   r12, lr, [r2, #256]\n\t"
         "ldr    pc, [sp, #16]\n\t"
         QK_ARM_DOT2X2_LOOP16("20")
-        "ldr    r2, [sp, #8]\n\t"
+        "ldm    sp, {r2, r3}\n\t"
         "strd   r12, lr, [r2, #256]\n\t"
         "strd   r10, r11, [r2], #8\n\t"
-        "str    r2, [sp, #8]\n\t"
-        "ldr    r3, [sp, #4]\n\t"
+        "str    r2, [sp]\n\t"
         "cmp    r2, r3\n\t"
         "it     ne\n\t"
         "ldrne  pc, [sp, #12]\n\t"
@@ -539,10 +539,10 @@ qk_arm_dot2x2_run16(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2
 }
 
 /* One output of the fused requant (qk_arm_rq_rec_i8's step with the bias already in the sum
- * A): r9 + OFF - 8 the channel's record, r7 its multiplier, r6 its shift word, r4 = 2^31;
+ * A): r0 + OFF - 8 the channel's record, r7 its multiplier, r6 its shift word, r4 = 2^31;
  * result in r3. ZP_ADD as for QK_ARM_DOT4X1_RQ. */
 #define QK_ARM_DOT2X2_RQ16(A, OFF, ZP_ADD)                                                     \
-    "ldrd   r2, r3, [r9, #" OFF "]\n\t"                                                      \
+    "ldrd   r2, r3, [r0, #" OFF "]\n\t"                                                      \
     "smlal  r2, r3, " A ", r7\n\t"                                                           \
     "lsr    " A ", " A ", #31\n\t"                                                           \
     "smlal  r2, r3, " A ", r4\n\t"                                                           \
@@ -552,53 +552,50 @@ qk_arm_dot2x2_run16(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2
 
 /* NAME(xp, w, n4, np2, rec, out, os): qk_arm_dot2x2_run16 (add 0) with the requant fused in
  * (as QK_ARM_DOT4X1_RQ_RUN_FN): out[p * os + 2 q + f] = the requantized dot of pixel p and
- * filter 2 q + f from rec[5 (2 q + f) ..], the sums starting at the bias. */
+ * filter 2 q + f from rec[5 (2 q + f) ..], the sums starting at the bias. The state a pass
+ * updates sits at the stack's bottom, for one LDM and one STM. */
 #define QK_ARM_DOT2X2_RQ16_RUN_FN(NAME, ZP_ADD)                                                 \
 static __attribute__((naked, noinline, unused)) void                                            \
 NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t *rec,          \
      int8_t *out, int32_t os) {                                                                 \
     __asm__ volatile(                                                                           \
         "push   {r4-r11, lr}\n\t"                                                               \
-        "ldr    r4, [sp, #36]\n\t"      /* rec */                                               \
-        "add    r3, r3, r3, lsl #2\n\t"                                                         \
-        "add    r3, r4, r3, lsl #3\n\t" /* rec + 10 np2: the end */                             \
         QK_ARM_DOT2X2_ENTRY16                                                                   \
-        "ldr    r5, [sp, #40]\n\t"      /* out */                                               \
-        "ldr    r6, [sp, #44]\n\t"      /* os */                                                \
-        /* [sp]: xp, rec end, rec, out, os, loop entry, row end */                              \
-        "push   {r0, r3, r4, r5, r6, r7, r12}\n\t"                                              \
+        "ldr    r4, [sp, #40]\n\t"      /* out */                                               \
+        "add    r6, r4, r3, lsl #1\n\t" /* out + 2 np2: the end */                              \
+        "ldr    r3, [sp, #36]\n\t"      /* rec */                                               \
+        "ldr    r5, [sp, #44]\n\t"      /* os */                                                \
+        "push   {r0, r7, r12}\n\t"                                                              \
+        /* [sp]: rec, out, os, out end (one LDM), xp, loop entry, row end */                    \
+        "push   {r3, r4, r5, r6}\n\t"                                                           \
         "0:\n\t"                                                                                \
-        "ldr    r2, [sp, #8]\n\t"                                                               \
+        "ldr    r2, [sp]\n\t"                                                                   \
         "ldr    r10, [r2]\n\t"          /* the biases */                                        \
         "ldr    r11, [r2, #20]\n\t"                                                             \
         "mov    r12, r10\n\t"                                                                   \
         "mov    lr, r11\n\t"                                                                    \
-        "ldr    r0, [sp]\n\t"                                                                   \
+        "ldr    r0, [sp, #16]\n\t"                                                              \
         "ldr    pc, [sp, #20]\n\t"                                                              \
         QK_ARM_DOT2X2_LOOP16("24")                                                              \
-        "ldr    r9, [sp, #8]\n\t"                                                               \
-        "ldr    r8, [sp, #12]\n\t"                                                              \
-        "ldr    r0, [sp, #16]\n\t"                                                              \
+        "ldm    sp, {r0, r5, r8, r9}\n\t"                                                       \
         "mov    r4, #0x80000000\n\t"                                                            \
-        "ldr    r7, [r9, #4]\n\t"                                                               \
-        "ldr    r6, [r9, #16]\n\t"                                                              \
+        "ldr    r7, [r0, #4]\n\t"                                                               \
+        "ldr    r6, [r0, #16]\n\t"                                                              \
         QK_ARM_DOT2X2_RQ16("r10", "8", ZP_ADD)                                                  \
-        "strb   r3, [r8]\n\t"                                                                   \
+        "strb   r3, [r5]\n\t"                                                                   \
         QK_ARM_DOT2X2_RQ16("r12", "8", ZP_ADD)                                                  \
-        "strb   r3, [r8, r0]\n\t"                                                               \
-        "ldr    r7, [r9, #24]\n\t"                                                              \
-        "ldr    r6, [r9, #36]\n\t"                                                              \
+        "strb   r3, [r5, r8]\n\t"                                                               \
+        "ldr    r7, [r0, #24]\n\t"                                                              \
+        "ldr    r6, [r0, #36]\n\t"                                                              \
         QK_ARM_DOT2X2_RQ16("r11", "28", ZP_ADD)                                                 \
-        "strb   r3, [r8, #1]\n\t"                                                               \
-        QK_ARM_DOT2X2_RQ16("lr", "28", ZP_ADD)                                                  \
-        "add    r5, r8, r0\n\t"                                                                 \
         "strb   r3, [r5, #1]\n\t"                                                               \
-        "add    r8, r8, #2\n\t"                                                                 \
-        "str    r8, [sp, #12]\n\t"                                                              \
-        "add    r9, r9, #40\n\t"                                                                \
-        "str    r9, [sp, #8]\n\t"                                                               \
-        "ldr    r3, [sp, #4]\n\t"                                                               \
-        "cmp    r9, r3\n\t"                                                                     \
+        QK_ARM_DOT2X2_RQ16("lr", "28", ZP_ADD)                                                  \
+        "add    r2, r5, r8\n\t"                                                                 \
+        "strb   r3, [r2, #1]\n\t"                                                               \
+        "add    r0, r0, #40\n\t"                                                                \
+        "add    r5, r5, #2\n\t"                                                                 \
+        "stm    sp, {r0, r5}\n\t"                                                               \
+        "cmp    r5, r9\n\t"                                                                     \
         "bne    0b\n\t"                                                                         \
         "add    sp, sp, #28\n\t"                                                                \
         "pop    {r4-r11, pc}\n\t");                                                             \
