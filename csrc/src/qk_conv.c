@@ -665,65 +665,94 @@ static __attribute__((noinline)) int qk__conv_w16_ok(const int8_t *filter, const
     return bad == 0;
 }
 
+/* What the DSP conv drivers below share per op. */
+typedef struct {
+    const qk__conv_geom *g;
+    const int8_t *in;
+    int16_t *row; /* the one-pixel scratch row (gathers) */
+    int32_t slp;
+    int seg, pair;
+    /* 1x1, stride 1, no padding, in_c a multiple of 4: output pixel q's field is input pixel q,
+     * widened straight into its lane without the gather's window checks */
+    int point;
+    int shorts; /* short field rows (e.g. in_c 1, 3): in-image fields by qk__quad_gather_short */
+} qk__quads_op;
+
+static void qk__quads_op_init(qk__quads_op *op, const qk__conv_geom *g, const int8_t *in,
+                              int16_t *row, int32_t slp, int seg, int pair) {
+    op->g = g, op->in = in, op->row = row, op->slp = slp, op->seg = seg, op->pair = pair;
+    op->point = !seg && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 && g->ph == 0 &&
+                g->pw == 0 && g->out_h == g->in_h && g->out_w == g->in_w &&
+                g->fic == g->in_c && g->in_c % 4 == 0;
+    op->shorts = g->dw == 1 && (g->kw * g->in_c) % 4 != 0;
+}
+
+/* The pixels l < nl of the quad from output pixel p on (the lanes < lanes, then repeats of the
+ * last) into xi (qk__lane): their fields, or with seg only their positions oy, ox. */
+static inline void qk__quad_fill(const qk__quads_op *op, int32_t b, int32_t p, int32_t lanes,
+                                 int nl, int16_t *xi, int32_t *oy, int32_t *ox) {
+    const qk__conv_geom *g = op->g;
+    for (int l = 0; l < nl; ++l) {
+        const int32_t q = p + (l < lanes ? l : lanes - 1);
+        int16_t *dst = qk__lane(xi, l, op->slp, op->pair);
+        if (op->point) {
+            qk_arm_quad_row_s8(op->in + ((int64_t)b * g->out_h * g->out_w + q) * g->in_c,
+                               g->in_c, g->in_zp, dst, op->pair);
+            continue;
+        }
+        oy[l] = q / g->out_w;
+        ox[l] = q % g->out_w;
+        if (!op->seg &&
+            !(op->shorts && qk__quad_gather_short(g, op->in, b, oy[l], ox[l],
+                                                  (int8_t *)(void *)op->row, op->slp, dst,
+                                                  op->pair)))
+            qk__quad_gather(g, op->in, b, oy[l], ox[l], 0, 0, op->row, op->slp, dst, op->pair);
+    }
+}
+
+/* Filter row ky of the quad's pixels l < nl (seg); 0 if it lies outside the image for all. */
+static inline int qk__quad_fill_row(const qk__quads_op *op, int32_t b, int32_t ky, int nl,
+                                    int16_t *xi, const int32_t *oy, const int32_t *ox) {
+    int any = 0;
+    for (int l = 0; l < nl; ++l)
+        any |= qk__quad_gather(op->g, op->in, b, oy[l], ox[l], ky, 1, op->row, op->slp,
+                               qk__lane(xi, l, op->slp, op->pair), op->pair);
+    return any;
+}
+
 /* int8 CONV_2D (no small-k kernel) four output pixels at a time with the DSP quad kernel
  * (qk_arm.h); a last partial quad repeats its last pixel (written once). Rows are the whole
  * receptive field, or with seg one filter row at a time (summed over the kh rows). row is the
- * one-pixel scratch row (gathers). w16: the plan's conv_w16 for these rows (checked), for the
- * pair kernels (two passes of two pixels per quad, one if the quad has at most two), or NULL
- * (the int8 filter's quad kernels). */
+ * one-pixel scratch row (gathers). */
 static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                               const int16_t *w16, const qk__rq_set *rs, int8_t *out,
-                               int16_t *row, int32_t sl, int32_t slp, int seg) {
+                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t sl,
+                               int32_t slp, int seg) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     const int64_t f_n = (int64_t)oc_n * k;
     uint32_t xw[2 * QK_ARM_QUAD_MAX]; /* four rows of QK_ARM_QUAD_MAX int16, word aligned (LDM) */
     int16_t *xi = (int16_t *)(void *)xw;
     int32_t acc[4 * QK_ARM_QUAD_ACC];
     const int32_t nseg = seg ? g->kh : 1;
-    /* whole fields with records and the full int8 range: the requant runs inside the kernel
-     * (qk_arm_dot4x1_rq_run, qk_arm_dot2x2_rq16_run, or their _zp forms for records without
-     * the zero point folded in) */
+    /* whole fields with records and the full int8 range: the requant runs inside the quad
+     * kernel (qk_arm_dot4x1_rq_run, or _zp_run for records without the zero point folded in) */
     const int fuse = !seg && rs->rec != NULL && rs->lim[1] == -128 && rs->lim[2] == 127;
-    const int zp_rec = rs->rec_fn != qk_arm_rq_rec_i8;
-    const qk_arm_rq_run_fn rq_run = zp_rec ? qk_arm_dot4x1_rq_zp_run : qk_arm_dot4x1_rq_run;
-    const qk_arm_rq16_run_fn rq16_run = zp_rec ? qk_arm_dot2x2_rq16_zp_run : qk_arm_dot2x2_rq16_run;
-    const int pair = w16 != NULL;
-    const int32_t oc2 = (oc_n + 1) / 2; /* conv_w16's filter pairs */
+    const qk_arm_rq_run_fn rq_run =
+        rs->rec_fn == qk_arm_rq_rec_i8 ? qk_arm_dot4x1_rq_run : qk_arm_dot4x1_rq_zp_run;
     /* the filter's last slp bytes, then 4 zeros: rows whose padded reads would pass the
      * filter's end (the last filter's, or last few with tiny k) run from this copy */
     int8_t wt[QK_ARM_QUAD_MAX + 4];
     const int64_t wt_at = f_n - slp; /* filter offset of wt[0] */
-    if (w16 == NULL && wt_at >= 0) {
+    if (wt_at >= 0) {
         memcpy(wt, filter + wt_at, (size_t)slp);
         memset(wt + slp, 0, 4);
     }
-    /* 1x1, stride 1, no padding, in_c a multiple of 4: output pixel q's field is input pixel q,
-     * widened straight into its lane without the gather's window checks */
-    const int point = !seg && g->kh == 1 && g->kw == 1 && g->sh == 1 && g->sw == 1 &&
-                      g->ph == 0 && g->pw == 0 && g->out_h == g->in_h && g->out_w == g->in_w &&
-                      g->fic == g->in_c && g->in_c % 4 == 0;
-    /* short field rows (e.g. in_c 1, 3): their in-image fields by qk__quad_gather_short */
-    const int shorts = g->dw == 1 && (g->kw * g->in_c) % 4 != 0;
+    qk__quads_op op;
+    qk__quads_op_init(&op, g, in, row, slp, seg, 0);
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;
-            const int nl = pair && lanes <= 2 ? 2 : 4; /* pixels gathered (lanes and repeats) */
             int32_t oy[4] = {0}, ox[4] = {0}; /* (unused when point) */
-            for (int l = 0; l < nl; ++l) {
-                const int32_t q = p + (l < lanes ? l : lanes - 1);
-                int16_t *dst = qk__lane(xi, l, slp, pair);
-                if (point) {
-                    qk_arm_quad_row_s8(in + ((int64_t)b * npx + q) * g->in_c, g->in_c, g->in_zp,
-                                       dst, pair);
-                    continue;
-                }
-                oy[l] = q / g->out_w;
-                ox[l] = q % g->out_w;
-                if (!seg && !(shorts && qk__quad_gather_short(g, in, b, oy[l], ox[l],
-                                                               (int8_t *)(void *)row, slp, dst,
-                                                               pair)))
-                    qk__quad_gather(g, in, b, oy[l], ox[l], 0, 0, row, slp, dst, pair);
-            }
+            qk__quad_fill(&op, b, p, lanes, 4, xi, oy, ox);
             int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
                 const int32_t cn = oc_n - c0 < QK_ARM_QUAD_ACC ? oc_n - c0 : QK_ARM_QUAD_ACC;
@@ -732,34 +761,8 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                 int32_t done = 0; /* channels already written (fused) */
                 int add = 0;
                 for (int32_t ky = 0; ky < nseg; ++ky) {
-                    if (seg) { /* gather filter row ky of the four pixels; skip it if all are out */
-                        int any = 0;
-                        for (int l = 0; l < nl; ++l)
-                            any |= qk__quad_gather(g, in, b, oy[l], ox[l], ky, 1, row, slp,
-                                                   qk__lane(xi, l, slp, pair), pair);
-                        if (!any) continue;
-                    }
-                    if (pair) { /* every row padded: all in asm, pixels 0, 1 then 2, 3 */
-                        const int16_t *wr = w16 + ((int64_t)ky * oc2 + c0 / 2) * 2 * slp;
-                        /* (an odd last filter's pair: its zero partner's sum goes to an unused
-                         * accumulator, so it is never requantized into out) */
-                        const int32_t ne = fused != NULL ? cn & ~1 : cn, np2 = (ne + 1) / 2;
-                        for (int32_t h = 0; h < nl; h += 2) {
-                            int16_t *xh = xi + h * slp;
-                            if (np2 > 0 && fused != NULL)
-                                rq16_run(xh, wr, slp, np2, rs->rec + 5 * c0,
-                                         o + (int64_t)h * oc_n + c0, oc_n);
-                            else if (np2 > 0)
-                                qk_arm_dot2x2_run16(xh, wr, slp, np2, acc + h * QK_ARM_QUAD_ACC,
-                                                    add);
-                            if (ne < cn)
-                                qk_arm_dot2x2_run16(xh, wr + (int64_t)np2 * 2 * slp, slp, 1,
-                                                    acc + h * QK_ARM_QUAD_ACC + ne, 0);
-                        }
-                        done = ne < cn ? ne : (fused != NULL ? cn : 0);
-                        add = 1;
-                        continue;
-                    }
+                    /* (seg: filter row ky of the four pixels; skipped if all are out) */
+                    if (seg && !qk__quad_fill_row(&op, b, ky, 4, xi, oy, ox)) continue;
                     /* filter rows whose slp values stay inside the filter run in asm (a prefix:
                      * rows start k apart), the rest in C over sl values */
                     const int64_t at = (int64_t)c0 * k + (int64_t)ky * sl;
@@ -784,6 +787,63 @@ static void qk__conv_quads_dsp(const qk__conv_geom *g, const int8_t *in, const i
                 }
                 if (!add) /* no filter row inside the image */
                     for (int32_t i = 0; i < 4 * QK_ARM_QUAD_ACC; ++i) acc[i] = 0;
+                if (done < cn)
+                    for (int l = 0; l < lanes; ++l)
+                        qk__rq_out(rs, c0 + done, acc + l * QK_ARM_QUAD_ACC + done, cn - done,
+                                   o + (int64_t)l * oc_n + c0 + done);
+            }
+        }
+}
+
+/* The same with the plan's int16 filter (conv_w16, checked) and the pair kernels: per quad
+ * and channel chunk, two passes of two pixels (one if the quad has at most two), every filter
+ * row padded, so all in asm. */
+static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const int16_t *w16,
+                               const qk__rq_set *rs, int8_t *out, int16_t *row, int32_t slp,
+                               int seg) {
+    const int32_t oc_n = g->out_c, npx = g->out_h * g->out_w, oc2 = (oc_n + 1) / 2;
+    uint32_t xw[2 * QK_ARM_QUAD_MAX]; /* the pair layout's rows, word aligned (LDM) */
+    int16_t *xi = (int16_t *)(void *)xw;
+    int32_t acc[4 * QK_ARM_QUAD_ACC];
+    const int32_t nseg = seg ? g->kh : 1;
+    const int fuse = !seg && rs->rec != NULL && rs->lim[1] == -128 && rs->lim[2] == 127;
+    const qk_arm_rq16_run_fn rq_run =
+        rs->rec_fn == qk_arm_rq_rec_i8 ? qk_arm_dot2x2_rq16_run : qk_arm_dot2x2_rq16_zp_run;
+    qk__quads_op op;
+    qk__quads_op_init(&op, g, in, row, slp, seg, 1);
+    for (int32_t b = 0; b < g->batches; ++b)
+        for (int32_t p = 0; p < npx; p += 4) {
+            const int32_t lanes = npx - p < 4 ? npx - p : 4;
+            const int nl = lanes <= 2 ? 2 : 4; /* pixels gathered (lanes and repeats) */
+            int32_t oy[4] = {0}, ox[4] = {0};
+            qk__quad_fill(&op, b, p, lanes, nl, xi, oy, ox);
+            int8_t *o = out + ((int64_t)b * npx + p) * oc_n;
+            for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_QUAD_ACC) {
+                const int32_t cn = oc_n - c0 < QK_ARM_QUAD_ACC ? oc_n - c0 : QK_ARM_QUAD_ACC;
+                /* fused: the requant in the kernel for the filter pairs (a partial quad writes
+                 * its lanes once); an odd last filter's pair sums into acc, its zero partner's
+                 * sum into an unused accumulator, never requantized into out */
+                const int fused = fuse && lanes == 4;
+                const int32_t ne = fused ? cn & ~1 : cn, np2 = (ne + 1) / 2;
+                int add = 0;
+                for (int32_t ky = 0; ky < nseg; ++ky) {
+                    if (seg && !qk__quad_fill_row(&op, b, ky, nl, xi, oy, ox)) continue;
+                    const int16_t *wr = w16 + ((int64_t)ky * oc2 + c0 / 2) * 2 * slp;
+                    for (int32_t h = 0; h < nl; h += 2) {
+                        const int16_t *xh = xi + h * slp;
+                        int32_t *ah = acc + h * QK_ARM_QUAD_ACC;
+                        if (np2 > 0 && fused)
+                            rq_run(xh, wr, slp, np2, rs->rec + 5 * c0, o + h * oc_n + c0, oc_n);
+                        else if (np2 > 0)
+                            qk_arm_dot2x2_run16(xh, wr, slp, np2, ah, add);
+                        if (ne < cn)
+                            qk_arm_dot2x2_run16(xh, wr + np2 * 2 * slp, slp, 1, ah + ne, 0);
+                    }
+                    add = 1;
+                }
+                if (!add) /* no filter row inside the image */
+                    for (int32_t i = 0; i < 4 * QK_ARM_QUAD_ACC; ++i) acc[i] = 0;
+                const int32_t done = fused ? ne : 0;
                 if (done < cn)
                     for (int l = 0; l < lanes; ++l)
                         qk__rq_out(rs, c0 + done, acc + l * QK_ARM_QUAD_ACC + done, cn - done,
@@ -1131,10 +1191,11 @@ static void qk__conv_fast(const qk__conv_geom *g, const void *in, int es, const 
         if (whole || rlp <= QK_ARM_QUAD_MAX) { /* (the scratch row holds sl >= rl values) */
             const int32_t n = whole ? sl : rl, np = whole ? slp : rlp;
             /* the plan's int16 filter if it has this layout's size and values */
-            if (w16 != NULL && (w16_bytes != 4 * (int64_t)(k / n) * ((oc_n + 1) / 2) * np ||
-                                !qk__conv_w16_ok(filter, w16, oc_n, k, n, np)))
-                w16 = NULL;
-            qk__conv_quads_dsp(g, in, filter, w16, rs, out, row, n, np, whole ? seg : 1);
+            if (w16 != NULL && w16_bytes == 4 * (int64_t)(k / n) * ((oc_n + 1) / 2) * np &&
+                qk__conv_w16_ok(filter, w16, oc_n, k, n, np))
+                qk__conv_pairs_dsp(g, in, w16, rs, out, row, np, whole ? seg : 1);
+            else
+                qk__conv_quads_dsp(g, in, filter, rs, out, row, n, np, whole ? seg : 1);
             return;
         }
     }
