@@ -552,8 +552,8 @@ qk_arm_dot2x2_run16(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2
 
 /* NAME(xp, w, n4, np2, rec, out, os): qk_arm_dot2x2_run16 (add 0) with the requant fused in
  * (as QK_ARM_DOT4X1_RQ_RUN_FN): out[p * os + 2 q + f] = the requantized dot of pixel p and
- * filter 2 q + f from rec[5 (2 q + f) ..], the sums starting at the bias. The state a pass
- * updates sits at the stack's bottom, for one LDM and one STM. */
+ * filter 2 q + f from rec[5 (2 q + f) ..], the sums starting at the bias. What a pass's
+ * requant needs (and 2^31) sits at the stack's bottom, for one LDM, and one STM updates it. */
 #define QK_ARM_DOT2X2_RQ16_RUN_FN(NAME, ZP_ADD)                                                 \
 static __attribute__((naked, noinline, unused)) void                                            \
 NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t *rec,          \
@@ -561,24 +561,24 @@ NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t
     __asm__ volatile(                                                                           \
         "push   {r4-r11, lr}\n\t"                                                               \
         QK_ARM_DOT2X2_ENTRY16                                                                   \
-        "ldr    r4, [sp, #40]\n\t"      /* out */                                               \
-        "add    r6, r4, r3, lsl #1\n\t" /* out + 2 np2: the end */                              \
+        "ldr    r5, [sp, #40]\n\t"      /* out */                                               \
+        "add    r9, r5, r3, lsl #1\n\t" /* out + 2 np2: the end */                              \
         "ldr    r3, [sp, #36]\n\t"      /* rec */                                               \
-        "ldr    r5, [sp, #44]\n\t"      /* os */                                                \
+        "mov    r4, #0x80000000\n\t"                                                            \
+        "ldr    r8, [sp, #44]\n\t"      /* os */                                                \
         "push   {r0, r7, r12}\n\t"                                                              \
-        /* [sp]: rec, out, os, out end (one LDM), xp, loop entry, row end */                    \
-        "push   {r3, r4, r5, r6}\n\t"                                                           \
+        /* [sp]: rec, 2^31, out, os, out end (one LDM), xp, loop entry, row end */              \
+        "push   {r3, r4, r5, r8, r9}\n\t"                                                       \
         "0:\n\t"                                                                                \
         "ldr    r2, [sp]\n\t"                                                                   \
         "ldr    r10, [r2]\n\t"          /* the biases */                                        \
         "ldr    r11, [r2, #20]\n\t"                                                             \
         "mov    r12, r10\n\t"                                                                   \
         "mov    lr, r11\n\t"                                                                    \
-        "ldr    r0, [sp, #16]\n\t"                                                              \
-        "ldr    pc, [sp, #20]\n\t"                                                              \
-        QK_ARM_DOT2X2_LOOP16("24")                                                              \
-        "ldm    sp, {r0, r5, r8, r9}\n\t"                                                       \
-        "mov    r4, #0x80000000\n\t"                                                            \
+        "ldr    r0, [sp, #20]\n\t"                                                              \
+        "ldr    pc, [sp, #24]\n\t"                                                              \
+        QK_ARM_DOT2X2_LOOP16("28")                                                              \
+        "ldm    sp, {r0, r4, r5, r8, r9}\n\t"                                                   \
         "ldr    r7, [r0, #4]\n\t"                                                               \
         "ldr    r6, [r0, #16]\n\t"                                                              \
         QK_ARM_DOT2X2_RQ16("r10", "8", ZP_ADD)                                                  \
@@ -594,10 +594,10 @@ NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t
         "strb   r3, [r2, #1]\n\t"                                                               \
         "add    r0, r0, #40\n\t"                                                                \
         "add    r5, r5, #2\n\t"                                                                 \
-        "stm    sp, {r0, r5}\n\t"                                                               \
+        "stm    sp, {r0, r4, r5}\n\t"                                                           \
         "cmp    r5, r9\n\t"                                                                     \
         "bne    0b\n\t"                                                                         \
-        "add    sp, sp, #28\n\t"                                                                \
+        "add    sp, sp, #32\n\t"                                                                \
         "pop    {r4-r11, pc}\n\t");                                                             \
 }
 
