@@ -246,7 +246,10 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 7, 9, 40, 70, 3, 3, 1, 0, 1), (True, 8, 8, 1, 6, 3, 3, 1, 0, 1),
                (False, 8, 8, 5, 7, 3, 3, 1, 0, 1), (False, 9, 6, 9, 6, 1, 1, 1, 0, 1),
                (False, 6, 6, 32, 8, 3, 3, 1, 0, 1), (False, 9, 7, 3, 13, 3, 3, 1, 0, 1),
-               (False, 8, 8, 32, 70, 3, 3, 1, 0, 1)]
+               (False, 8, 8, 32, 70, 3, 3, 1, 0, 1),
+               # DSP int16 filters on 1x1 stride-1 fields (pixel pairs widened straight from the
+               # input): a last quad of 3 pixels
+               (False, 5, 7, 12, 10, 1, 1, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 
 

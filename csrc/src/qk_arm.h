@@ -213,6 +213,31 @@ static inline void qk_arm_quad_row_s8(const int8_t *x, int32_t n, int32_t zp, in
 }
 #undef QK_ARM_QUAD_ROW_LOOP
 
+/* Two pixels' rows x0[0..n), x1[0..n) (n a positive multiple of 4) as one half of the pair
+ * layout at d (per group A's two words, then B's: qk_arm_dot2x2_run16), minus zp,
+ * pair-swapped: the 1x1 fields of two output pixels in one loop. */
+static inline void qk_arm_pair_rows_s8(const int8_t *x0, const int8_t *x1, int32_t n, int32_t zp,
+                                       int16_t *d) {
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
+    const int8_t *xe = x0 + n;
+    uint32_t v, u, e, o;
+    __asm__ volatile("1:\n\t"
+                     "ldr     %[v], [%[x0]], #4\n\t"
+                     "ldr     %[u], [%[x1]], #4\n\t"
+                     "sxtab16 %[e], %[off], %[v]\n\t"
+                     "sxtab16 %[o], %[off], %[v], ror #8\n\t"
+                     "strd    %[e], %[o], [%[d]], #8\n\t"
+                     "sxtab16 %[e], %[off], %[u]\n\t"
+                     "sxtab16 %[o], %[off], %[u], ror #8\n\t"
+                     "strd    %[e], %[o], [%[d]], #8\n\t"
+                     "cmp     %[x0], %[xe]\n\t"
+                     "blo     1b\n\t"
+                     : [x0] "+r"(x0), [x1] "+r"(x1), [d] "+r"(d), [v] "=&r"(v), [u] "=&r"(u),
+                       [e] "=&r"(e), [o] "=&r"(o)
+                     : [xe] "r"(xe), [off] "r"(nz | (nz << 16))
+                     : "cc", "memory");
+}
+
 /* acc[p * QK_ARM_QUAD_ACC] += dot(lane p of xi, w) over n values (any n), p < 4, in C: for
  * filters whose rows cannot be over-read to a multiple of 4. */
 static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, int32_t *acc) {

@@ -692,6 +692,15 @@ static void qk__quads_op_init(qk__quads_op *op, const qk__conv_geom *g, const in
 static inline void qk__quad_fill(const qk__quads_op *op, int32_t b, int32_t p, int32_t lanes,
                                  int nl, int16_t *xi, int32_t *oy, int32_t *ox) {
     const qk__conv_geom *g = op->g;
+    if (op->point && op->pair) { /* the pixels' fields: consecutive input pixels, by twos */
+        const int32_t c = g->in_c;
+        const int8_t *x = op->in + ((int64_t)b * g->out_h * g->out_w + p) * c;
+        for (int l = 0; l < nl; l += 2)
+            qk_arm_pair_rows_s8(x + (l < lanes ? l : lanes - 1) * c,
+                                x + (l + 1 < lanes ? l + 1 : lanes - 1) * c, c, g->in_zp,
+                                xi + l * op->slp);
+        return;
+    }
     for (int l = 0; l < nl; ++l) {
         const int32_t q = p + (l < lanes ? l : lanes - 1);
         int16_t *dst = qk__lane(xi, l, op->slp, op->pair);
