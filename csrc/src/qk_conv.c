@@ -547,13 +547,14 @@ static inline int16_t *qk__lane(int16_t *xi, int l, int32_t slp, int pair) {
     return pair ? xi + (l >> 1) * 2 * slp + (l & 1) * 4 : xi + 4 * l;
 }
 
-/* Gather one pixel (first group at dst, layout as for qk_arm_quad_row_s8) for a whole field of short rows (dilation
- * 1, kw * in_c not a multiple of 4, e.g. in_c 1 or 3) when it lies in the image: each row as
- * whole words into r8, its over-copied tail overwritten by the next row or the zero-point word
- * (padding to slp, less than 4 past the field), if the last row's words stay inside the input.
- * Returns 0 (nothing done) otherwise. A small function of its own: inside the general gather
- * gcc keeps these loops' counters on the stack. (int32 offsets: this build is 32-bit, the input
- * fits its address space; int64 ones cost dozens of instructions per pixel.) */
+/* Gather one pixel (first group at dst, layout as for qk_arm_quad_row_s8) for a whole field of
+ * short rows (dilation 1, kw * in_c not a multiple of 4, e.g. in_c 1 or 3) when it lies in the
+ * image: each row as whole words into r8, its over-copied tail overwritten by the next row or
+ * the zero-point word (padding to slp, less than 4 past the field), if the last row's words
+ * stay inside the input. Returns 0 (nothing done) otherwise. A small function of its own:
+ * inside the general gather gcc keeps these loops' counters on the stack. (int32 offsets: this
+ * build is 32-bit, the input fits its address space; int64 ones cost dozens of instructions
+ * per pixel.) */
 static __attribute__((noinline)) int qk__quad_gather_short(const qk__conv_geom *g,
                                                            const int8_t *in, int32_t b,
                                                            int32_t oy, int32_t ox, int8_t *r8,
