@@ -332,6 +332,13 @@ ADD_CASES = [
     ("ADD", (1, 9, 3), (1, 1, 1), (0.05, 3), (0.05, -3), (0.08, 7)),
     ("SUB", (1, 4, 7), (1, 4, 7), (0.05, 100), (0.05, -100), (0.03, 1)),
     ("ADD", (1, 8, 8, 24), (1, 8, 8, 24), (0.07, -128), (0.03, 5), (0.08, -128)),  # DSP tables
+    # DSP table loop: a 3-element tail, saturating, RELU (lower bytewise clamp)
+    ("ADD", (1, 7, 9, 13), (1, 7, 9, 13), (0.05, -128), (0.03, 127), (0.02, 0)),
+    # RELU6 on zero point -128: both bytewise clamps; tail of 3
+    ("SUB", (1, 5, 103), (1, 5, 103), (0.04, -128), (0.02, 0), (0.05, -128)),
+    # a shifted zero point past int32 and (next) output shift 0: the chunked path instead
+    ("ADD", (1, 2, 300), (1, 2, 300), (0.01, 3), (0.01, -3), (20.0, 100)),
+    ("ADD", (1, 4, 130), (1, 4, 130), (0.06, 9), (0.02, -9), (0.06 * 0.75 * 2.0 ** -18, 0)),
 ]
 
 
