@@ -235,8 +235,16 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 11, 10, 3, 8, 3, 3, 2, 1, 1), (False, 8, 9, 1, 8, 3, 3, 1, 0, 1),
                # Helium CONV_2D k > 32 a multiple of 16 (the pair count in a register): two
                # accumulator chunks with an odd rest, and a 3x3 field
-               (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1)]
+               (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1),
+               # DSP 3x3 depthwise requant in the kernel (CASE_QUANT): the bytewise upper and
+               # lower activation clamps with int8-edge zero points, records without the zero
+               # point folded in (the generic path), saturating outputs with a channel tail
+               (True, 6, 9, 12, 12, 3, 3, 1, 0, 1), (True, 7, 8, 9, 9, 3, 3, 2, 0, 1),
+               (True, 6, 7, 8, 8, 3, 3, 1, 1, 1), (True, 7, 6, 22, 22, 3, 3, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128}
+# case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
+CASE_QUANT = {46: ((127, -128), 2, None), 47: ((-128, 127), 2, None), 48: ((5, -50), 0, 2.0 ** -24),
+              49: ((0, 3), 0, 0.3)}
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -252,6 +260,8 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         # the DSP requant records)
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 6: 2.0 ** -24, 7: 2.0 ** -24,
                 13: 2.0 ** -24}.get(k)
+        if k in CASE_QUANT:
+            (in_zp, out_zp), act, gain = CASE_QUANT[k]
         # channels with multiplier 0 among ones that shift right (DSP records all the same)
         dead = 3 if k in (0, 11) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
