@@ -409,7 +409,7 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
         for (int32_t t = 0; t < n; ++t) {
             const uint32_t xv = qk_arm_ld32(x[t] + c), wv = qk_arm_ld32(w[t] + c);
             const int16x2_t x02 = __sxtab16(off, (int8x4_t)xv);
-            const int16x2_t x13 = __sxtab16(off, (int8x4_t)qk_arm_ror8(xv));
+            const int16x2_t x13 = (int16x2_t)qk_arm_sxtab16_hi((uint32_t)off, xv);
             const int16x2_t w02 = __sxtb16((int8x4_t)wv);
             const int16x2_t w13 = qk_arm_sxtb16_hi(wv);
             a0 = __smlabb(x02, w02, a0);

@@ -1565,8 +1565,17 @@ static void qk__dw_taps_c(int32_t *restrict acc, const int8_t *const *x, const i
 }
 #undef QK__DW_P
 
+/* Taps per qk__dw_taps call (qk__dw_pixel gathers this many): the DSP helper keeps a block's
+ * sums in registers over any number of taps, so its calls take more of them at once (fewer
+ * accumulator reloads and calls); the others take 4. */
+#if defined(QK_ARM_DSP)
+#define QK__DW_GROUP 16
+#else
+#define QK__DW_GROUP 4
+#endif
+
 /* The Cortex-M helpers take the channels they can (all with Helium, multiples of 4 with DSP);
- * the portable loops do the rest. */
+ * the portable loops do the rest, four taps at a time. */
 static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int8_t *const *w,
                         int32_t n, int32_t c_n, int32_t zp, int init) {
 #if defined(QK_ARM_DSP) || defined(QK_ARM_MVE)
@@ -1574,7 +1583,8 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
 #else
     const int32_t done = 0;
 #endif
-    if (done < c_n) qk__dw_taps_c(acc, x, w, n, c_n, zp, init, done);
+    for (int32_t t = 0; done < c_n && t < n; t += 4, init = 0)
+        qk__dw_taps_c(acc, x + t, w + t, n - t < 4 ? n - t : 4, c_n, zp, init, done);
 }
 
 /* One output pixel of the general int8 fast path, in accumulator chunks of acc_n channels. */
@@ -1587,7 +1597,7 @@ static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, c
     for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
         const int32_t cc = c_n - ci0 < cin ? c_n - ci0 : cin, on = cc * dm;
         const int32_t oc0 = ci0 * dm;
-        const int8_t *xs[4], *ws[4];
+        const int8_t *xs[QK__DW_GROUP], *ws[QK__DW_GROUP];
         int32_t n = 0, init = 1;
         for (int32_t ky = 0; ky < g->kh; ++ky) {
             const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
@@ -1610,7 +1620,7 @@ static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, c
                 }
                 xs[n] = x;
                 ws[n] = w;
-                if (++n == 4) {
+                if (++n == QK__DW_GROUP) {
                     qk__dw_taps(acc, xs, ws, n, cc, zp, init);
                     n = init = 0;
                 }
@@ -1680,7 +1690,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
                        int32_t oy, int32_t x0, int32_t n_px) {
     const int32_t c_n = g->in_c, zp = g->in_zp, len = n_px * c_n, sw = g->sw;
     const int32_t nq = (g->in_w + sw - 1) / sw;
-    const int8_t *xs[4], *ws[4];
+    const int8_t *xs[QK__DW_GROUP], *ws[QK__DW_GROUP];
     int32_t n = 0, init = 1;
     for (int32_t ky = 0; ky < g->kh; ++ky) {
         const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
@@ -1695,7 +1705,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
                 xs[n] = phase + (((int64_t)ky * sw + q) * nq + x0 + fl) * c_n;
             }
             ws[n] = wtile + (int64_t)(ky * g->kw + kx) * tile;
-            if (++n == 4) {
+            if (++n == QK__DW_GROUP) {
                 qk__dw_taps(acc, xs, ws, n, len, zp, init);
                 n = init = 0;
             }
