@@ -241,9 +241,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # point folded in (the generic path), saturating outputs with a channel tail
                (True, 6, 9, 12, 12, 3, 3, 1, 0, 1), (True, 7, 8, 9, 9, 3, 3, 2, 0, 1),
                (True, 6, 7, 8, 8, 3, 3, 1, 1, 1), (True, 7, 6, 22, 22, 3, 3, 1, 0, 1),
-               # DSP depthwise taps 16 a call (mcunet's 5x5 / 7x7): groups of 16 with a rest and
-               # channel tails, strided
-               (True, 9, 10, 10, 10, 7, 7, 2, 0, 1), (True, 8, 8, 21, 21, 5, 5, 2, 0, 1)]
+               # DSP depthwise windows of any size (mcunet's 5x5 / 7x7; qk_arm_dw_win): channel
+               # tails, strided, a 7x7 filter over a 2x3 image, two accumulator chunks; (dilated:
+               # the taps 16 a call)
+               (True, 9, 10, 10, 10, 7, 7, 2, 0, 1), (True, 8, 8, 21, 21, 5, 5, 2, 0, 1),
+               (True, 2, 3, 12, 12, 7, 7, 1, 0, 1), (True, 5, 6, 70, 70, 5, 5, 1, 0, 1),
+               (True, 9, 9, 9, 9, 5, 5, 1, 0, 2)]
 W_LO_CASES = {34: -128, 35: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {46: ((127, -128), 2, None), 47: ((-128, 127), 2, None), 48: ((5, -50), 0, 2.0 ** -24),

@@ -423,6 +423,80 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
 }
 
 /*
+ * One output pixel's depthwise window of any size (depth multiplier 1, dilation 1), four
+ * channels per block from the int8 filter: acc[4 b + j] = sum over the window's nky rows and
+ * nkx columns of (x - zp) * w for channel 4 b + j, b < n4, the block's sums in registers. In a
+ * window row, input and filter columns are both cn bytes apart (dilation 1, one filter per
+ * channel), so one register offset, counting down a column at a time, addresses both: per tap
+ * two LDR, two SXTAB16 (x - zp), two SXTB16 (w), four SMLAxy, SUBS and the branch.
+ */
+typedef struct {
+    int32_t *acc, *acc_end;  /* the next block's sums, the end of the pixel's */
+    const int8_t *x, *w;     /* the block's window top-left input and filter values */
+    int32_t rs, ws;          /* input and filter row steps (bytes): in_w * cn, kw * cn */
+    int32_t xo0;             /* (nkx - 1) * cn: the last column's offset */
+    int32_t nky;             /* window rows, >= 1 */
+} qk_arm_dw_win_fr;
+
+/* (the frame goes on the stack: all 14 registers are taken in the tap loop) */
+static __attribute__((noinline, unused)) void qk_arm_dw_win(const qk_arm_dw_win_fr *fr,
+                                                           uint32_t off, int32_t cn) {
+    register int32_t a0 __asm__("r8"), a1 __asm__("r9"), a2 __asm__("r10"), a3 __asm__("r11");
+    uint32_t xv = (uint32_t)(uintptr_t)fr, xt, wv, wt, xo, rc;
+    const int8_t *xr, *wr;
+    __asm__ volatile(
+        "sub    sp, sp, #32\n\t"
+        "ldmia  %[xv], {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "stmia  sp, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "add    %[xv], %[xv], #16\n\t"
+        "ldmia  %[xv], {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "add    %[xt], sp, #16\n\t"
+        "stmia  %[xt], {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "ldrd   %[xr], %[wr], [sp, #8]\n\t"
+        "1:\n\t"                                     /* block */
+        "ldr    %[rc], [sp, #28]\n\t"
+        "movs   %[a0], #0\n\t"
+        "movs   %[a1], #0\n\t"
+        "movs   %[a2], #0\n\t"
+        "movs   %[a3], #0\n\t"
+        "2:\n\t"                                     /* window row */
+        "ldr    %[xo], [sp, #24]\n\t"
+        "3:\n\t"                                     /* tap */
+        "ldr    %[xv], [%[xr], %[xo]]\n\t"
+        "ldr    %[wv], [%[wr], %[xo]]\n\t"
+        "sxtab16 %[xt], %[off], %[xv]\n\t"
+        "sxtab16 %[xv], %[off], %[xv], ror #8\n\t"
+        "sxtb16 %[wt], %[wv]\n\t"
+        "sxtb16 %[wv], %[wv], ror #8\n\t"
+        "smlabb %[a0], %[xt], %[wt], %[a0]\n\t"
+        "smlatt %[a2], %[xt], %[wt], %[a2]\n\t"
+        "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"
+        "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+        "subs   %[xo], %[xo], %[cn]\n\t"
+        "bge    3b\n\t"
+        "ldrd   %[xv], %[wv], [sp, #16]\n\t"
+        "add    %[xr], %[xr], %[xv]\n\t"
+        "add    %[wr], %[wr], %[wv]\n\t"
+        "subs   %[rc], %[rc], #1\n\t"
+        "bne    2b\n\t"
+        "ldrd   %[xv], %[xt], [sp]\n\t"              /* block done */
+        "stmia  %[xv]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str    %[xv], [sp]\n\t"
+        "ldrd   %[xr], %[wr], [sp, #8]\n\t"
+        "add    %[xr], %[xr], #4\n\t"
+        "add    %[wr], %[wr], #4\n\t"
+        "strd   %[xr], %[wr], [sp, #8]\n\t"
+        "cmp    %[xv], %[xt]\n\t"
+        "blo    1b\n\t"
+        "add    sp, sp, #32\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "+r"(xv),
+          [xt] "=&r"(xt), [wv] "=&r"(wv), [wt] "=&r"(wt), [xo] "=&r"(xo), [rc] "=&r"(rc),
+          [xr] "=&r"(xr), [wr] "=&r"(wr)
+        : [off] "r"(off), [cn] "r"(cn)
+        : "cc", "memory");
+}
+
+/*
  * 3x3 depthwise windows (depth multiplier 1, dilation 1), four channels per block, for a run
  * of npx output pixels with the same window of nky x nkx in-image taps (2 or 3 each), each
  * block's four sums requantized from registers and stored as one word: for pixel p, block

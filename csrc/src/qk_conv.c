@@ -1587,11 +1587,62 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
         qk__dw_taps_c(acc, x + t, w + t, n - t < 4 ? n - t : 4, c_n, zp, init, done);
 }
 
+#if defined(QK_ARM_DSP)
+/* qk__dw_pixel for depth multiplier 1, dilation 1 and in_c >= 4: the window's in-image taps
+ * are rows [ky0, ky1) and columns [kx0, kx1), whole 4-channel blocks of each chunk summed by
+ * qk_arm_dw_win, the chunk's in_c % 4 tail here. (Steps in bytes within int32: the caller
+ * checks.) */
+static void qk__dw_pixel_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                             const qk__rq_set *rs, int8_t *out, int32_t *restrict acc,
+                             int32_t acc_n, int32_t b, int32_t oy, int32_t ox) {
+    const int32_t c_n = g->in_c, zp = g->in_zp;
+    const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw;
+    const int32_t ky0 = iy0 < 0 ? -iy0 : 0, kx0 = ix0 < 0 ? -ix0 : 0;
+    const int32_t ky1 = g->in_h - iy0 < g->kh ? g->in_h - iy0 : g->kh;
+    const int32_t kx1 = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
+    const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
+    const int8_t *x = nky > 0 && nkx > 0
+        ? in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n : in;
+    const int8_t *w = filter + ((int64_t)ky0 * g->kw + kx0) * c_n;
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
+    int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * c_n;
+    for (int32_t c0 = 0; c0 < c_n; c0 += acc_n) {
+        const int32_t cc = c_n - c0 < acc_n ? c_n - c0 : acc_n;
+        int32_t c = 0;
+        if (nky > 0 && nkx > 0) {
+            c = cc & ~3;
+            if (c > 0) {
+                const qk_arm_dw_win_fr fr = {acc, acc + c, x + c0, w + c0, g->in_w * c_n,
+                                             g->kw * c_n, (nkx - 1) * c_n, nky};
+                qk_arm_dw_win(&fr, nz | (nz << 16), c_n);
+            }
+        }
+        for (; c < cc; ++c) {
+            int32_t s = 0;
+            for (int32_t ky = 0; ky < nky; ++ky)
+                for (int32_t kx = 0; kx < nkx; ++kx) {
+                    const int64_t t = ((int64_t)ky * g->in_w + kx) * c_n + c0 + c;
+                    s += ((int32_t)x[t] - zp) * w[((int64_t)ky * g->kw + kx) * c_n + c0 + c];
+                }
+            acc[c] = s;
+        }
+        qk__rq_out(rs, c0, acc, cc, o + c0);
+    }
+}
+#endif
+
 /* One output pixel of the general int8 fast path, in accumulator chunks of acc_n channels. */
 static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, const int8_t *filter,
                          const qk__rq_set *rs, int8_t *out, int32_t *restrict acc, int32_t acc_n, int32_t b, int32_t oy,
                          int32_t ox) {
     const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
+#if defined(QK_ARM_DSP)
+    if (dm == 1 && g->dh == 1 && g->dw == 1 && c_n >= 4 &&
+        (int64_t)g->in_w * c_n <= INT32_MAX && (int64_t)g->kw * c_n <= INT32_MAX) {
+        qk__dw_pixel_dsp(g, in, filter, rs, out, acc, acc_n, b, oy, ox);
+        return;
+    }
+#endif
     const int32_t cin = acc_n / dm; /* input channels per accumulator chunk, >= 1 */
     const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
     for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
