@@ -1601,15 +1601,15 @@ static void qk__dw_pixel_dsp(const qk__conv_geom *g, const int8_t *in, const int
     const int32_t ky1 = g->in_h - iy0 < g->kh ? g->in_h - iy0 : g->kh;
     const int32_t kx1 = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
     const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
-    const int8_t *x = nky > 0 && nkx > 0
-        ? in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n : in;
-    const int8_t *w = filter + ((int64_t)ky0 * g->kw + kx0) * c_n;
+    const int any = nky > 0 && nkx > 0;
+    const int8_t *x = any ? in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n : in;
+    const int8_t *w = any ? filter + ((int64_t)ky0 * g->kw + kx0) * c_n : filter;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
     int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * c_n;
     for (int32_t c0 = 0; c0 < c_n; c0 += acc_n) {
         const int32_t cc = c_n - c0 < acc_n ? c_n - c0 : acc_n;
         int32_t c = 0;
-        if (nky > 0 && nkx > 0) {
+        if (any) {
             c = cc & ~3;
             if (c > 0) {
                 const qk_arm_dw_win_fr fr = {acc, acc + c, x + c0, w + c0, g->in_w * c_n,
