@@ -1602,7 +1602,8 @@ static void qk__dw_pixel_dsp(const qk__conv_geom *g, const int8_t *in, const int
     const int32_t kx1 = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
     const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
     const int any = nky > 0 && nkx > 0;
-    const int8_t *x = any ? in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n : in;
+    const int8_t *x =
+        any ? in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n : in;
     const int8_t *w = any ? filter + ((int64_t)ky0 * g->kw + kx0) * c_n : filter;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
     int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * c_n;
@@ -2023,12 +2024,12 @@ static inline void qk__dw_dsp_run(const qk__dw_dsp_op *k, const int8_t *x, int32
 }
 
 /* The op on this path if the plan gives dw_w16 (args[32]), the op fits and its requant has
- * records with the zero point folded in (qk__rq_rec): returns 1, else 0 (the other paths then run, and check the args again).
- * The scratch starts with acc_words int32 accumulators (acc_n, or the tiled path's tile if
- * larger: as the exec function sizes them), used for the channels outside whole blocks; runs
- * of interior pixels (every column in the image) share one kernel call, up to acc_words / 3
- * pixels (the tail channels' sums). (Not inlined, so the exec function's other loops compile
- * as without it.) */
+ * records with the zero point folded in (qk__rq_rec): returns 1, else 0 (the other paths then
+ * run, and check the args again). The scratch starts with acc_words int32 accumulators (acc_n,
+ * or the tiled path's tile if larger: as the exec function sizes them), used for the channels
+ * outside whole blocks; runs of interior pixels (every column in the image) share one kernel
+ * call, up to acc_words / 3 pixels (the tail channels' sums). (Not inlined, so the exec
+ * function's other loops compile as without it.) */
 static __attribute__((noinline)) int
 qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, int32_t dm,
               const int8_t *in, const int8_t *filter, const int32_t *bias, const int32_t *mult,
