@@ -249,8 +249,22 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 8, 8, 32, 70, 3, 3, 1, 0, 1),
                # DSP int16 filters on 1x1 stride-1 fields (pixel pairs widened straight from the
                # input): a last quad of 3 pixels
-               (False, 5, 7, 12, 10, 1, 1, 1, 0, 1)]
+               (False, 5, 7, 12, 10, 1, 1, 1, 0, 1),
+               # DSP 3x3 depthwise requant in the kernel (CASE_QUANT): the bytewise upper and
+               # lower activation clamps with int8-edge zero points, records without the zero
+               # point folded in (the generic path), saturating outputs with a channel tail
+               (True, 6, 9, 12, 12, 3, 3, 1, 0, 1), (True, 7, 8, 9, 9, 3, 3, 2, 0, 1),
+               (True, 6, 7, 8, 8, 3, 3, 1, 1, 1), (True, 7, 6, 22, 22, 3, 3, 1, 0, 1),
+               # DSP depthwise windows of any size (mcunet's 5x5 / 7x7; qk_arm_dw_win): channel
+               # tails, strided, a 7x7 filter over a 2x3 image, two accumulator chunks; (dilated:
+               # the taps 16 a call)
+               (True, 9, 10, 10, 10, 7, 7, 2, 0, 1), (True, 8, 8, 21, 21, 5, 5, 2, 0, 1),
+               (True, 2, 3, 12, 12, 7, 7, 1, 0, 1), (True, 5, 6, 70, 70, 5, 5, 1, 0, 1),
+               (True, 9, 9, 9, 9, 5, 5, 1, 0, 2)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
+# case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
+CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),
+              57: ((0, 3), 0, 0.3)}
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -266,6 +280,8 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         # the DSP requant records)
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 6: 2.0 ** -24, 7: 2.0 ** -24,
                 13: 2.0 ** -24, 51: 2.0 ** -24}.get(k)
+        if k in CASE_QUANT:
+            (in_zp, out_zp), act, gain = CASE_QUANT[k]
         # channels with multiplier 0 among ones that shift right (DSP records all the same)
         dead = 3 if k in (0, 11) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
@@ -368,6 +384,13 @@ ADD_CASES = [
     ("ADD", (1, 9, 3), (1, 1, 1), (0.05, 3), (0.05, -3), (0.08, 7)),
     ("SUB", (1, 4, 7), (1, 4, 7), (0.05, 100), (0.05, -100), (0.03, 1)),
     ("ADD", (1, 8, 8, 24), (1, 8, 8, 24), (0.07, -128), (0.03, 5), (0.08, -128)),  # DSP tables
+    # DSP table loop: a 3-element tail, saturating, RELU (lower bytewise clamp)
+    ("ADD", (1, 7, 9, 13), (1, 7, 9, 13), (0.05, -128), (0.03, 127), (0.02, 0)),
+    # RELU6 on zero point -128: both bytewise clamps; tail of 3
+    ("SUB", (1, 5, 103), (1, 5, 103), (0.04, -128), (0.02, 0), (0.05, -128)),
+    # a shifted zero point past int32 and (next) output shift 0: the chunked path instead
+    ("ADD", (1, 2, 300), (1, 2, 300), (0.01, 3), (0.01, -3), (20.0, 100)),
+    ("ADD", (1, 4, 130), (1, 4, 130), (0.06, 9), (0.02, -9), (0.06 * 0.75 * 2.0 ** -18, 0)),
 ]
 
 

@@ -652,7 +652,7 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
         for (int32_t t = 0; t < n; ++t) {
             const uint32_t xv = qk_arm_ld32(x[t] + c), wv = qk_arm_ld32(w[t] + c);
             const int16x2_t x02 = __sxtab16(off, (int8x4_t)xv);
-            const int16x2_t x13 = __sxtab16(off, (int8x4_t)qk_arm_ror8(xv));
+            const int16x2_t x13 = (int16x2_t)qk_arm_sxtab16_hi((uint32_t)off, xv);
             const int16x2_t w02 = __sxtb16((int8x4_t)wv);
             const int16x2_t w13 = qk_arm_sxtb16_hi(wv);
             a0 = __smlabb(x02, w02, a0);
@@ -666,21 +666,102 @@ static inline int32_t qk_arm_dw_taps(int32_t *acc, const int8_t *const *x, const
 }
 
 /*
+ * One output pixel's depthwise window of any size (depth multiplier 1, dilation 1), four
+ * channels per block from the int8 filter: acc[4 b + j] = sum over the window's nky rows and
+ * nkx columns of (x - zp) * w for channel 4 b + j, b < n4, the block's sums in registers. In a
+ * window row, input and filter columns are both cn bytes apart (dilation 1, one filter per
+ * channel), so one register offset, counting down a column at a time, addresses both: per tap
+ * two LDR, two SXTAB16 (x - zp), two SXTB16 (w), four SMLAxy, SUBS and the branch.
+ */
+typedef struct {
+    int32_t *acc, *acc_end;  /* the next block's sums, the end of the pixel's */
+    const int8_t *x, *w;     /* the block's window top-left input and filter values */
+    int32_t rs, ws;          /* input and filter row steps (bytes): in_w * cn, kw * cn */
+    int32_t xo0;             /* (nkx - 1) * cn: the last column's offset */
+    int32_t nky;             /* window rows, >= 1 */
+} qk_arm_dw_win_fr;
+
+/* (the frame goes on the stack: all 14 registers are taken in the tap loop) */
+static __attribute__((noinline, unused)) void qk_arm_dw_win(const qk_arm_dw_win_fr *fr,
+                                                           uint32_t off, int32_t cn) {
+    register int32_t a0 __asm__("r8"), a1 __asm__("r9"), a2 __asm__("r10"), a3 __asm__("r11");
+    uint32_t xv = (uint32_t)(uintptr_t)fr, xt, wv, wt, xo, rc;
+    const int8_t *xr, *wr;
+    __asm__ volatile(
+        "sub    sp, sp, #32\n\t"
+        "ldmia  %[xv], {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "stmia  sp, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "add    %[xv], %[xv], #16\n\t"
+        "ldmia  %[xv], {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "add    %[xt], sp, #16\n\t"
+        "stmia  %[xt], {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "ldrd   %[xr], %[wr], [sp, #8]\n\t"
+        "1:\n\t"                                     /* block */
+        "ldr    %[rc], [sp, #28]\n\t"
+        "movs   %[a0], #0\n\t"
+        "movs   %[a1], #0\n\t"
+        "movs   %[a2], #0\n\t"
+        "movs   %[a3], #0\n\t"
+        "2:\n\t"                                     /* window row */
+        "ldr    %[xo], [sp, #24]\n\t"
+        "3:\n\t"                                     /* tap */
+        "ldr    %[xv], [%[xr], %[xo]]\n\t"
+        "ldr    %[wv], [%[wr], %[xo]]\n\t"
+        "sxtab16 %[xt], %[off], %[xv]\n\t"
+        "sxtab16 %[xv], %[off], %[xv], ror #8\n\t"
+        "sxtb16 %[wt], %[wv]\n\t"
+        "sxtb16 %[wv], %[wv], ror #8\n\t"
+        "smlabb %[a0], %[xt], %[wt], %[a0]\n\t"
+        "smlatt %[a2], %[xt], %[wt], %[a2]\n\t"
+        "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"
+        "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+        "subs   %[xo], %[xo], %[cn]\n\t"
+        "bge    3b\n\t"
+        "ldrd   %[xv], %[wv], [sp, #16]\n\t"
+        "add    %[xr], %[xr], %[xv]\n\t"
+        "add    %[wr], %[wr], %[wv]\n\t"
+        "subs   %[rc], %[rc], #1\n\t"
+        "bne    2b\n\t"
+        "ldrd   %[xv], %[xt], [sp]\n\t"              /* block done */
+        "stmia  %[xv]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str    %[xv], [sp]\n\t"
+        "ldrd   %[xr], %[wr], [sp, #8]\n\t"
+        "add    %[xr], %[xr], #4\n\t"
+        "add    %[wr], %[wr], #4\n\t"
+        "strd   %[xr], %[wr], [sp, #8]\n\t"
+        "cmp    %[xv], %[xt]\n\t"
+        "blo    1b\n\t"
+        "add    sp, sp, #32\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "+r"(xv),
+          [xt] "=&r"(xt), [wv] "=&r"(wv), [wt] "=&r"(wt), [xo] "=&r"(xo), [rc] "=&r"(rc),
+          [xr] "=&r"(xr), [wr] "=&r"(wr)
+        : [off] "r"(off), [cn] "r"(cn)
+        : "cc", "memory");
+}
+
+/*
  * 3x3 depthwise windows (depth multiplier 1, dilation 1), four channels per block, for a run
- * of npx output pixels with the same window of nky x nkx in-image taps (1..3 each): for pixel
- * p, block b < n4 and j < 4, acc[p * cn + 4 b + j] = sum over the window of (x - zp) * w, all
- * four sums of a block in registers. x0 is the window's top-left input value of pixel 0,
- * block 0; w the lowering's dw_w16 filter, [block][3][3][4] int16 in pair-swapped order (w0,
- * w2, w1, w3), offset to the window's top-left tap. Per tap: LDR, LDRD, two SXTAB16 (x - zp
- * for the channel pairs (0, 2) and (1, 3)), SMLABB / SMLATT onto the matching lanes.
+ * of npx output pixels with the same window of nky x nkx in-image taps (2 or 3 each), each
+ * block's four sums requantized from registers and stored as one word: for pixel p, block
+ * b < n4 and j < 4, out[p * cn + 4 b + j] = requant(sum over the window of (x - zp) * w) with
+ * channel 4 b + j's record (qk__rq_rec in qk_conv.c). x0 is the window's top-left input value
+ * of pixel 0, block 0; w the lowering's dw_w16 filter, [block][3][3][4] int16 in pair-swapped
+ * order (w0, w2, w1, w3), offset to the window's top-left tap. Per tap: LDR, LDRD, two SXTAB16
+ * (x - zp for the channel pairs (0, 2) and (1, 3)), SMLABB / SMLATT onto the matching lanes.
+ * Per channel: one LDM of the record, the requant of qk_arm_rq_rec_i8 (records with the zero
+ * point folded in), SSAT, and BFI into the word; a narrower activation range is then clamped
+ * bytewise (SSUB8 / SEL).
  */
 typedef struct {
     int32_t px_step;  /* x pointers, end of a pixel's blocks to the next pixel: sw * cn - 4 n4 */
     int32_t w_back;   /* filter pointer back to block 0: 72 n4 */
-    int32_t acc_gap;  /* bytes from a pixel's last block to the next pixel: 4 (cn - 4 n4) */
-    int32_t acc_px;   /* bytes per pixel of accumulators: 4 cn */
+    int32_t out_gap;  /* bytes from a pixel's last block to the next pixel: cn - 4 n4 */
+    int32_t out_px;   /* bytes per output pixel: cn */
     int32_t rs, cn;   /* input row and pixel steps (bytes) */
     uint32_t off;     /* -zp in both int16 lanes */
+    const int32_t *rec; /* the records of channels 0.. */
+    uint32_t lo4, hi4; /* act_min, act_max in every byte */
+    uint32_t clamp;   /* nonzero when the activation range is narrower than int8's */
 } qk_arm_dw3x3_geom;
 
 /* One tap: xa, wa its input and filter addresses; the block's first tap starts the sums. */
@@ -715,33 +796,81 @@ typedef struct {
     QK_ARM_DW_TAP("[" xr "], #4", "[%[wp], #(" #r " * 24)]")                                \
     ".endif\n\t"                                                                            \
     ".endif\n\t"
+/* Requant of sum A (the block's x1, x2 spilled: x1 walks the records, x2 is the shift word,
+ * off holds 2^31): the result in w13. */
+#define QK_ARM_DW_RQ(A)                                                                     \
+    "ldmia  %[x1]!, {%[xv], %[xt], %[w02], %[w13], %[x2]}\n\t" /* bias, m, lo, hi, s */    \
+    "add    " A ", " A ", %[xv]\n\t"                                                        \
+    "smlal  %[w02], %[w13], " A ", %[xt]\n\t"                                               \
+    "lsr    " A ", " A ", #31\n\t"                                                          \
+    "smlal  %[w02], %[w13], " A ", %[off]\n\t"  /* - [x < 0] 2^31 */                        \
+    "asr    %[w13], %[w13], %[x2]\n\t"
 
+/* frame: [sp] out, [sp, 4] end of the pixel's blocks, [sp, 8] end of the run's last pixel,
+ * [sp, 12] gm, [sp, 16] x1 and x2 while the requant runs, [sp, 24] the next record, [sp, 28]
+ * off, [sp, 32] lo4, hi4, [sp, 40] clamp (all 14 registers are taken in the tap loop) */
 __attribute__((always_inline)) static inline void
-qk_arm_dw3x3_win(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const int16_t *w,
+qk_arm_dw3x3_win(int8_t *out, int32_t n4, int32_t npx, const int8_t *x0, const int16_t *w,
                  const qk_arm_dw3x3_geom *gm, const int nky, const int nkx) {
-    /* STM stores the accumulators: ascending registers */
-    register int32_t a0 __asm__("r8"), a1 __asm__("r9"), a2 __asm__("r10"), a3 __asm__("r11");
-    const int8_t *x1 = x0 + (nky > 1 ? gm->rs : 0), *x2 = x1 + (nky > 2 ? gm->rs : 0);
-    /* frame (all 14 registers are taken in the loop): [sp] acc, [sp, 4] end of the pixel's
-     * blocks, [sp, 8] end of the run's last pixel, [sp, 12] gm */
-    uint32_t xv = (uint32_t)(uintptr_t)acc, xt = (uint32_t)(uintptr_t)(acc + 4 * n4);
-    uint32_t w02 = (uint32_t)(uintptr_t)(acc + (npx - 1) * gm->cn + 4 * n4);
-    uint32_t w13 = (uint32_t)(uintptr_t)gm;
+    /* LDM fills registers in ascending order: pin them */
+    register uint32_t xv __asm__("r0") = (uint32_t)(uintptr_t)out;
+    register uint32_t xt __asm__("r1") = (uint32_t)(uintptr_t)(out + 4 * n4);
+    register uint32_t w02 __asm__("r2") = (uint32_t)(uintptr_t)(out + (npx - 1) * gm->cn + 4 * n4);
+    register uint32_t w13 __asm__("r3") = (uint32_t)(uintptr_t)gm;
+    register const int8_t *x2 __asm__("r4");
+    register const int8_t *x1 __asm__("r5") = x0 + (nky > 1 ? gm->rs : 0);
+    x2 = x1 + (nky > 2 ? gm->rs : 0);
+    int32_t a0, a1, a2, a3;
+    uint32_t off = gm->off;
     __asm__ volatile(
-        "strd   %[xv], %[xt], [sp, #-16]!\n\t"
+        "sub    sp, sp, #44\n\t"
+        "strd   %[xv], %[xt], [sp]\n\t"
         "strd   %[w02], %[w13], [sp, #8]\n\t"
+        "ldr    %[xv], [%[w13], #%c[o_rec]]\n\t"
+        "str    %[xv], [sp, #24]\n\t"
+        "str    %[off], [sp, #28]\n\t"
+        "ldrd   %[xv], %[xt], [%[w13], #%c[o_lo4]]\n\t"
+        "ldr    %[w02], [%[w13], #%c[o_clamp]]\n\t"
+        "strd   %[xv], %[xt], [sp, #32]\n\t"
+        "str    %[w02], [sp, #40]\n\t"
         "1:\n\t"
         ".set   .Lqk_dw_first, 1\n\t"
         QK_ARM_DW_ROW("%[x0]", 0)
         QK_ARM_DW_ROW("%[x1]", 1)
         QK_ARM_DW_ROW("%[x2]", 2)
         QK_ARM_DW_TAP("[%[x0]], #4", "[%[wp]], #72")
+        "strd   %[x1], %[x2], [sp, #16]\n\t"
+        "ldr    %[x1], [sp, #24]\n\t"
+        "mov    %[off], #0x80000000\n\t"
+        QK_ARM_DW_RQ("%[a0]")
+        "ssat   %[a0], #8, %[w13]\n\t"
+        QK_ARM_DW_RQ("%[a1]")
+        "ssat   %[w13], #8, %[w13]\n\t"
+        "bfi    %[a0], %[w13], #8, #8\n\t"
+        QK_ARM_DW_RQ("%[a2]")
+        "ssat   %[w13], #8, %[w13]\n\t"
+        "bfi    %[a0], %[w13], #16, #8\n\t"
+        QK_ARM_DW_RQ("%[a3]")
+        "ssat   %[w13], #8, %[w13]\n\t"
+        "bfi    %[a0], %[w13], #24, #8\n\t"
+        "str    %[x1], [sp, #24]\n\t"
+        "ldr    %[xv], [sp, #40]\n\t"
+        "cbz    %[xv], 3f\n\t"
+        "ldrd   %[xv], %[xt], [sp, #32]\n\t"
+        "ssub8  %[w02], %[a0], %[xv]\n\t"           /* GE: y >= lo */
+        "sel    %[a0], %[a0], %[xv]\n\t"
+        "ssub8  %[w02], %[xt], %[a0]\n\t"           /* GE: hi >= y */
+        "sel    %[a0], %[a0], %[xt]\n\t"
+        "3:\n\t"
         "ldrd   %[xv], %[xt], [sp]\n\t"
-        "stmia  %[xv]!, {%[a0], %[a1], %[a2], %[a3]}\n\t"
+        "str    %[a0], [%[xv]], #4\n\t"
         "str    %[xv], [sp]\n\t"
+        "ldrd   %[x1], %[x2], [sp, #16]\n\t"
+        "ldr    %[off], [sp, #28]\n\t"
         "cmp    %[xv], %[xt]\n\t"
         "blo    1b\n\t"
-        /* pixel done: the next one's x, w, acc and block end (x1, x2 step too, even unused) */
+        /* pixel done: the next one's x, w, out, block end and records (x1, x2 step too, even
+         * unused) */
         "ldrd   %[xt], %[w13], [sp, #8]\n\t"
         "cmp    %[xv], %[xt]\n\t"
         "bhs    2f\n\t"
@@ -755,25 +884,31 @@ qk_arm_dw3x3_win(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const 
         "ldr    %[xt], [sp, #4]\n\t"
         "add    %[xt], %[xt], %[w02]\n\t"
         "strd   %[xv], %[xt], [sp]\n\t"
+        "ldr    %[xt], [%[w13], #%c[o_rec]]\n\t"
+        "str    %[xt], [sp, #24]\n\t"
         "b      1b\n\t"
         "2:\n\t"
-        "add    sp, sp, #16\n\t"
+        "add    sp, sp, #44\n\t"
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xv] "+r"(xv),
           [xt] "+r"(xt), [w02] "+r"(w02), [w13] "+r"(w13), [x0] "+r"(x0), [x1] "+r"(x1),
-          [x2] "+r"(x2), [wp] "+r"(w)
-        : [off] "r"(gm->off), [cn] "r"(gm->cn), [nky] "i"(nky), [nkx] "i"(nkx)
+          [x2] "+r"(x2), [wp] "+r"(w), [off] "+r"(off)
+        : [cn] "r"(gm->cn), [nky] "i"(nky), [nkx] "i"(nkx),
+          [o_rec] "i"(offsetof(qk_arm_dw3x3_geom, rec)),
+          [o_lo4] "i"(offsetof(qk_arm_dw3x3_geom, lo4)),
+          [o_clamp] "i"(offsetof(qk_arm_dw3x3_geom, clamp))
         : "cc", "memory");
 }
+#undef QK_ARM_DW_RQ
 #undef QK_ARM_DW_ROW
 #undef QK_ARM_DW_TAP
 
 /* qk_arm_dw3x3_win for a window of nky x nkx taps (2 or 3 each: one-row or one-column
  * windows, which only tiny images or wide padding give, are left to the caller); n4, npx >= 1. */
 static __attribute__((noinline, unused)) void
-qk_arm_dw3x3(int32_t *acc, int32_t n4, int32_t npx, const int8_t *x0, const int16_t *w,
+qk_arm_dw3x3(int8_t *out, int32_t n4, int32_t npx, const int8_t *x0, const int16_t *w,
              const qk_arm_dw3x3_geom *gm, int32_t nky, int32_t nkx) {
 #define QK_ARM_DW_CASE(ky, kx) \
-    case 4 * (ky) + (kx): qk_arm_dw3x3_win(acc, n4, npx, x0, w, gm, ky, kx); break;
+    case 4 * (ky) + (kx): qk_arm_dw3x3_win(out, n4, npx, x0, w, gm, ky, kx); break;
     switch (4 * nky + nkx) {
         QK_ARM_DW_CASE(3, 3) QK_ARM_DW_CASE(3, 2) QK_ARM_DW_CASE(2, 3) QK_ARM_DW_CASE(2, 2)
         default: break;

@@ -1717,8 +1717,17 @@ static void qk__dw_taps_c(int32_t *restrict acc, const int8_t *const *x, const i
 }
 #undef QK__DW_P
 
+/* Taps per qk__dw_taps call (qk__dw_pixel gathers this many): the DSP helper keeps a block's
+ * sums in registers over any number of taps, so its calls take more of them at once (fewer
+ * accumulator reloads and calls); the others take 4. */
+#if defined(QK_ARM_DSP)
+#define QK__DW_GROUP 16
+#else
+#define QK__DW_GROUP 4
+#endif
+
 /* The Cortex-M helpers take the channels they can (all with Helium, multiples of 4 with DSP);
- * the portable loops do the rest. */
+ * the portable loops do the rest, four taps at a time. */
 static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int8_t *const *w,
                         int32_t n, int32_t c_n, int32_t zp, int init) {
 #if defined(QK_ARM_DSP) || defined(QK_ARM_MVE)
@@ -1726,20 +1735,73 @@ static void qk__dw_taps(int32_t *restrict acc, const int8_t *const *x, const int
 #else
     const int32_t done = 0;
 #endif
-    if (done < c_n) qk__dw_taps_c(acc, x, w, n, c_n, zp, init, done);
+    for (int32_t t = 0; done < c_n && t < n; t += 4, init = 0)
+        qk__dw_taps_c(acc, x + t, w + t, n - t < 4 ? n - t : 4, c_n, zp, init, done);
 }
+
+#if defined(QK_ARM_DSP)
+/* qk__dw_pixel for depth multiplier 1, dilation 1 and in_c >= 4: the window's in-image taps
+ * are rows [ky0, ky1) and columns [kx0, kx1), whole 4-channel blocks of each chunk summed by
+ * qk_arm_dw_win, the chunk's in_c % 4 tail here. (Steps in bytes within int32: the caller
+ * checks.) */
+static void qk__dw_pixel_dsp(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                             const qk__rq_set *rs, int8_t *out, int32_t *restrict acc,
+                             int32_t acc_n, int32_t b, int32_t oy, int32_t ox) {
+    const int32_t c_n = g->in_c, zp = g->in_zp;
+    const int32_t iy0 = oy * g->sh - g->ph, ix0 = ox * g->sw - g->pw;
+    const int32_t ky0 = iy0 < 0 ? -iy0 : 0, kx0 = ix0 < 0 ? -ix0 : 0;
+    const int32_t ky1 = g->in_h - iy0 < g->kh ? g->in_h - iy0 : g->kh;
+    const int32_t kx1 = g->in_w - ix0 < g->kw ? g->in_w - ix0 : g->kw;
+    const int32_t nky = ky1 - ky0, nkx = kx1 - kx0;
+    const int any = nky > 0 && nkx > 0;
+    const int8_t *x =
+        any ? in + (((int64_t)b * g->in_h + iy0 + ky0) * g->in_w + ix0 + kx0) * c_n : in;
+    const int8_t *w = any ? filter + ((int64_t)ky0 * g->kw + kx0) * c_n : filter;
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-zp;
+    int8_t *o = out + (((int64_t)b * g->out_h + oy) * g->out_w + ox) * c_n;
+    for (int32_t c0 = 0; c0 < c_n; c0 += acc_n) {
+        const int32_t cc = c_n - c0 < acc_n ? c_n - c0 : acc_n;
+        int32_t c = 0;
+        if (any) {
+            c = cc & ~3;
+            if (c > 0) {
+                const qk_arm_dw_win_fr fr = {acc, acc + c, x + c0, w + c0, g->in_w * c_n,
+                                             g->kw * c_n, (nkx - 1) * c_n, nky};
+                qk_arm_dw_win(&fr, nz | (nz << 16), c_n);
+            }
+        }
+        for (; c < cc; ++c) {
+            int32_t s = 0;
+            for (int32_t ky = 0; ky < nky; ++ky)
+                for (int32_t kx = 0; kx < nkx; ++kx) {
+                    const int64_t t = ((int64_t)ky * g->in_w + kx) * c_n + c0 + c;
+                    s += ((int32_t)x[t] - zp) * w[((int64_t)ky * g->kw + kx) * c_n + c0 + c];
+                }
+            acc[c] = s;
+        }
+        qk__rq_out(rs, c0, acc, cc, o + c0);
+    }
+}
+#endif
 
 /* One output pixel of the general int8 fast path, in accumulator chunks of acc_n channels. */
 static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, const int8_t *filter,
                          const qk__rq_set *rs, int8_t *out, int32_t *restrict acc, int32_t acc_n, int32_t b, int32_t oy,
                          int32_t ox) {
     const int32_t c_n = g->in_c, oc_n = g->out_c, zp = g->in_zp;
+#if defined(QK_ARM_DSP)
+    if (dm == 1 && g->dh == 1 && g->dw == 1 && c_n >= 4 &&
+        (int64_t)g->in_w * c_n <= INT32_MAX && (int64_t)g->kw * c_n <= INT32_MAX) {
+        qk__dw_pixel_dsp(g, in, filter, rs, out, acc, acc_n, b, oy, ox);
+        return;
+    }
+#endif
     const int32_t cin = acc_n / dm; /* input channels per accumulator chunk, >= 1 */
     const int64_t obase = (((int64_t)b * g->out_h + oy) * g->out_w + ox) * oc_n;
     for (int32_t ci0 = 0; ci0 < c_n; ci0 += cin) {
         const int32_t cc = c_n - ci0 < cin ? c_n - ci0 : cin, on = cc * dm;
         const int32_t oc0 = ci0 * dm;
-        const int8_t *xs[4], *ws[4];
+        const int8_t *xs[QK__DW_GROUP], *ws[QK__DW_GROUP];
         int32_t n = 0, init = 1;
         for (int32_t ky = 0; ky < g->kh; ++ky) {
             const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
@@ -1762,7 +1824,7 @@ static void qk__dw_pixel(const qk__conv_geom *g, int32_t dm, const int8_t *in, c
                 }
                 xs[n] = x;
                 ws[n] = w;
-                if (++n == 4) {
+                if (++n == QK__DW_GROUP) {
                     qk__dw_taps(acc, xs, ws, n, cc, zp, init);
                     n = init = 0;
                 }
@@ -1832,7 +1894,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
                        int32_t oy, int32_t x0, int32_t n_px) {
     const int32_t c_n = g->in_c, zp = g->in_zp, len = n_px * c_n, sw = g->sw;
     const int32_t nq = (g->in_w + sw - 1) / sw;
-    const int8_t *xs[4], *ws[4];
+    const int8_t *xs[QK__DW_GROUP], *ws[QK__DW_GROUP];
     int32_t n = 0, init = 1;
     for (int32_t ky = 0; ky < g->kh; ++ky) {
         const int32_t iy = oy * g->sh - g->ph + ky * g->dh;
@@ -1847,7 +1909,7 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
                 xs[n] = phase + (((int64_t)ky * sw + q) * nq + x0 + fl) * c_n;
             }
             ws[n] = wtile + (int64_t)(ky * g->kw + kx) * tile;
-            if (++n == 4) {
+            if (++n == QK__DW_GROUP) {
                 qk__dw_taps(acc, xs, ws, n, len, zp, init);
                 n = init = 0;
             }
@@ -2066,57 +2128,60 @@ typedef struct {
     const int16_t *w16;
     const qk__rq_set *rs;
     int32_t *acc;
-    int32_t chunk; /* channels per accumulator chunk: in_c, or a multiple of 4 */
+    int32_t acc_words;
     qk_arm_dw3x3_geom gm;
 } qk__dw_dsp_op;
 
-/* acc[p * in_c + c] for the channels c0 + c, c in [cf, cc), of a chunk (its in_c % 4 tail, or
- * all for windows of at most one row or column), in C; window and pixels as for
- * qk__dw_dsp_run. */
-static __attribute__((noinline)) void qk__dw_dsp_tail(const qk__dw_dsp_op *k, const int8_t *x,
-                                                      int32_t ky0, int32_t nky, int32_t kx0,
-                                                      int32_t nkx, int32_t npx, int32_t c0,
-                                                      int32_t cf, int32_t cc) {
+/* Channels [c0, c1) of npx pixels in C, from the int8 filter (the in_c % 4 tail, or all for
+ * windows of at most one row or column): acc[p * (c1 - c0) + c - c0] holds the sums, which are
+ * then requantized to the output; window and pixels as for qk__dw_dsp_run. */
+static __attribute__((noinline)) void qk__dw_dsp_c(const qk__dw_dsp_op *k, const int8_t *x,
+                                                   int32_t ky0, int32_t nky, int32_t kx0,
+                                                   int32_t nkx, int32_t npx, int32_t c0,
+                                                   int32_t c1, int8_t *o) {
     const qk__conv_geom *g = k->g;
-    const int32_t c_n = g->in_c, zp = g->in_zp;
+    const int32_t c_n = g->in_c, zp = g->in_zp, cc = c1 - c0;
+    int32_t *acc = k->acc;
     for (int32_t p = 0; p < npx; ++p)
-        for (int32_t c = cf; c < cc; ++c) {
+        for (int32_t c = c0; c < c1; ++c) {
             int32_t s = 0;
             for (int32_t ky = 0; ky < nky; ++ky)
                 for (int32_t kx = 0; kx < nkx; ++kx)
                     s += ((int32_t)x[(int64_t)p * g->sw * c_n + (int64_t)ky * k->gm.rs +
-                                     kx * c_n + c0 + c] - zp) *
-                         k->filter[((ky0 + ky) * 3 + kx0 + kx) * c_n + c0 + c];
-            k->acc[p * c_n + c] = s;
+                                     kx * c_n + c] - zp) *
+                         k->filter[((ky0 + ky) * 3 + kx0 + kx) * c_n + c];
+            acc[p * cc + c - c0] = s;
         }
+    for (int32_t p = 0; p < npx; ++p) qk__rq_out(k->rs, c0, acc + p * cc, cc, o + p * c_n + c0);
 }
 
 /* npx output pixels (out: o, in_c bytes apart; input: sw * in_c bytes apart) with the window of
- * input rows [ky0, ky0 + nky) and columns [kx0, kx0 + nkx) starting at x, in accumulator
- * chunks. */
+ * input rows [ky0, ky0 + nky) and columns [kx0, kx0 + nkx) starting at x: whole 4-channel
+ * blocks in qk_arm_dw3x3 when the window has at least two rows and columns, the rest in C in
+ * pieces that fit the accumulators. */
 static inline void qk__dw_dsp_run(const qk__dw_dsp_op *k, const int8_t *x, int32_t ky0,
                                   int32_t nky, int32_t kx0, int32_t nkx, int32_t npx, int8_t *o) {
-    const qk__conv_geom *g = k->g;
-    const int32_t c_n = g->in_c;
-    const int16_t *w = k->w16 + (ky0 * 3 + kx0) * 4;
-    for (int32_t c0 = 0; c0 < c_n; c0 += k->chunk) {
-        const int32_t cc = c_n - c0 < k->chunk ? c_n - c0 : k->chunk;
-        const int32_t c4 = nky >= 2 && nkx >= 2 ? cc & ~3 : 0; /* (else all in C) */
-        if (c4 > 0)
-            qk_arm_dw3x3(k->acc, c4 / 4, npx, x + c0, w + (int64_t)c0 * 9, &k->gm, nky, nkx);
-        if (c4 < cc) qk__dw_dsp_tail(k, x, ky0, nky, kx0, nkx, npx, c0, c4, cc);
-        int32_t *acc = k->acc;
-        int8_t *op = o + c0;
-        for (int32_t p = 0; p < npx; ++p, acc += c_n, op += c_n) qk__rq_out(k->rs, c0, acc, cc, op);
+    const int32_t c_n = k->g->in_c;
+    int32_t c = 0;
+    if (nky >= 2 && nkx >= 2) {
+        c = c_n & ~3;
+        qk_arm_dw3x3(o, c / 4, npx, x, k->w16 + (ky0 * 3 + kx0) * 4, &k->gm, nky, nkx);
+        if (c == c_n) return;
+    }
+    const int32_t per = k->acc_words / npx; /* (npx * 3 fits: the caller sizes runs so) */
+    for (int32_t c1; c < c_n; c = c1) {
+        c1 = c_n - c < per ? c_n : c + per;
+        qk__dw_dsp_c(k, x, ky0, nky, kx0, nkx, npx, c, c1, o);
     }
 }
 
-/* The op on this path if the plan gives dw_w16 (args[32]) and the op fits: returns 1, else 0
- * (the other paths then run, and check the args again). The scratch starts with acc_words
- * int32 accumulators (acc_n, or the tiled path's tile if larger: as the exec function sizes
- * them); all channels fit one chunk when in_c <= acc_n, and then runs of interior pixels
- * (every column in the image) share one kernel call, acc_words / in_c pixels each. (Not
- * inlined, so the exec function's other loops compile as without it.) */
+/* The op on this path if the plan gives dw_w16 (args[32]), the op fits and its requant has
+ * records with the zero point folded in (qk__rq_rec): returns 1, else 0 (the other paths then
+ * run, and check the args again). The scratch starts with acc_words int32 accumulators (acc_n,
+ * or the tiled path's tile if larger: as the exec function sizes them), used for the channels
+ * outside whole blocks; runs of interior pixels (every column in the image) share one kernel
+ * call, up to acc_words / 3 pixels (the tail channels' sums). (Not inlined, so the exec
+ * function's other loops compile as without it.) */
 static __attribute__((noinline)) int
 qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, int32_t dm,
               const int8_t *in, const int8_t *filter, const int32_t *bias, const int32_t *mult,
@@ -2128,13 +2193,16 @@ qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, in
     int32_t *acc = qk__out(ctx, args[6], 4 * (int64_t)acc_words);
     qk__rq_set rs;
     if (!w16 || !acc || !qk__dw_dsp_ok(g, dm, filter, w16) ||
-        !qk__rq_set_init(&rs, ctx, args[7], bias, mult, shift, g))
+        !qk__rq_set_init(&rs, ctx, args[7], bias, mult, shift, g) || rs.rec == NULL ||
+        (rs.rec[4] & 256))
         return 0;
-    const int32_t c_n = g->in_c, sw = g->sw, run = c_n <= acc_n ? acc_words / c_n : 1;
+    const int32_t c_n = g->in_c, sw = g->sw, run = acc_words / 3;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp;
-    const qk__dw_dsp_op k = {g, filter, w16, &rs, acc, c_n <= acc_n ? c_n : acc_n & ~3,
-                             {sw * c_n - (c_n & ~3), 18 * (c_n & ~3), 4 * (c_n & 3), 4 * c_n,
-                              g->in_w * c_n, c_n, nz | (nz << 16)}};
+    const qk__dw_dsp_op k = {g, filter, w16, &rs, acc, acc_words,
+                             {sw * c_n - (c_n & ~3), 18 * (c_n & ~3), c_n & 3, c_n,
+                              g->in_w * c_n, c_n, nz | (nz << 16), rs.rec,
+                              0x01010101u * (uint8_t)g->act_min, 0x01010101u * (uint8_t)g->act_max,
+                              g->act_min > -128 || g->act_max < 127}};
     /* output columns [xa, xb) have all three taps in the row: ox * sw - pw >= 0 and
      * ox * sw - pw + 2 <= in_w - 1 */
     const int32_t lo = (g->pw + sw - 1) / sw, top = g->in_w - 3 + g->pw;

@@ -323,8 +323,8 @@ static inline int32_t qk__arm_rqs_apply(int32_t x, const qk__arm_rqs *q) {
 
 #define QK__ARM_CHUNK 64
 /* Rows of at least this many elements (both inputs full) rescale the inputs through tables:
- * 512 table entries cost about what 350 elements save. */
-#define QK__ARM_ADD_LUT_MIN 1024
+ * building them (about 6K instructions) costs what some 450 elements save. */
+#define QK__ARM_ADD_LUT_MIN 512
 /* One input's pass over a chunk: buf = y (mode 0), buf += y (1) or buf -= y (2), y the
  * requantized (x + off) << ls; the shift kind (R == 0 or not) is fixed per loop. */
 #define QK__ARM_IN_LOOP(RQ)                                                                \
@@ -374,6 +374,113 @@ static __attribute__((noinline)) void qk__arm_add_out(const int32_t *buf, int32_
     }
 }
 
+/* One element of qk__arm_add4 from byte J of xa and xb, into y's byte J. */
+#define QK__ARM_ADD4_EL(J, BFI)                                                              \
+    "uxtb   %[s], %[xa], ror #" #J "*8\n\t"                                                  \
+    "ldr    %[s], [%[t1], %[s], lsl #2]\n\t"                                                 \
+    "uxtb   %[w], %[xb], ror #" #J "*8\n\t"                                                  \
+    "ldr    %[w], [%[t2], %[w], lsl #2]\n\t"                                                 \
+    "add    %[s], %[s], %[w]\n\t"                                                            \
+    "smmlar %[w], %[s], %[m], %[k]\n\t"                                                      \
+    "add    %[w], %[w], %[s], asr #31\n\t"                                                   \
+    "asr    %[w], %[w], %[r]\n\t"                                                            \
+    BFI
+
+/* o[i] for i in [i0, 0), i0 < 0 a multiple of 4, ends a, b, o: the table loop of
+ * qk__arm_add_lut, four elements a pass. mode bit 0 / 1: clamp below / above bytewise to the
+ * words at t1[-2] / t1[-1]. */
+static __attribute__((noinline)) void qk__arm_add4(const int8_t *a, const int8_t *b, int8_t *o,
+                                                   int32_t i0, const int32_t *t1,
+                                                   const int32_t *t2, int32_t m, int32_t k,
+                                                   int32_t r, int mode) {
+    uint32_t xa, xb, s, w, y;
+    int32_t i = i0;
+#define QK__ARM_ADD4_LOOP(CLAMP)                                                             \
+    __asm__ volatile("1:\n\t"                                                               \
+                     "ldr    %[xa], [%[a], %[i]]\n\t"                                       \
+                     "ldr    %[xb], [%[b], %[i]]\n\t"                                       \
+                     QK__ARM_ADD4_EL(0, "ssat   %[y], #8, %[w]\n\t")                        \
+                     QK__ARM_ADD4_EL(1, "ssat   %[w], #8, %[w]\n\tbfi    %[y], %[w], #8, #8\n\t") \
+                     QK__ARM_ADD4_EL(2, "ssat   %[w], #8, %[w]\n\tbfi    %[y], %[w], #16, #8\n\t") \
+                     QK__ARM_ADD4_EL(3, "ssat   %[w], #8, %[w]\n\tbfi    %[y], %[w], #24, #8\n\t") \
+                     CLAMP                                                                  \
+                     "str    %[y], [%[o], %[i]]\n\t"                                        \
+                     "adds   %[i], %[i], #4\n\t"                                            \
+                     "bne    1b"                                                            \
+                     : [i] "+r"(i), [xa] "=&r"(xa), [xb] "=&r"(xb), [s] "=&r"(s),           \
+                       [w] "=&r"(w), [y] "=&r"(y)                                           \
+                     : [a] "r"(a), [b] "r"(b), [o] "r"(o), [t1] "r"(t1), [t2] "r"(t2),      \
+                       [m] "r"(m), [k] "r"(k), [r] "r"(r)                                   \
+                     : "cc", "memory")
+    /* bytewise max(y, lo): GE where y - lo >= 0; min(y, hi): GE where hi - y >= 0 */
+#define QK__ARM_ADD4_LO                                                                      \
+    "ldr    %[xa], [%[t1], #-8]\n\tssub8  %[xb], %[y], %[xa]\n\tsel    %[y], %[y], %[xa]\n\t"
+#define QK__ARM_ADD4_HI                                                                      \
+    "ldr    %[xa], [%[t1], #-4]\n\tssub8  %[xb], %[xa], %[y]\n\tsel    %[y], %[y], %[xa]\n\t"
+    switch (mode) {
+    case 0: QK__ARM_ADD4_LOOP(""); break;
+    case 1: QK__ARM_ADD4_LOOP(QK__ARM_ADD4_LO); break;
+    case 2: QK__ARM_ADD4_LOOP(QK__ARM_ADD4_HI); break;
+    default: QK__ARM_ADD4_LOOP(QK__ARM_ADD4_LO QK__ARM_ADD4_HI); break;
+    }
+#undef QK__ARM_ADD4_LO
+#undef QK__ARM_ADD4_HI
+#undef QK__ARM_ADD4_LOOP
+}
+#undef QK__ARM_ADD4_EL
+
+/* Both inputs full, rescaled through tables: an int8 input takes 256 values, so each y is
+ * computed once per op into a table indexed by the input byte (y2 negated for SUB: the same
+ * int32 sum), stored doubled, 2y. The output requant of raw = y1 + y2 (shift -R, R in [1, 31])
+ * is then SMMLAR: SRDHM(raw, m) = floor((2 raw m + 2^31) / 2^32) with 2 raw in range;
+ * RDBPOT(v, R) + zp = (v + half + zp 2^R - [v < 0]) >> R, and v < 0 only when raw < 0 (v = 0
+ * gives zp either way), so the constant rides in SMMLAR's accumulate and the sign of 2 raw is
+ * added before the shift. Four elements per pass from words, packed to one word; the
+ * activation clamp is bytewise (SSAT gives [-128, 127] first). Returns 0, nothing written,
+ * where a bound does not hold (the caller's chunked path then runs). */
+static int qk__arm_add_lut(const int8_t *a, const int8_t *b, int8_t *o, int32_t n,
+                           const qk__binp *p, const qk__arm_rqs *q1, const qk__arm_rqs *q2) {
+    const int32_t R = -p->so;
+    if (R < 1) return 0;
+    int32_t tb[2 + 256], t2[256], *t1 = tb + 2; /* (the clamp words ahead of t1) */
+    int8_t v[256];
+    for (int32_t i = 0; i < 256; ++i) v[i] = (int8_t)i; /* (indexed by the input byte) */
+    qk__arm_add_in(v, 256, p->in1_off, p->left_shift, q1, 0, t1);
+    for (int32_t i = 0; i < 256; ++i) t2[i] = 0;
+    qk__arm_add_in(v, 256, p->in2_off, p->left_shift, q2, p->sub ? 2 : 1, t2);
+    /* y is monotone in the input (decreasing for SUB's y2): the extremes are at bytes 0x7f and
+     * 0x80; 2 raw and v + the constant + the sign must stay in int32 (|v| <= |raw|) */
+    const int64_t c = ((int64_t)1 << (R - 1)) + ((int64_t)p->out_off << R);
+    int64_t mx = 0, mn = 0;
+    for (int32_t k = 0x7f; k <= 0x80; ++k)
+        for (int32_t j = 0x7f; j <= 0x80; ++j) {
+            const int64_t r = (int64_t)t1[k] + t2[j];
+            mx = r > mx ? r : mx;
+            mn = r < mn ? r : mn;
+        }
+    if (2 * mx > INT32_MAX || 2 * mn < INT32_MIN || mx + c > INT32_MAX || mn + c - 1 < INT32_MIN)
+        return 0;
+    for (int32_t i = 0; i < 256; ++i) {
+        t1[i] = (int32_t)(2u * (uint32_t)t1[i]);
+        t2[i] = (int32_t)(2u * (uint32_t)t2[i]);
+    }
+    t1[-2] = (int32_t)(0x01010101u * (uint8_t)p->act_min);
+    t1[-1] = (int32_t)(0x01010101u * (uint8_t)p->act_max);
+    const int32_t n4 = n & ~3;
+    if (n4) {
+        const int mode = (p->act_min > -128) | (p->act_max < 127) << 1;
+        qk__arm_add4(a + n4, b + n4, o + n4, -n4, t1, t2, p->mo, (int32_t)c, R, mode);
+    }
+    for (int32_t i = n4; i < n; ++i) {
+        const int32_t x2 = t1[(uint8_t)a[i]] + t2[(uint8_t)b[i]];
+        int32_t w;
+        __asm__("smmlar %0, %1, %2, %3" : "=r"(w) : "r"(x2), "r"(p->mo), "r"((int32_t)c));
+        const int32_t r = __ssat((w + (x2 >> 31)) >> R, 8);
+        o[i] = (int8_t)(r < p->act_min ? p->act_min : r > p->act_max ? p->act_max : r);
+    }
+    return 1;
+}
+
 static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, int32_t sb,
                                   void *o_, int32_t n, const qk__binp *p) {
     if (sa != 1 || (sb != 1 && sb != 0)) {
@@ -396,35 +503,8 @@ static void qk__row_addsub_i8_arm(const void *a_, int32_t sa, const void *b_, in
         }
         return;
     }
-    if (n >= QK__ARM_ADD_LUT_MIN) {
-        /* an int8 input takes 256 values: rescale each once into a table (y2 negated for SUB,
-         * the same int32 sum), then per element two table loads replace two requants */
-        int32_t t1[256], t2[256];
-        int8_t v[256];
-        for (int32_t i = 0; i < 256; ++i) v[i] = (int8_t)(i - 128);
-        qk__arm_add_in(v, 256, p->in1_off, ls, &q1, 0, t1);
-        for (int32_t i = 0; i < 256; ++i) t2[i] = 0;
-        qk__arm_add_in(v, 256, p->in2_off, ls, &q2, p->sub ? 2 : 1, t2);
-        const int32_t *t1c = t1 + 128, *t2c = t2 + 128; /* (indexed by the int8 values) */
-        if (!qo.r0 && p->act_max == 127) {
-            /* the common case in one pass, the sum kept in a register (qk__arm_add_out's) */
-            const qk__arm_rqs q = qo;
-            const int32_t ozp = p->out_off, lo = p->act_min;
-            for (int32_t i = 0; i < n; ++i) {
-                const int32_t r = qk__arm_rqs_rn(
-                    (int32_t)((uint32_t)t1c[a[i]] + (uint32_t)t2c[b[i]]), &q) + ozp;
-                o[i] = (int8_t)__ssat(r < lo ? lo : r, 8);
-            }
-            return;
-        }
-        for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
-            const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
-            for (int32_t i = 0; i < m; ++i)
-                buf[i] = (int32_t)((uint32_t)t1c[a[c + i]] + (uint32_t)t2c[b[c + i]]);
-            qk__arm_add_out(buf, m, &qo, p->out_off, p->act_min, p->act_max, o + c);
-        }
+    if (n >= QK__ARM_ADD_LUT_MIN && qk__arm_add_lut(a, b, o, n, p, &q1, &q2))
         return;
-    }
     for (int32_t c = 0; c < n; c += QK__ARM_CHUNK) {
         const int32_t m = n - c < QK__ARM_CHUNK ? n - c : QK__ARM_CHUNK;
         qk__arm_add_in(a + c, m, p->in1_off, ls, &q1, 0, buf);
