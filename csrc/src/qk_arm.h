@@ -847,10 +847,17 @@ static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t 
     return vqrdmulhq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), rm);
 }
 
-/* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1). */
-static inline int qk_arm_rq_right(const uint32_t *lm, const uint32_t *rm, int32_t n) {
-    for (int32_t i = 0; i < n; ++i)
-        if (lm[i] != 1u || rm[i] > (1u << 30)) return 0;
+/* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1), or a
+ * zero multiplier (its output is out_zp whatever the shifts, as qk_arm_rq4_right gives: VQRDMULH
+ * by 0 is 0, and 0 stays 0). */
+static inline int qk_arm_rq_right(const int32_t *mult, const uint32_t *lm, const uint32_t *rm,
+                                  int32_t n) {
+    for (int32_t i = 0; i < n; i += 4) { /* (4 channels per vector, the last ones predicated) */
+        const mve_pred16_t p = vctp32q((uint32_t)(n - i));
+        const mve_pred16_t bad = vcmpneq_m_n_u32(vldrwq_z_u32(lm + i, p), 1u, p) |
+                                 vcmphiq_m_n_u32(vldrwq_z_u32(rm + i, p), 1u << 30, p);
+        if (vcmpneq_m_n_s32(vldrwq_z_s32(mult + i, p), 0, bad) != 0) return 0;
+    }
     return 1;
 }
 

@@ -933,7 +933,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
         memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
     }
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
-                                   qk_arm_rq_right(rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
+                                   qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
@@ -1746,7 +1746,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
                        int8_t *zrow) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
     const int32_t taps = g->kh * g->kw;
-    const int right = qk_arm_rq_right(rq, rq + c_n, c_n);
+    const int right = qk_arm_rq_right(mult, rq, rq + c_n, c_n);
     /* qk_arm_dw16 (whole 16s of channels) needs the right-shift requant, an int8 out_zp and
      * activation range (its saturating narrowing steps) and no -128 in the filter (its int16
      * sums of two products), as quantized models' symmetric filters have */
