@@ -1065,132 +1065,158 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
     vstrwq_p_s32(acc, a, p);
 }
 
-/* Channels [0, P->c16) of the pixel at x straight to int8 out, 16 at a time (P->right; no acc
- * round trip). The 16 int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of
+/* Channels [0, P->c16) of npx pixels (the first at input x and out, the next step input and
+ * c_n output bytes on) straight to int8 out, 16 at a time (P->right; no acc round trip). The 16 int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of
  * the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
  * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
  * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by
  * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as in
  * qk_arm_rq4_right), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
- * to int8, the clamp: saturating steps that keep every in-range value, so the result is exact.
- * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its rarer constants
- * in st: the asm has 11 operands and LR. */
-static inline __attribute__((always_inline)) void
-qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uint32_t lim,
-            int8_t *out) {
+ * to int8, the clamp (CLAMP; without it the range is [-128, 127], which VQMOVN gives): saturating
+ * steps that keep every in-range value, so the result is exact. lim = out_zp << 16 | act_max << 8
+ * | act_min (bytes). The loops keep their rarer constants in st: the asm has 11 operands and LR.
+ * (not inlined: gcc 12 then finds no registers for them) */
+static __attribute__((noinline, unused)) void
+qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
+            int32_t npx, uint32_t lim, int8_t *out, int CLAMP) {
     /* st: offsets, tap pairs, lim, whether the taps are odd, filter bytes from a block's last
-     * tap back to the next block's first; the blocks left in a register */
-    const int32_t st[5] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
-                           P->taps * P->c_n - 16};
+     * tap back to the next block's first; a pixel's first block's bias, mult, rm and filter,
+     * its blocks, input and output bytes from its last block's end to the next pixel; pixels
+     * left. The blocks left in a register. */
+    int32_t st[13] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
+                      P->taps * P->c_n - 16, (int32_t)(intptr_t)P->beff,
+                      (int32_t)(intptr_t)P->mult, (int32_t)(intptr_t)P->rm,
+                      (int32_t)(intptr_t)P->filter, P->c16 >> 4, step - P->c16, P->c_n - P->c16,
+                      npx};
     int32_t nb = P->c16 >> 4;
     const int32_t *b = P->beff, *m = P->mult;
     const uint32_t *rm = P->rm;
     const int8_t *w = P->filter;
     int32_t op, xt;
-    __asm__ volatile(
-        "2:\n\t"
-        "ldr    %[op], [%[st]]\n\t"
-        "ldr    %[xt], [%[st], #4]\n\t"
-        "vld40.32 {q0, q1, q2, q3}, [%[b]]\n\t"
-        "vld41.32 {q0, q1, q2, q3}, [%[b]]\n\t"
-        "vld42.32 {q0, q1, q2, q3}, [%[b]]\n\t"
-        "vld43.32 {q0, q1, q2, q3}, [%[b]]!\n\t"
-        "wls    lr, %[xt], 3f\n\t"
-        "1:\n\t"                         /* two taps: int16 sums in q6 (even), q7 (odd) */
-        "ldr    %[xt], [%[op]], #4\n\t"
-        "add    %[xt], %[xt], %[x]\n\t"
-        "vldrb.u8 q4, [%[xt]]\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"
-        "add    %[w], %[w], %[cn]\n\t"
-        "vmullb.s8 q6, q4, q5\n\t"
-        "vmullt.s8 q7, q4, q5\n\t"
-        "ldr    %[xt], [%[op]], #4\n\t"
-        "add    %[xt], %[xt], %[x]\n\t"
-        "vldrb.u8 q4, [%[xt]]\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"
-        "vmullb.s8 q5, q4, q5\n\t"       /* (8-bit sources: Qd may be one of them) */
-        "vadd.i16 q6, q6, q5\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"        /* (the filter again: no register left) */
-        "add    %[w], %[w], %[cn]\n\t"
-        "vmullt.s8 q4, q4, q5\n\t"
-        "vadd.i16 q7, q7, q4\n\t"
-        "vmovlb.s16 q4, q6\n\t"
-        "vadd.i32 q0, q0, q4\n\t"
-        "vmovlt.s16 q4, q6\n\t"
-        "vadd.i32 q2, q2, q4\n\t"
-        "vmovlb.s16 q4, q7\n\t"
-        "vadd.i32 q1, q1, q4\n\t"
-        "vmovlt.s16 q4, q7\n\t"
-        "vadd.i32 q3, q3, q4\n\t"
-        "le     lr, 1b\n\t"
-        "3:\n\t"
-        "ldr    %[xt], [%[st], #12]\n\t"
-        "cbz    %[xt], 4f\n\t"
-        "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */
-        "add    %[xt], %[xt], %[x]\n\t"
-        "vldrb.u8 q4, [%[xt]]\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"
-        "add    %[w], %[w], %[cn]\n\t"
-        "vmullb.s8 q6, q4, q5\n\t"
-        "vmovlb.s16 q7, q6\n\t"
-        "vadd.i32 q0, q0, q7\n\t"
-        "vmovlt.s16 q7, q6\n\t"
-        "vadd.i32 q2, q2, q7\n\t"
-        "vmullt.s8 q6, q4, q5\n\t"
-        "vmovlb.s16 q7, q6\n\t"
-        "vadd.i32 q1, q1, q7\n\t"
-        "vmovlt.s16 q7, q6\n\t"
-        "vadd.i32 q3, q3, q7\n\t"
-        "4:\n\t"
-        "vld40.32 {q4, q5, q6, q7}, [%[m]]\n\t"
-        "vld41.32 {q4, q5, q6, q7}, [%[m]]\n\t"
-        "vld42.32 {q4, q5, q6, q7}, [%[m]]\n\t"
-        "vld43.32 {q4, q5, q6, q7}, [%[m]]!\n\t"
-        "vqrdmulh.s32 q0, q0, q4\n\t"
-        "vqrdmulh.s32 q1, q1, q5\n\t"
-        "vqrdmulh.s32 q2, q2, q6\n\t"
-        "vqrdmulh.s32 q3, q3, q7\n\t"
-        "vshr.s32 q4, q0, #31\n\t"
-        "vadd.i32 q0, q0, q4\n\t"
-        "vshr.s32 q5, q1, #31\n\t"
-        "vadd.i32 q1, q1, q5\n\t"
-        "vshr.s32 q6, q2, #31\n\t"
-        "vadd.i32 q2, q2, q6\n\t"
-        "vshr.s32 q7, q3, #31\n\t"
-        "vadd.i32 q3, q3, q7\n\t"
-        "vld40.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
-        "vld41.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
-        "vld42.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
-        "vld43.32 {q4, q5, q6, q7}, [%[rm]]!\n\t"
-        "vqrdmulh.s32 q0, q0, q4\n\t"
-        "vqrdmulh.s32 q1, q1, q5\n\t"
-        "vqrdmulh.s32 q2, q2, q6\n\t"
-        "vqrdmulh.s32 q3, q3, q7\n\t"
-        "vqmovnb.s32 q4, q0\n\t"         /* channels 0, 2, .. 14 */
-        "vqmovnt.s32 q4, q2\n\t"
-        "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */
-        "vqmovnt.s32 q5, q3\n\t"
-        "ldr    %[op], [%[st], #8]\n\t"  /* lim */
-        "asr    %[xt], %[op], #16\n\t"   /* out_zp */
-        "vqadd.s16 q4, q4, %[xt]\n\t"
-        "vqadd.s16 q5, q5, %[xt]\n\t"
-        "vqmovnb.s16 q6, q4\n\t"
-        "vqmovnt.s16 q6, q5\n\t"
-        "vdup.8 q7, %[op]\n\t"            /* act_min */
-        "vmax.s8 q6, q6, q7\n\t"
-        "lsr    %[xt], %[op], #8\n\t"    /* act_max */
-        "vdup.8 q7, %[xt]\n\t"
-        "vmin.s8 q6, q6, q7\n\t"
-        "vstrb.8 q6, [%[out]], #16\n\t"
-        "ldr    %[xt], [%[st], #16]\n\t"
-        "sub    %[w], %[w], %[xt]\n\t"
-        "add    %[x], %[x], #16\n\t"
-        "subs   %[nb], %[nb], #1\n\t"
-        "bne    2b\n\t"
-        : [op] "=&r"(op), [w] "+l"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m),
-          [rm] "+r"(rm), [out] "+r"(out), [nb] "+r"(nb)
-        : [cn] "r"(P->c_n), [st] "r"(st)
-        : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
+    if (npx <= 0) return;
+#define QK_ARM_DW16_ASM(clamp)                                                               \
+    __asm__ volatile(                                                                        \
+        "2:\n\t"                                                                             \
+        "ldr    %[op], [%[st]]\n\t"                                                          \
+        "ldr    %[xt], [%[st], #4]\n\t"                                                      \
+        "vld40.32 {q0, q1, q2, q3}, [%[b]]\n\t"                                              \
+        "vld41.32 {q0, q1, q2, q3}, [%[b]]\n\t"                                              \
+        "vld42.32 {q0, q1, q2, q3}, [%[b]]\n\t"                                              \
+        "vld43.32 {q0, q1, q2, q3}, [%[b]]!\n\t"                                             \
+        "wls    lr, %[xt], 3f\n\t"                                                           \
+        "1:\n\t"                         /* two taps: int16 sums in q6 (even), q7 (odd) */   \
+        "ldr    %[xt], [%[op]], #4\n\t"                                                      \
+        "add    %[xt], %[xt], %[x]\n\t"                                                      \
+        "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
+        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
+        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vmullb.s8 q6, q4, q5\n\t"                                                           \
+        "vmullt.s8 q7, q4, q5\n\t"                                                           \
+        "ldr    %[xt], [%[op]], #4\n\t"                                                      \
+        "add    %[xt], %[xt], %[x]\n\t"                                                      \
+        "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
+        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
+        "vmullb.s8 q5, q4, q5\n\t"       /* (8-bit sources: Qd may be one of them) */        \
+        "vadd.i16 q6, q6, q5\n\t"                                                            \
+        "vldrb.u8 q5, [%[w]]\n\t"        /* (the filter again: no register left) */          \
+        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vmullt.s8 q4, q4, q5\n\t"                                                           \
+        "vadd.i16 q7, q7, q4\n\t"                                                            \
+        "vmovlb.s16 q4, q6\n\t"                                                              \
+        "vadd.i32 q0, q0, q4\n\t"                                                            \
+        "vmovlt.s16 q4, q6\n\t"                                                              \
+        "vadd.i32 q2, q2, q4\n\t"                                                            \
+        "vmovlb.s16 q4, q7\n\t"                                                              \
+        "vadd.i32 q1, q1, q4\n\t"                                                            \
+        "vmovlt.s16 q4, q7\n\t"                                                              \
+        "vadd.i32 q3, q3, q4\n\t"                                                            \
+        "le     lr, 1b\n\t"                                                                  \
+        "3:\n\t"                                                                             \
+        "ldr    %[xt], [%[st], #12]\n\t"                                                     \
+        "cbz    %[xt], 4f\n\t"                                                               \
+        "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */                              \
+        "add    %[xt], %[xt], %[x]\n\t"                                                      \
+        "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
+        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
+        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vmullb.s8 q6, q4, q5\n\t"                                                           \
+        "vmovlb.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q0, q0, q7\n\t"                                                            \
+        "vmovlt.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q2, q2, q7\n\t"                                                            \
+        "vmullt.s8 q6, q4, q5\n\t"                                                           \
+        "vmovlb.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q1, q1, q7\n\t"                                                            \
+        "vmovlt.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q3, q3, q7\n\t"                                                            \
+        "4:\n\t"                                                                             \
+        "vld40.32 {q4, q5, q6, q7}, [%[m]]\n\t"                                              \
+        "vld41.32 {q4, q5, q6, q7}, [%[m]]\n\t"                                              \
+        "vld42.32 {q4, q5, q6, q7}, [%[m]]\n\t"                                              \
+        "vld43.32 {q4, q5, q6, q7}, [%[m]]!\n\t"                                             \
+        "vqrdmulh.s32 q0, q0, q4\n\t"                                                        \
+        "vqrdmulh.s32 q1, q1, q5\n\t"                                                        \
+        "vqrdmulh.s32 q2, q2, q6\n\t"                                                        \
+        "vqrdmulh.s32 q3, q3, q7\n\t"                                                        \
+        "vshr.s32 q4, q0, #31\n\t"                                                           \
+        "vadd.i32 q0, q0, q4\n\t"                                                            \
+        "vshr.s32 q5, q1, #31\n\t"                                                           \
+        "vadd.i32 q1, q1, q5\n\t"                                                            \
+        "vshr.s32 q6, q2, #31\n\t"                                                           \
+        "vadd.i32 q2, q2, q6\n\t"                                                            \
+        "vshr.s32 q7, q3, #31\n\t"                                                           \
+        "vadd.i32 q3, q3, q7\n\t"                                                            \
+        "vld40.32 {q4, q5, q6, q7}, [%[rm]]\n\t"                                             \
+        "vld41.32 {q4, q5, q6, q7}, [%[rm]]\n\t"                                             \
+        "vld42.32 {q4, q5, q6, q7}, [%[rm]]\n\t"                                             \
+        "vld43.32 {q4, q5, q6, q7}, [%[rm]]!\n\t"                                            \
+        "vqrdmulh.s32 q0, q0, q4\n\t"                                                        \
+        "vqrdmulh.s32 q1, q1, q5\n\t"                                                        \
+        "vqrdmulh.s32 q2, q2, q6\n\t"                                                        \
+        "vqrdmulh.s32 q3, q3, q7\n\t"                                                        \
+        "vqmovnb.s32 q4, q0\n\t"         /* channels 0, 2, .. 14 */                          \
+        "vqmovnt.s32 q4, q2\n\t"                                                             \
+        "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */                          \
+        "vqmovnt.s32 q5, q3\n\t"                                                             \
+        "ldr    %[op], [%[st], #8]\n\t"  /* lim */                                           \
+        "asr    %[xt], %[op], #16\n\t"   /* out_zp */                                        \
+        "vqadd.s16 q4, q4, %[xt]\n\t"                                                        \
+        "vqadd.s16 q5, q5, %[xt]\n\t"                                                        \
+        "vqmovnb.s16 q6, q4\n\t"                                                             \
+        "vqmovnt.s16 q6, q5\n\t"                                                             \
+        clamp                                                                                \
+        "vstrb.8 q6, [%[out]], #16\n\t"                                                      \
+        "ldr    %[xt], [%[st], #16]\n\t"                                                     \
+        "sub    %[w], %[w], %[xt]\n\t"                                                       \
+        "add    %[x], %[x], #16\n\t"                                                         \
+        "subs   %[nb], %[nb], #1\n\t"                                                        \
+        "bne    2b\n\t"                                                                      \
+        "ldr    %[xt], [%[st], #40]\n\t"  /* the next pixel */                               \
+        "add    %[x], %[x], %[xt]\n\t"                                                       \
+        "ldr    %[xt], [%[st], #44]\n\t"                                                     \
+        "add    %[out], %[out], %[xt]\n\t"                                                   \
+        "ldr    %[b], [%[st], #20]\n\t"                                                      \
+        "ldr    %[m], [%[st], #24]\n\t"                                                      \
+        "ldr    %[rm], [%[st], #28]\n\t"                                                     \
+        "ldr    %[w], [%[st], #32]\n\t"                                                      \
+        "ldr    %[nb], [%[st], #36]\n\t"                                                     \
+        "ldr    %[xt], [%[st], #48]\n\t"                                                     \
+        "subs   %[xt], %[xt], #1\n\t"                                                        \
+        "str    %[xt], [%[st], #48]\n\t"                                                     \
+        "bne    2b\n\t"                                                                      \
+        : [op] "=&r"(op), [w] "+r"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m), \
+          [rm] "+r"(rm), [out] "+r"(out), [nb] "+r"(nb)                                      \
+        : [cn] "r"(P->c_n), [st] "r"(st)                                                     \
+        : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7")
+    if (CLAMP)
+        QK_ARM_DW16_ASM("vdup.8 q7, %[op]\n\t"         /* act_min */
+                        "vmax.s8 q6, q6, q7\n\t"
+                        "lsr    %[xt], %[op], #8\n\t" /* act_max */
+                        "vdup.8 q7, %[xt]\n\t"
+                        "vmin.s8 q6, q6, q7\n\t");
+    else
+        QK_ARM_DW16_ASM("");
+#undef QK_ARM_DW16_ASM
 }
 
 /* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
@@ -1207,12 +1233,18 @@ qk_arm_dw_run(const qk_arm_dw_params *P, const qk_arm_dw_params *pair, const int
     const int32_t c16 = P->c16;
     const uint32_t lim = ((uint32_t)P->out_zp << 16) | (((uint32_t)P->act_max & 0xFFu) << 8) |
                          ((uint32_t)P->act_min & 0xFFu);
-    if (pair != NULL)
-        for (; npx >= 2; npx -= 2, x += 16, out += 16) qk_arm_dw16(pair, offs, x, lim, out);
+    /* (act_min -128 and act_max 127: no clamp) */
+    const int clamp = (lim & 0xFFFFu) != 0x7F80u;
+    if (pair != NULL && npx >= 2) {
+        qk_arm_dw16(pair, offs, x, 16, npx >> 1, lim, out, clamp);
+        x += (npx >> 1) * 16;
+        out += (npx >> 1) * 16;
+        npx &= 1;
+    }
+    if (c16 > 0) qk_arm_dw16(P, offs, x, step, npx, lim, out, clamp);
+    if (c16 == c_n) return;
     for (int32_t q0 = 0; q0 < npx; q0 += 3, x += 3 * step, out += 3 * c_n) {
         const int32_t n = npx - q0 < 3 ? npx - q0 : 3;
-        if (c16 > 0)
-            for (int32_t q = 0; q < n; ++q) qk_arm_dw16(P, offs, x + q * step, lim, out + q * c_n);
         for (int32_t c0 = c16; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
             const int32_t cn = c_n - c0 < QK_ARM_ACC_STRIDE ? c_n - c0 : QK_ARM_ACC_STRIDE;
             for (int32_t q = 0; q < n; ++q) {
