@@ -962,6 +962,59 @@ static inline void qk_arm_rq3_right(const int32_t *acc, const int32_t *bias, con
 }
 #undef QK_ARM_RQ3_PX
 
+/* qk_arm_rq3_right for an activation range of [-128, 127] over n8 whole 8s of channels: VLD2
+ * splits 8 channels into the even (lanes of one vector) and the odd ones (another), so after
+ * the requant VQMOVNB / VQMOVNT put them back in order as int16, + out_zp saturating, and a
+ * VQMOVN to int8 (which is the clamp) leaves them in the even bytes for one VSTRB.16: 17
+ * instructions per pixel and 8 channels, not 20 per 4. The parameters fill q0-q5, so -1 goes
+ * to negatives by a VPT block (no spare vector). (not inlined: the asm has 11 operands and
+ * LR) */
+#define QK_ARM_RQ3_FULL_PX(a, o)                                                             \
+    "vld20.32 {q6, q7}, [%[" a "]]\n\t"                                                       \
+    "vld21.32 {q6, q7}, [%[" a "]]!\n\t"                                                      \
+    "vadd.i32 q6, q6, q0\n\t"                                                                \
+    "vadd.i32 q7, q7, q1\n\t"                                                                \
+    "vqrdmulh.s32 q6, q6, q2\n\t"                                                            \
+    "vqrdmulh.s32 q7, q7, q3\n\t"                                                            \
+    "vpt.s32 lt, q6, zr\n\t"                                                                 \
+    "vsubt.i32 q6, q6, %[one]\n\t"                                                           \
+    "vpt.s32 lt, q7, zr\n\t"                                                                 \
+    "vsubt.i32 q7, q7, %[one]\n\t"                                                           \
+    "vqrdmulh.s32 q6, q6, q4\n\t"                                                            \
+    "vqrdmulh.s32 q7, q7, q5\n\t"                                                            \
+    "vqmovnb.s32 q6, q6\n\t"                                                                 \
+    "vqmovnt.s32 q6, q7\n\t"                                                                 \
+    "vqadd.s16 q6, q6, %[zp]\n\t"                                                            \
+    "vqmovnb.s16 q6, q6\n\t"                                                                 \
+    "vstrb.16 q6, [%[" o "]], #8\n\t"
+static __attribute__((noinline, unused)) void
+qk_arm_rq3_full(const int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *rm,
+                int32_t n8, int32_t out_zp, int8_t *out, int32_t ostride) {
+    const int32_t *a1 = acc + QK_ARM_ACC_STRIDE, *a2 = a1 + QK_ARM_ACC_STRIDE;
+    int8_t *o1 = out + ostride, *o2 = o1 + ostride;
+    int32_t one = n8; /* (the count, then 1) */
+    __asm__ volatile("wls    lr, %[one], 2f\n\t"
+                     "movs   %[one], #1\n\t"
+                     "1:\n\t"
+                     "vld20.32 {q0, q1}, [%[b]]\n\t"
+                     "vld21.32 {q0, q1}, [%[b]]!\n\t"
+                     "vld20.32 {q2, q3}, [%[m]]\n\t"
+                     "vld21.32 {q2, q3}, [%[m]]!\n\t"
+                     "vld20.32 {q4, q5}, [%[r]]\n\t"
+                     "vld21.32 {q4, q5}, [%[r]]!\n\t"
+                     QK_ARM_RQ3_FULL_PX("a0", "o0")
+                     QK_ARM_RQ3_FULL_PX("a1", "o1")
+                     QK_ARM_RQ3_FULL_PX("a2", "o2")
+                     "le     lr, 1b\n\t"
+                     "2:\n\t"
+                     : [a0] "+r"(acc), [a1] "+r"(a1), [a2] "+r"(a2), [b] "+r"(bias),
+                       [m] "+r"(mult), [r] "+r"(rm), [o0] "+l"(out), [o1] "+l"(o1),
+                       [o2] "+l"(o2), [one] "+r"(one)
+                     : [zp] "r"(out_zp)
+                     : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
+}
+#undef QK_ARM_RQ3_FULL_PX
+
 /* The same for npx (1..3) pixels' channels [c0, c0 + n), their accumulators QK_ARM_ACC_STRIDE
  * words apart. */
 static __attribute__((noinline, unused)) void
@@ -975,8 +1028,22 @@ qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, i
     out += c0;
     if (bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
-        const int32_t n4 = n & ~3;
+        int32_t n4 = 0;
+        /* (an int8 out_zp: a saturated int16 value plus it stays beyond int8 range) */
+        if (act_min == -128 && act_max == 127 && out_zp >= -128 && out_zp <= 127) {
+            n4 = n & ~7;
+            qk_arm_rq3_full(acc, bias, mult, rm, n4 >> 3, out_zp, out, ostride);
+            if (n4 == n) return;
+        }
         const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+        acc += n4;
+        bias += n4;
+        mult += n4;
+        rm += n4;
+        lm += n4;
+        out += n4;
+        n -= n4;
+        n4 = n & ~3;
         qk_arm_rq3_right(acc, bias, mult, rm, n4 >> 2, out_zp, lo, hi, out, ostride);
         if (n4 < n)
             qk_arm_rq_step(acc, 3, bias, mult, lm, rm, n4, 1, vctp32q((uint32_t)(n - n4)), 1,
