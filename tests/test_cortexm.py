@@ -235,7 +235,14 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 11, 10, 3, 8, 3, 3, 2, 1, 1), (False, 8, 9, 1, 8, 3, 3, 1, 0, 1),
                # Helium CONV_2D k > 32 a multiple of 16 (the pair count in a register): two
                # accumulator chunks with an odd rest, and a 3x3 field
-               (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1)]
+               (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1),
+               # Helium depthwise 16s over runs of pixels, clamped (46 RELU, 50 RELU6) or not
+               # (51: the activation range [-128, 127], with multiplier-0 channels); Helium
+               # CONV_2D requant in 8s without a clamp (48, with multiplier-0 channels: then 4s
+               # and a tail) or clamped (47, 49)
+               (True, 7, 9, 16, 16, 3, 3, 2, 1, 1), (False, 6, 7, 16, 30, 1, 1, 1, 0, 1),
+               (False, 6, 7, 16, 30, 1, 1, 1, 0, 1), (False, 7, 6, 8, 16, 1, 1, 1, 0, 1),
+               (True, 5, 7, 24, 24, 3, 3, 1, 1, 1), (True, 6, 7, 48, 48, 3, 3, 1, 1, 1)]
 W_LO_CASES = {34: -128, 35: -128}
 
 
@@ -253,7 +260,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 6: 2.0 ** -24, 7: 2.0 ** -24,
                 13: 2.0 ** -24}.get(k)
         # channels with multiplier 0 among ones that shift right (DSP records all the same)
-        dead = 3 if k in (0, 11) else 0
+        dead = 3 if k in (0, 11, 48, 51) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
                             gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127), dead=dead)
         it = interp.Interpreter(model)
