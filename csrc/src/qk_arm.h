@@ -1015,6 +1015,13 @@ qk_arm_rq3_full(const int32_t *acc, const int32_t *bias, const int32_t *mult, co
 }
 #undef QK_ARM_RQ3_FULL_PX
 
+/* Whether qk_arm_rq3_full applies to R's op: the right-shift requant, the activation range
+ * [-128, 127] and an int8 out_zp (a saturated int16 value plus it stays beyond int8 range). */
+static inline int qk_arm_rq_full(const qk_arm_rq_px_params *R) {
+    return R->right && R->act_min == -128 && R->act_max == 127 && R->out_zp >= -128 &&
+           R->out_zp <= 127;
+}
+
 /* The same for npx (1..3) pixels' channels [c0, c0 + n), their accumulators QK_ARM_ACC_STRIDE
  * words apart. */
 static __attribute__((noinline, unused)) void
@@ -1029,8 +1036,7 @@ qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, i
     if (bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
         int32_t n4 = 0;
-        /* (an int8 out_zp: a saturated int16 value plus it stays beyond int8 range) */
-        if (act_min == -128 && act_max == 127 && out_zp >= -128 && out_zp <= 127) {
+        if (qk_arm_rq_full(R)) {
             n4 = n & ~7;
             qk_arm_rq3_full(acc, bias, mult, rm, n4 >> 3, out_zp, out, ostride);
             if (n4 == n) return;

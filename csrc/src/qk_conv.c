@@ -935,6 +935,7 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
                                    qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
+    const int full = qk_arm_rq_full(&R);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     /* the fields: k <= 32 (qk_arm_conv3x2_short), pixel q's at rows + pitch q; else
@@ -1025,7 +1026,10 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
                         qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k,
                                            k, 1, acc + cn - 2, nk);
                 }
-                qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
+                if (n == 3 && full && (cn & 7) == 0) /* (straight there: no dispatch) */
+                    qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
+                                    o + c0, oc_n);
+                else qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
             }
             for (ox += n; ox >= g->out_w; ++oy) ox -= g->out_w; /* the next group's first */
         }
