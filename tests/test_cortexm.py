@@ -242,7 +242,13 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # and a tail) or clamped (47, 49)
                (True, 7, 9, 16, 16, 3, 3, 2, 1, 1), (False, 6, 7, 16, 30, 1, 1, 1, 0, 1),
                (False, 6, 7, 16, 30, 1, 1, 1, 0, 1), (False, 7, 6, 8, 16, 1, 1, 1, 0, 1),
-               (True, 5, 7, 24, 24, 3, 3, 1, 1, 1), (True, 6, 7, 48, 48, 3, 3, 1, 1, 1)]
+               (True, 5, 7, 24, 24, 3, 3, 1, 1, 1), (True, 6, 7, 48, 48, 3, 3, 1, 1, 1),
+               # Helium depthwise rows through the padded strip: with dilation, 8 channels with
+               # stride 2 and 5x5 (no pair path: their edge columns a column at a time), an
+               # image narrower than the filter's reach, 5x5 stride 2 (all SAME)
+               (True, 7, 8, 16, 16, 3, 3, 1, 0, 2), (True, 7, 9, 8, 8, 3, 3, 2, 0, 1),
+               (True, 6, 7, 8, 8, 5, 5, 1, 0, 1), (True, 2, 2, 16, 16, 3, 3, 1, 0, 1),
+               (True, 6, 6, 24, 24, 5, 5, 2, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128}
 
 

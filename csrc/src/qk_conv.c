@@ -1719,12 +1719,40 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
 #if defined(QK_ARM_MVE)
 /*
  * Helium DEPTHWISE_CONV_2D, int8, depth multiplier 1, with the zero point folded into the bias
- * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): padded taps point
- * at zrow (in_c copies of in_zp), so every output pixel sums x * w over all its taps
- * (qk_arm_dw_run), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
+ * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): every output
+ * pixel sums x * w over all its taps (qk_arm_dw_run), padded ones reading in_zp, the same int32
+ * value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias. The scratch holds zrow (in_c
+ * copies of in_zp) and the strip: output rows with taps above or below the image (and with the
+ * 8-channel pair path, whose pairs then span the row, any with padding) read a copy of their
+ * input rows padded with in_zp, so the whole row runs as the inner ones do; the other pixels
+ * with taps outside the image run a column at a time, their padded taps pointing at zrow.
  */
 #define QK__DW_MVE_MAX_TAPS 64
 
+/* Columns an output row's taps span (from input column -pw): the strip's width. */
+static int64_t qk__dw_strip_w(const qk__conv_geom *g) {
+    return (int64_t)(g->out_w - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw + 1;
+}
+
+/* The strip for output pixels [x0, x1) of row oy: its kh rows (pitch bytes apart) hold the
+ * input columns those pixels' taps span, from x0 * sw - pw on, in_zp outside the image. */
+static void qk__dw_strip(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t x0,
+                         int32_t x1, int8_t *strip, int32_t pitch) {
+    const int32_t c_n = g->in_c, ix0 = x0 * g->sw - g->pw;
+    const int32_t w = (x1 - x0 - 1) * g->sw + (g->kw - 1) * g->dw + 1; /* columns */
+    /* in-image columns [j0, j1) of the strip */
+    const int32_t j0 = ix0 < 0 ? -ix0 : 0, j1 = g->in_w - ix0 < w ? g->in_w - ix0 : w;
+    const int8_t zp = (int8_t)g->in_zp;
+    for (int32_t ky = 0, iy = oy * g->sh - g->ph; ky < g->kh; ++ky, iy += g->dh, strip += pitch) {
+        if (iy < 0 || iy >= g->in_h || j1 <= j0) {
+            qk_arm_fill_s8(strip, zp, w * c_n);
+            continue;
+        }
+        qk_arm_fill_s8(strip, zp, j0 * c_n);
+        qk_arm_copy_s8(strip + j0 * c_n, image + (iy * g->in_w + ix0 + j0) * c_n, (j1 - j0) * c_n);
+        qk_arm_fill_s8(strip + j1 * c_n, zp, (w - j1) * c_n);
+    }
+}
 /* Tap offsets (from zrow, for qk_arm_dw_run) of the output pixel whose field starts at input
  * (iy0, ix0) of image: padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit
  * addresses); step[t]: down for the taps inside the image, 0 for the padded ones. */
@@ -1747,7 +1775,7 @@ static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const 
 
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
-                       int8_t *zrow) {
+                       int8_t *zrow, int8_t *strip) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
     const int32_t taps = g->kh * g->kw;
     const int right = qk_arm_rq_right(mult, rq, rq + c_n, c_n);
@@ -1775,46 +1803,54 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             rpair[j] = P.rm[j & 7];
         }
     }
-    /* tap offsets of pixels with every tap in the image */
-    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS], step[QK__DW_MVE_MAX_TAPS];
+    /* tap offsets in the image and in the strip */
+    const int32_t pitch = (int32_t)qk__dw_strip_w(g) * c_n;
+    int32_t inner[QK__DW_MVE_MAX_TAPS], soffs[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
-        for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
+        for (int32_t kx = 0; kx < g->kw; ++kx, ++t) {
+            inner[t] = ky * g->dh * line_n + kx * g->dw * c_n;
+            soffs[t] = ky * pitch + kx * g->dw * c_n;
+        }
     /* output pixels [xa, xb) x [ya, yb) have every tap inside the image */
     int32_t xa, xb, ya, yb;
     qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
     qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+    const qk_arm_dw_params *pp = use_pair ? &pair : NULL;
+    const int32_t step = g->sw * c_n;
+    /* the rows whose edge pixels run a column at a time (with the pair path: none) */
+    const int cols = !use_pair && xb > xa && ya < yb && (xa > 0 || xb < g->out_w);
+    int32_t edge[QK__DW_MVE_MAX_TAPS], down_t[QK__DW_MVE_MAX_TAPS];
     /* one output row down, in input bytes (< the input size when two rows are in [ya, yb)) */
     const int32_t down = yb - ya > 1 ? g->sh * line_n : 0;
-    memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
+    if (cols) memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
-        for (int32_t oy = ya; oy < yb && xb > xa; ++oy) /* the rows' inner runs */
-            qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner,
-                          image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
-                          g->sw * c_n, xb - xa, ob + ((int64_t)oy * g->out_w + xa) * c_n);
-        /* the other pixels of those rows a column at a time, the offsets moved down by step */
-        for (int32_t ox = xa > 0 ? 0 : xb; ox < g->out_w && ya < yb;
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            int8_t *o = ob + (int64_t)oy * g->out_w * c_n;
+            if (oy < ya || oy >= yb || xb <= xa || (use_pair && (xa > 0 || xb < g->out_w))) {
+                qk__dw_strip(g, image, oy, 0, g->out_w, strip, pitch);
+                qk_arm_dw_run(&P, pp, soffs, strip, step, g->out_w, o);
+            } else
+                qk_arm_dw_run(&P, pp, inner,
+                              image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
+                              step, xb - xa, o + xa * c_n);
+        }
+        /* the other pixels of rows [ya, yb) a column at a time, the offsets moved down */
+        for (int32_t ox = xa > 0 ? 0 : xb; cols && ox < g->out_w;
              ox = ox + 1 == xa ? xb : ox + 1) {
             qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
-                             step);
+                             down_t);
             for (int32_t oy = ya;;) {
                 qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
                 if (++oy == yb) break;
                 for (int32_t t = 0; t < taps; t += 4) { /* (int32 lanes wrap as addresses do) */
                     const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
                     vstrwq_p_s32(edge + t, vaddq_s32(vldrwq_z_s32(edge + t, p),
-                                                     vldrwq_z_s32(step + t, p)), p);
+                                                     vldrwq_z_s32(down_t + t, p)), p);
                 }
             }
         }
-        /* the rows with taps outside: every pixel's own offsets */
-        for (int32_t oy = ya > 0 ? 0 : yb; oy < g->out_h; oy = oy + 1 == ya ? yb : oy + 1)
-            for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                qk__dw_edge_offs(g, image, zrow, oy * g->sh - g->ph, ox * g->sw - g->pw, 0, edge,
-                                 step);
-                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
-            }
     }
 }
 
@@ -2195,12 +2231,15 @@ QK__EXEC(depthwise_conv2d) {
         g.kh * g.kw <= QK__DW_MVE_MAX_TAPS && g.in_zp >= -128 && g.in_zp <= 127) {
         const int32_t *beff = qk__in(ctx, args[33], 4 * (int64_t)g.out_c);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
-        int8_t *zrow = qk__out(ctx, args[6], g.in_c);
-        if (!beff || !rq || !zrow || !qk__rq_ok(shift, rq, g.out_c) ||
-            !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
-            return QK_ERR_ARG;
-        qk__dw_mve(&g, in, filter, beff, mult, rq, out, zrow);
-        return QK_OK;
+        /* (a scratch without room for the strip: the generic path) */
+        int8_t *zrow = qk__out(ctx, args[6], g.in_c + g.kh * qk__dw_strip_w(&g) * g.in_c);
+        if (zrow != NULL) {
+            if (!beff || !rq || !qk__rq_ok(shift, rq, g.out_c) ||
+                !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
+                return QK_ERR_ARG;
+            qk__dw_mve(&g, in, filter, beff, mult, rq, out, zrow, zrow + g.in_c);
+            return QK_OK;
+        }
     }
 #endif
     if (es == 1 && args[6] >= 0) {
