@@ -1803,14 +1803,11 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             rpair[j] = P.rm[j & 7];
         }
     }
-    /* tap offsets in the image and in the strip */
+    /* tap offsets in the image */
     const int32_t pitch = (int32_t)qk__dw_strip_w(g) * c_n;
-    int32_t inner[QK__DW_MVE_MAX_TAPS], soffs[QK__DW_MVE_MAX_TAPS];
+    int32_t inner[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
-        for (int32_t kx = 0; kx < g->kw; ++kx, ++t) {
-            inner[t] = ky * g->dh * line_n + kx * g->dw * c_n;
-            soffs[t] = ky * pitch + kx * g->dw * c_n;
-        }
+        for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
     /* output pixels [xa, xb) x [ya, yb) have every tap inside the image */
     int32_t xa, xb, ya, yb;
     qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
@@ -1826,11 +1823,13 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
+        for (int32_t ky = 0, t = 0; ky < g->kh; ++ky) /* edge: the tap offsets in the strip */
+            for (int32_t kx = 0; kx < g->kw; ++kx) edge[t++] = ky * pitch + kx * g->dw * c_n;
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
             int8_t *o = ob + (int64_t)oy * g->out_w * c_n;
             if (oy < ya || oy >= yb || xb <= xa || (use_pair && (xa > 0 || xb < g->out_w))) {
                 qk__dw_strip(g, image, oy, 0, g->out_w, strip, pitch);
-                qk_arm_dw_run(&P, pp, soffs, strip, step, g->out_w, o);
+                qk_arm_dw_run(&P, pp, edge, strip, step, g->out_w, o);
             } else
                 qk_arm_dw_run(&P, pp, inner,
                               image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
