@@ -912,8 +912,9 @@ static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32
 }
 
 /* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the 3 pixels' fields, then
- * a gather row and 16 bytes of slack). */
-static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+ * a gather row and 16 bytes of slack). (not inlined: gcc 12 then keeps more of its loop in
+ * registers) */
+static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
                               int8_t *out, int8_t *rows) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
@@ -1034,6 +1035,58 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
             for (ox += n; ox >= g->out_w; ++oy) ox -= g->out_w; /* the next group's first */
         }
     }
+}
+
+/* 1x1 convolutions with stride 1 and no padding whose k = in_c is at most 16, 32 or a multiple
+ * of 16 (out_c >= 2): output pixel p's field is input pixel p (over all the batches), so groups
+ * of three need no field work (k > 32: their interleaving only) and run in qk__conv_point_mve
+ * with little else; it returns the pixels done, leaving the last one or two for
+ * qk__conv_fold_mve (as a row of their own). */
+static int qk__conv_point_ok(const qk__conv_geom *g) {
+    const int32_t k = g->in_c;
+    return g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0 && g->sh == 1 && g->sw == 1 &&
+           (k <= 16 || k == 32 || (k > 32 && k % 16 == 0));
+}
+
+/* (not inlined: its frame and qk__conv_fold_mve's are not both on the stack) */
+static __attribute__((noinline)) int32_t
+qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                   const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
+                   int8_t *rows) {
+    const int32_t k = g->in_c, oc_n = g->out_c, n = g->batches * g->out_h * g->out_w;
+    const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
+                                   qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
+                                   g->act_max, oc_n};
+    const int full = qk_arm_rq_full(&R);
+    int32_t acc[3 * QK_ARM_ACC_STRIDE];
+    int32_t p0 = 0;
+    for (; p0 + 3 <= n; p0 += 3) {
+        const int8_t *x = in + (int64_t)p0 * k;
+        int8_t *o = out + (int64_t)p0 * oc_n;
+        if (k > 32) /* interleaved by 16-value chunks for qk_arm_conv3x2 */
+            for (int32_t i = 0; i < k; i += 16) {
+                vst1q_s8(rows + 3 * i, vld1q_s8(x + i));
+                vst1q_s8(rows + 3 * i + 16, vld1q_s8(x + k + i));
+                vst1q_s8(rows + 3 * i + 32, vld1q_s8(x + 2 * k + i));
+            }
+        for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
+            const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
+            const int8_t *w = filter + (int64_t)c0 * k;
+            /* (k 32: qk_arm_conv3x2_short's whole-vector filter loads stay in the filter) */
+            for (int32_t j = 0; j < 2; ++j) { /* the pairs; an odd last filter: the last two */
+                const int32_t np = j == 0 ? cn / 2 : cn & 1, at = j == 0 ? 0 : cn - 2;
+                if (np == 0) continue;
+                if (k <= 32)
+                    qk_arm_conv3x2_short(x, k, w + (int64_t)at * k, k, np, acc + at, k <= 16 ? 1 : 2);
+                else qk_arm_conv3x2(rows, w + (int64_t)at * k, k, np, acc + at);
+            }
+            if (full && (cn & 7) == 0)
+                qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
+                                o + c0, oc_n);
+            else qk_arm_rq_px_i8(&R, acc, 3, c0, cn, o);
+        }
+    }
+    return p0;
 }
 
 /* Whether beff is bias - in_zp * sum(w) per filter (int32 wrapping). */
@@ -1387,6 +1440,15 @@ QK__EXEC(conv2d) {
             if (!beff || !rows || !qk__rq_ok(shift, rq, g.out_c) ||
                 !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
                 return QK_ERR_ARG;
+            if (qk__conv_point_ok(&g)) {
+                const int32_t p = qk__conv_point_mve(&g, in, filter, beff, mult, rq, out, rows);
+                const int32_t rest = g.batches * g.out_h * g.out_w - p;
+                if (rest == 0) return QK_OK;
+                g.batches = g.in_h = g.out_h = 1; /* the rest: a row of its own */
+                g.in_w = g.out_w = rest;
+                in = (const int8_t *)in + (int64_t)p * k;
+                out = (int8_t *)out + (int64_t)p * g.out_c;
+            }
             qk__conv_fold_mve(&g, in, filter, beff, mult, rq, out, rows);
             return QK_OK;
         }
