@@ -250,8 +250,10 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (True, 6, 7, 8, 8, 5, 5, 1, 0, 1), (True, 2, 2, 16, 16, 3, 3, 1, 0, 1),
                (True, 6, 6, 24, 24, 5, 5, 2, 0, 1),
                # Helium 1x1 stride-1 CONV_2D in groups of three input pixels read in place (k 32,
-               # an odd last filter; k 64), the last one or two pixels through the general path
-               (False, 5, 7, 32, 33, 1, 1, 1, 0, 1), (False, 4, 4, 64, 8, 1, 1, 1, 0, 1)]
+               # an odd last filter; k 64; k 24, a last chunk of one filter), the last one or two
+               # pixels through the general path
+               (False, 5, 7, 32, 33, 1, 1, 1, 0, 1), (False, 4, 4, 64, 8, 1, 1, 1, 0, 1),
+               (False, 4, 5, 24, 65, 1, 1, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128}
 
 

@@ -1529,16 +1529,53 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
  * at x + q xstep (a caller can store a field's filter rows straight there, or point at the
  * input). The 3 pixels' rows stay in q0..q(3 NK - 1) (lanes past k zeroed by the predicated
  * loads, nothing past a field read), so a filter pair costs its 2 NK loads, 6 NK VMLADAV(A)s and
- * the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1: the filter loads
- * are predicated too (k bytes), so they read only the filters. NK 2: every pair must have 32
- * readable bytes from each of its filters (the caller copies the last ones out with slack). (not
- * inlined: the asm needs most registers)
+ * the stores: 15 or 22 (k < 32: 24) instructions instead of qk_arm_conv3x2's 30 or 42. The
+ * filter loads are predicated too (NK 1: k bytes; NK 2: the second 16 of k < 32), so they read
+ * only the filters. (not inlined: the asm needs most registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
     "strd   r8, r10, [%[acc], #512]\n\t"                                                     \
     "strd   r0, r2, [%[acc]], #8\n\t"                                                        \
     "le     lr, 1b\n\t"
+#define QK_ARM_SK2_ASM(LD2)                                                                  \
+__asm__ volatile(                                                                            \
+            "vctp.8 %[k16]\n\t"                                                              \
+            "vldrb.u8 q0, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q3, [%[x], #16]\n\t"                                                  \
+            "add    %[x], %[x], %[xs]\n\t"                                                   \
+            "vldrb.u8 q1, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q4, [%[x], #16]\n\t"                                                  \
+            "add    %[x], %[x], %[xs]\n\t"                                                   \
+            "vldrb.u8 q2, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q5, [%[x], #16]\n\t"                                                  \
+            "dls    lr, %[n]\n\t"                                                            \
+            "1:\n\t"                                                                         \
+            "vldrb.u8 q6, [%[w]]\n\t"                                                        \
+            LD2                                                                              \
+            "add    %[w], %[w], %[k]\n\t"                                                    \
+            "vmladav.s8 r0, q0, q6\n\t"                                                      \
+            "vmladava.s8 r0, q3, q7\n\t"                                                     \
+            "vmladav.s8 r4, q1, q6\n\t"                                                      \
+            "vmladava.s8 r4, q4, q7\n\t"                                                     \
+            "vmladav.s8 r8, q2, q6\n\t"                                                      \
+            "vmladava.s8 r8, q5, q7\n\t"                                                     \
+            "vldrb.u8 q6, [%[w]]\n\t"                                                        \
+            LD2                                                                              \
+            "add    %[w], %[w], %[k]\n\t"                                                    \
+            "vmladav.s8 r2, q0, q6\n\t"                                                      \
+            "vmladava.s8 r2, q3, q7\n\t"                                                     \
+            "vmladav.s8 r6, q1, q6\n\t"                                                      \
+            "vmladava.s8 r6, q4, q7\n\t"                                                     \
+            "vmladav.s8 r10, q2, q6\n\t"                                                     \
+            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END                                 \
+            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x)                                      \
+            : [xs] "r"(xstep), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)                \
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3", \
+              "q4", "q5", "q6", "q7")
 static __attribute__((noinline, unused)) void
 qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k, int32_t npairs,
                      int32_t *acc, int NK) {
@@ -1572,46 +1609,13 @@ qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k,
             : [xs] "r"(xstep), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4");
-    else
-        __asm__ volatile(
-            "vctp.8 %[k16]\n\t"
-            "vldrb.u8 q0, [%[x]]\n\t"
-            "vpst\n\t"
-            "vldrbt.u8 q3, [%[x], #16]\n\t"
-            "add    %[x], %[x], %[xs]\n\t"
-            "vldrb.u8 q1, [%[x]]\n\t"
-            "vpst\n\t"
-            "vldrbt.u8 q4, [%[x], #16]\n\t"
-            "add    %[x], %[x], %[xs]\n\t"
-            "vldrb.u8 q2, [%[x]]\n\t"
-            "vpst\n\t"
-            "vldrbt.u8 q5, [%[x], #16]\n\t"
-            "dls    lr, %[n]\n\t"
-            "1:\n\t"
-            "vldrb.u8 q6, [%[w]]\n\t"
-            "vldrb.u8 q7, [%[w], #16]\n\t"
-            "add    %[w], %[w], %[k]\n\t"
-            "vmladav.s8 r0, q0, q6\n\t"
-            "vmladava.s8 r0, q3, q7\n\t"
-            "vmladav.s8 r4, q1, q6\n\t"
-            "vmladava.s8 r4, q4, q7\n\t"
-            "vmladav.s8 r8, q2, q6\n\t"
-            "vmladava.s8 r8, q5, q7\n\t"
-            "vldrb.u8 q6, [%[w]]\n\t"
-            "vldrb.u8 q7, [%[w], #16]\n\t"
-            "add    %[w], %[w], %[k]\n\t"
-            "vmladav.s8 r2, q0, q6\n\t"
-            "vmladava.s8 r2, q3, q7\n\t"
-            "vmladav.s8 r6, q1, q6\n\t"
-            "vmladava.s8 r6, q4, q7\n\t"
-            "vmladav.s8 r10, q2, q6\n\t"
-            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END
-            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x)
-            : [xs] "r"(xstep), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
-            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
-              "q4", "q5", "q6", "q7");
+    else if (k == 32)
+        QK_ARM_SK2_ASM("vldrb.u8 q7, [%[w], #16]\n\t");
+    else /* (P0 is still the VCTP of k - 16) */
+        QK_ARM_SK2_ASM("vpst\n\tvldrbt.u8 q7, [%[w], #16]\n\t");
 }
 #undef QK_ARM_SK_PAIR_END
+#undef QK_ARM_SK2_ASM
 
 #endif /* QK_ARM_MVE */
 

@@ -902,12 +902,12 @@ static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
     }
 }
 
-/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 (fields at
- * x + q xstep), else qk_arm_conv3x2 (interleaved rows) */
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 or 2
+ * (fields at x + q xstep), else qk_arm_conv3x2 (interleaved rows) */
 static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
                                       const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
                                       int32_t nk) {
-    if (nk == 1) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, 1);
+    if (nk > 0) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, nk);
     else qk_arm_conv3x2(rows, w, k, npairs, acc);
 }
 
@@ -921,18 +921,6 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
     const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
     const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0); /* qk_arm_conv3x2_short */
-    /* nk 2 (its filter loads are whole vectors): the last filter f with 32 bytes from filter
-     * f + 1 on (the filter has at most INT32_MAX values); pairs starting at or before it may
-     * read the filter directly */
-    const int32_t last = nk == 2 ? (oc_n * k - 32) / k - 1 : -1;
-    /* the filters after it (at most 32 / k + 1), copied with the last one repeated and 32 bytes
-     * of slack: (32 / k + 3) k + 32 <= 64 + 3 k <= 160 bytes */
-    int8_t tail[160];
-    const int32_t n_tail = oc_n - (last + 1) < oc_n ? oc_n - (last + 1) : oc_n;
-    if (nk == 2) {
-        memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
-        memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
-    }
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
                                    qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
@@ -1008,25 +996,12 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
                 const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
-                if (nk == 2) { /* the pairs with 32 readable bytes */
-                    const int32_t fit = last - c0;
-                    const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
-                    if (np > 0)
-                        qk_arm_conv3x2_short(x, xstep, filter + (int64_t)c0 * k, k, np, acc, nk);
-                    /* the r others, among the last n_tail filters: from their copy (an odd last
-                     * one paired with itself; then cn is odd and acc[cn] is spare) */
-                    const int32_t r = cn - 2 * np;
-                    if (r > 0)
-                        qk_arm_conv3x2_short(x, xstep, tail + (c0 + 2 * np - (oc_n - n_tail)) * k,
-                                             k, (r + 1) / 2, acc + 2 * np, nk);
-                } else {
-                    if (cn >= 2)
-                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)c0 * k, k, cn / 2,
-                                           acc, nk);
-                    if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k,
-                                           k, 1, acc + cn - 2, nk);
-                }
+                if (cn >= 2)
+                    qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)c0 * k, k, cn / 2, acc,
+                                       nk);
+                if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
+                    qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
+                                       acc + cn - 2, nk);
                 if (n == 3 && full && (cn & 7) == 0) /* (straight there: no dispatch) */
                     qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
                                     o + c0, oc_n);
@@ -1037,15 +1012,15 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     }
 }
 
-/* 1x1 convolutions with stride 1 and no padding whose k = in_c is at most 16, 32 or a multiple
- * of 16 (out_c >= 2): output pixel p's field is input pixel p (over all the batches), so groups
+/* 1x1 convolutions with stride 1 and no padding whose k = in_c is at most 32 or a multiple of 16
+ * (out_c >= 2): output pixel p's field is input pixel p (over all the batches), so groups
  * of three need no field work (k > 32: their interleaving only) and run in qk__conv_point_mve
  * with little else; it returns the pixels done, leaving the last one or two for
  * qk__conv_fold_mve (as a row of their own). */
 static int qk__conv_point_ok(const qk__conv_geom *g) {
     const int32_t k = g->in_c;
     return g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0 && g->sh == 1 && g->sw == 1 &&
-           (k <= 16 || k == 32 || (k > 32 && k % 16 == 0));
+           (k <= 32 || k % 16 == 0);
 }
 
 /* (not inlined: its frame and qk__conv_fold_mve's are not both on the stack) */
@@ -1054,11 +1029,13 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
                    const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
                    int8_t *rows) {
     const int32_t k = g->in_c, oc_n = g->out_c, n = g->batches * g->out_h * g->out_w;
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0);
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
                                    qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
     const int full = qk_arm_rq_full(&R);
-    int32_t acc[3 * QK_ARM_ACC_STRIDE];
+    int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE]; /* (as in qk__conv_fold_mve) */
+    int32_t *acc = acc_buf + 1;
     int32_t p0 = 0;
     for (; p0 + 3 <= n; p0 += 3) {
         const int8_t *x = in + (int64_t)p0 * k;
@@ -1072,14 +1049,9 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
         for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
             const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
             const int8_t *w = filter + (int64_t)c0 * k;
-            /* (k 32: qk_arm_conv3x2_short's whole-vector filter loads stay in the filter) */
-            for (int32_t j = 0; j < 2; ++j) { /* the pairs; an odd last filter: the last two */
-                const int32_t np = j == 0 ? cn / 2 : cn & 1, at = j == 0 ? 0 : cn - 2;
-                if (np == 0) continue;
-                if (k <= 32)
-                    qk_arm_conv3x2_short(x, k, w + (int64_t)at * k, k, np, acc + at, k <= 16 ? 1 : 2);
-                else qk_arm_conv3x2(rows, w + (int64_t)at * k, k, np, acc + at);
-            }
+            if (cn >= 2) qk__conv_pairs_mve(rows, x, k, w, k, cn / 2, acc, nk);
+            if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 */
+                qk__conv_pairs_mve(rows, x, k, w + (int64_t)(cn - 2) * k, k, 1, acc + cn - 2, nk);
             if (full && (cn & 7) == 0)
                 qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
                                 o + c0, oc_n);
