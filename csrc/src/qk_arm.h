@@ -1412,15 +1412,19 @@ static inline void qk_arm_fill_s8(int8_t *d, int8_t v, int32_t n) {
                          : "memory", "p0");
 }
 
-/* sum of w[0..n) (int8), 16 lanes per VADDVA (whole vectors unpredicated: gcc spends four
- * instructions on each predicated one) */
+/* sum of w[0..n) (int8), 16 lanes per VADDVA in a tail-predicated loop (asm: gcc 12 spends
+ * a dozen instructions on the intrinsics' predicated tail; VADDVA's sum wants an even register) */
 static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
-    int32_t s = 0, i = 0;
-    for (; i + 16 <= n; i += 16) s = vaddvaq_s8(s, vld1q_s8(w + i));
-    if (i < n) {
-        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
-        s = vaddvaq_p_s8(s, vldrbq_z_s8(w + i, p), p);
-    }
+    register int32_t s __asm__("r12") = 0;
+    __asm__ volatile("wlstp.8 lr, %[n], 2f\n\t"
+                     "1:\n\t"
+                     "vldrb.u8 q0, [%[w]], #16\n\t"
+                     "vaddva.s8 %[s], q0\n\t"
+                     "letp   lr, 1b\n\t"
+                     "2:\n\t"
+                     : [s] "+r"(s), [w] "+r"(w)
+                     : [n] "r"(n)
+                     : "lr", "memory", "q0");
     return s;
 }
 
