@@ -145,7 +145,7 @@ def test_fully_connected_sweep(board: str, tmp_path_factory) -> None:
     rng = np.random.default_rng(1234)
     work = tmp_path_factory.mktemp(f"fc-{board}")
     for k, (batch, depth, units) in enumerate(FC_SHAPES):
-        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        act = ACT_CASES.get(k, [0, 1, 3][k % 3])  # none, RELU, RELU6
         model = _fc_model(rng, batch, depth, units, act, per_channel=k % 2 == 1, bias=k != 4)
         it = interp.Interpreter(model)
         runs = _random_inputs(it, range(k, k + 3))
@@ -260,11 +260,31 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # the taps 16 a call)
                (True, 9, 10, 10, 10, 7, 7, 2, 0, 1), (True, 8, 8, 21, 21, 5, 5, 2, 0, 1),
                (True, 2, 3, 12, 12, 7, 7, 1, 0, 1), (True, 5, 6, 70, 70, 5, 5, 1, 0, 1),
-               (True, 9, 9, 9, 9, 5, 5, 1, 0, 2)]
+               (True, 9, 9, 9, 9, 5, 5, 1, 0, 2),
+               # Helium depthwise 16s over runs of pixels, clamped (63 RELU, 67 RELU6) or not
+               # (68: the activation range [-128, 127], with multiplier-0 channels); Helium
+               # CONV_2D requant in 8s without a clamp (65, with multiplier-0 channels: then 4s
+               # and a tail) or clamped (64, 66; ACT_CASES keeps their activations)
+               (True, 7, 9, 16, 16, 3, 3, 2, 1, 1), (False, 6, 7, 16, 30, 1, 1, 1, 0, 1),
+               (False, 6, 7, 16, 30, 1, 1, 1, 0, 1), (False, 7, 6, 8, 16, 1, 1, 1, 0, 1),
+               (True, 5, 7, 24, 24, 3, 3, 1, 1, 1), (True, 6, 7, 48, 48, 3, 3, 1, 1, 1),
+               # Helium depthwise rows through the padded strip: with dilation, 8 channels with
+               # stride 2 and 5x5 (no pair path: their edge columns a column at a time), an
+               # image narrower than the filter's reach, 5x5 stride 2 (all SAME)
+               (True, 7, 8, 16, 16, 3, 3, 1, 0, 2), (True, 7, 9, 8, 8, 3, 3, 2, 0, 1),
+               (True, 6, 7, 8, 8, 5, 5, 1, 0, 1), (True, 2, 2, 16, 16, 3, 3, 1, 0, 1),
+               (True, 6, 6, 24, 24, 5, 5, 2, 0, 1),
+               # Helium 1x1 stride-1 CONV_2D in groups of three input pixels read in place (k 32,
+               # an odd last filter; k 64; k 24, a last chunk of one filter), the last one or two
+               # pixels through the general path
+               (False, 5, 7, 32, 33, 1, 1, 1, 0, 1), (False, 4, 4, 64, 8, 1, 1, 1, 0, 1),
+               (False, 4, 5, 24, 65, 1, 1, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),
               57: ((0, 3), 0, 0.3)}
+# case: activation, where a case tests a clamp and sits past the k % 3 pattern it was made for
+ACT_CASES = {63: 1, 64: 3, 65: 0, 66: 1, 67: 3, 68: 0}
 
 
 @pytest.mark.parametrize("board", ["mps2-an386", "mps3-an547"])
@@ -275,7 +295,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
     for k, (dw, ih, iw, ic, oc, kh, kw, stride, pad, dil) in enumerate(CONV_SHAPES):
         in_zp, out_zp = zps[k] if k < len(zps) else (int(rng.integers(-128, 128)),
                                                       int(rng.integers(-128, 128)))
-        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        act = ACT_CASES.get(k, [0, 1, 3][k % 3])  # none, RELU, RELU6
         # multipliers ~1 and > 1 (left shift); tiny (right shifts > 23: no zero point folded into
         # the DSP requant records)
         gain = {2: 0.6, 5: 3.0, 12: 0.6, 15: 3.0, 27: 3.0, 6: 2.0 ** -24, 7: 2.0 ** -24,
@@ -283,7 +303,7 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         if k in CASE_QUANT:
             (in_zp, out_zp), act, gain = CASE_QUANT[k]
         # channels with multiplier 0 among ones that shift right (DSP records all the same)
-        dead = 3 if k in (0, 11) else 0
+        dead = 3 if k in (0, 11, 48, 51) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
                             gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127), dead=dead)
         it = interp.Interpreter(model)
@@ -398,7 +418,7 @@ ADD_CASES = [
 def test_add_sub_sweep(board: str, tmp_path_factory) -> None:
     work = tmp_path_factory.mktemp(f"add-{board}")
     for k, (name, s1, s2, q1, q2, qo) in enumerate(ADD_CASES):
-        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        act = ACT_CASES.get(k, [0, 1, 3][k % 3])  # none, RELU, RELU6
         it = interp.Interpreter(_add_model(name, s1, s2, q1, q2, qo, act))
         runs = _random_inputs(it, range(k, k + 2))
         ex = cortexm.export(it, board, work / f"add{k}")
@@ -441,7 +461,7 @@ def test_avg_pool_sweep(board: str, tmp_path_factory) -> None:
     work = tmp_path_factory.mktemp(f"pool-{board}")
     cases = [(c, np.int8) for c in POOL_CASES] + [(((1, 5, 4, 9), 0, (2, 2), (2, 2), 0), np.int16)]
     for k, ((shape, zp, filt, stride, pad), dtype) in enumerate(cases):
-        act = [0, 1, 3][k % 3]  # none, RELU, RELU6
+        act = ACT_CASES.get(k, [0, 1, 3][k % 3])  # none, RELU, RELU6
         it = interp.Interpreter(_pool_model(shape, zp, filt, stride, pad, act, dtype))
         # random inputs, then every value at the int8 extremes (the DSP int16 lanes' edges)
         info = np.iinfo(dtype)

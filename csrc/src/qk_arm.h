@@ -1225,10 +1225,17 @@ static inline int32x4_t qk_arm_rq4_right(int32x4_t a, int32x4_t mult, int32x4_t 
     return vqrdmulhq_s32(vaddq_s32(a, vshrq_n_s32(a, 31)), rm);
 }
 
-/* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1). */
-static inline int qk_arm_rq_right(const uint32_t *lm, const uint32_t *rm, int32_t n) {
-    for (int32_t i = 0; i < n; ++i)
-        if (lm[i] != 1u || rm[i] > (1u << 30)) return 0;
+/* Whether every channel i < n has R > 0 (rm[i] <= 2^30) and no left shift (lm[i] == 1), or a
+ * zero multiplier (its output is out_zp whatever the shifts, as qk_arm_rq4_right gives: VQRDMULH
+ * by 0 is 0, and 0 stays 0). */
+static inline int qk_arm_rq_right(const int32_t *mult, const uint32_t *lm, const uint32_t *rm,
+                                  int32_t n) {
+    for (int32_t i = 0; i < n; i += 4) { /* (4 channels per vector, the last ones predicated) */
+        const mve_pred16_t p = vctp32q((uint32_t)(n - i));
+        const mve_pred16_t bad = vcmpneq_m_n_u32(vldrwq_z_u32(lm + i, p), 1u, p) |
+                                 vcmphiq_m_n_u32(vldrwq_z_u32(rm + i, p), 1u << 30, p);
+        if (vcmpneq_m_n_s32(vldrwq_z_s32(mult + i, p), 0, bad) != 0) return 0;
+    }
     return 1;
 }
 
@@ -1333,6 +1340,66 @@ static inline void qk_arm_rq3_right(const int32_t *acc, const int32_t *bias, con
 }
 #undef QK_ARM_RQ3_PX
 
+/* qk_arm_rq3_right for an activation range of [-128, 127] over n8 whole 8s of channels: VLD2
+ * splits 8 channels into the even (lanes of one vector) and the odd ones (another), so after
+ * the requant VQMOVNB / VQMOVNT put them back in order as int16, + out_zp saturating, and a
+ * VQMOVN to int8 (which is the clamp) leaves them in the even bytes for one VSTRB.16: 17
+ * instructions per pixel and 8 channels, not 20 per 4. The parameters fill q0-q5, so -1 goes
+ * to negatives by a VPT block (no spare vector). (not inlined: the asm has 11 operands and
+ * LR) */
+#define QK_ARM_RQ3_FULL_PX(a, o)                                                             \
+    "vld20.32 {q6, q7}, [%[" a "]]\n\t"                                                       \
+    "vld21.32 {q6, q7}, [%[" a "]]!\n\t"                                                      \
+    "vadd.i32 q6, q6, q0\n\t"                                                                \
+    "vadd.i32 q7, q7, q1\n\t"                                                                \
+    "vqrdmulh.s32 q6, q6, q2\n\t"                                                            \
+    "vqrdmulh.s32 q7, q7, q3\n\t"                                                            \
+    "vpt.s32 lt, q6, zr\n\t"                                                                 \
+    "vsubt.i32 q6, q6, %[one]\n\t"                                                           \
+    "vpt.s32 lt, q7, zr\n\t"                                                                 \
+    "vsubt.i32 q7, q7, %[one]\n\t"                                                           \
+    "vqrdmulh.s32 q6, q6, q4\n\t"                                                            \
+    "vqrdmulh.s32 q7, q7, q5\n\t"                                                            \
+    "vqmovnb.s32 q6, q6\n\t"                                                                 \
+    "vqmovnt.s32 q6, q7\n\t"                                                                 \
+    "vqadd.s16 q6, q6, %[zp]\n\t"                                                            \
+    "vqmovnb.s16 q6, q6\n\t"                                                                 \
+    "vstrb.16 q6, [%[" o "]], #8\n\t"
+static __attribute__((noinline, unused)) void
+qk_arm_rq3_full(const int32_t *acc, const int32_t *bias, const int32_t *mult, const uint32_t *rm,
+                int32_t n8, int32_t out_zp, int8_t *out, int32_t ostride) {
+    const int32_t *a1 = acc + QK_ARM_ACC_STRIDE, *a2 = a1 + QK_ARM_ACC_STRIDE;
+    int8_t *o1 = out + ostride, *o2 = o1 + ostride;
+    int32_t one = n8; /* (the count, then 1) */
+    __asm__ volatile("wls    lr, %[one], 2f\n\t"
+                     "movs   %[one], #1\n\t"
+                     "1:\n\t"
+                     "vld20.32 {q0, q1}, [%[b]]\n\t"
+                     "vld21.32 {q0, q1}, [%[b]]!\n\t"
+                     "vld20.32 {q2, q3}, [%[m]]\n\t"
+                     "vld21.32 {q2, q3}, [%[m]]!\n\t"
+                     "vld20.32 {q4, q5}, [%[r]]\n\t"
+                     "vld21.32 {q4, q5}, [%[r]]!\n\t"
+                     QK_ARM_RQ3_FULL_PX("a0", "o0")
+                     QK_ARM_RQ3_FULL_PX("a1", "o1")
+                     QK_ARM_RQ3_FULL_PX("a2", "o2")
+                     "le     lr, 1b\n\t"
+                     "2:\n\t"
+                     : [a0] "+r"(acc), [a1] "+r"(a1), [a2] "+r"(a2), [b] "+r"(bias),
+                       [m] "+r"(mult), [r] "+r"(rm), [o0] "+l"(out), [o1] "+l"(o1),
+                       [o2] "+l"(o2), [one] "+r"(one)
+                     : [zp] "r"(out_zp)
+                     : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
+}
+#undef QK_ARM_RQ3_FULL_PX
+
+/* Whether qk_arm_rq3_full applies to R's op: the right-shift requant, the activation range
+ * [-128, 127] and an int8 out_zp (a saturated int16 value plus it stays beyond int8 range). */
+static inline int qk_arm_rq_full(const qk_arm_rq_px_params *R) {
+    return R->right && R->act_min == -128 && R->act_max == 127 && R->out_zp >= -128 &&
+           R->out_zp <= 127;
+}
+
 /* The same for npx (1..3) pixels' channels [c0, c0 + n), their accumulators QK_ARM_ACC_STRIDE
  * words apart. */
 static __attribute__((noinline, unused)) void
@@ -1346,8 +1413,21 @@ qk_arm_rq_px_i8(const qk_arm_rq_px_params *R, const int32_t *acc, int32_t npx, i
     out += c0;
     if (bias == NULL) __builtin_unreachable();
     if (npx == 3 && right) {
-        const int32_t n4 = n & ~3;
+        int32_t n4 = 0;
+        if (qk_arm_rq_full(R)) {
+            n4 = n & ~7;
+            qk_arm_rq3_full(acc, bias, mult, rm, n4 >> 3, out_zp, out, ostride);
+            if (n4 == n) return;
+        }
         const int32x4_t lo = vdupq_n_s32(act_min), hi = vdupq_n_s32(act_max);
+        acc += n4;
+        bias += n4;
+        mult += n4;
+        rm += n4;
+        lm += n4;
+        out += n4;
+        n -= n4;
+        n4 = n & ~3;
         qk_arm_rq3_right(acc, bias, mult, rm, n4 >> 2, out_zp, lo, hi, out, ostride);
         if (n4 < n)
             qk_arm_rq_step(acc, 3, bias, mult, lm, rm, n4, 1, vctp32q((uint32_t)(n - n4)), 1,
@@ -1436,132 +1516,158 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
     vstrwq_p_s32(acc, a, p);
 }
 
-/* Channels [0, P->c16) of the pixel at x straight to int8 out, 16 at a time (P->right; no acc
- * round trip). The 16 int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of
+/* Channels [0, P->c16) of npx pixels (the first at input x and out, the next step input and
+ * c_n output bytes on) straight to int8 out, 16 at a time (P->right; no acc round trip). The 16 int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of
  * the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
  * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
  * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by
  * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as in
  * qk_arm_rq4_right), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
- * to int8, the clamp: saturating steps that keep every in-range value, so the result is exact.
- * lim = out_zp << 16 | act_max << 8 | act_min (bytes). The block loop keeps its rarer constants
- * in st: the asm has 11 operands and LR. */
-static inline __attribute__((always_inline)) void
-qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, uint32_t lim,
-            int8_t *out) {
+ * to int8, the clamp (CLAMP; without it the range is [-128, 127], which VQMOVN gives): saturating
+ * steps that keep every in-range value, so the result is exact. lim = out_zp << 16 | act_max << 8
+ * | act_min (bytes). The loops keep their rarer constants in st: the asm has 11 operands and LR.
+ * (not inlined: gcc 12 then finds no registers for them) */
+static __attribute__((noinline, unused)) void
+qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
+            int32_t npx, uint32_t lim, int8_t *out, int CLAMP) {
     /* st: offsets, tap pairs, lim, whether the taps are odd, filter bytes from a block's last
-     * tap back to the next block's first; the blocks left in a register */
-    const int32_t st[5] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
-                           P->taps * P->c_n - 16};
+     * tap back to the next block's first; a pixel's first block's bias, mult, rm and filter,
+     * its blocks, input and output bytes from its last block's end to the next pixel; pixels
+     * left. The blocks left in a register. */
+    int32_t st[13] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
+                      P->taps * P->c_n - 16, (int32_t)(intptr_t)P->beff,
+                      (int32_t)(intptr_t)P->mult, (int32_t)(intptr_t)P->rm,
+                      (int32_t)(intptr_t)P->filter, P->c16 >> 4, step - P->c16, P->c_n - P->c16,
+                      npx};
     int32_t nb = P->c16 >> 4;
     const int32_t *b = P->beff, *m = P->mult;
     const uint32_t *rm = P->rm;
     const int8_t *w = P->filter;
     int32_t op, xt;
-    __asm__ volatile(
-        "2:\n\t"
-        "ldr    %[op], [%[st]]\n\t"
-        "ldr    %[xt], [%[st], #4]\n\t"
-        "vld40.32 {q0, q1, q2, q3}, [%[b]]\n\t"
-        "vld41.32 {q0, q1, q2, q3}, [%[b]]\n\t"
-        "vld42.32 {q0, q1, q2, q3}, [%[b]]\n\t"
-        "vld43.32 {q0, q1, q2, q3}, [%[b]]!\n\t"
-        "wls    lr, %[xt], 3f\n\t"
-        "1:\n\t"                         /* two taps: int16 sums in q6 (even), q7 (odd) */
-        "ldr    %[xt], [%[op]], #4\n\t"
-        "add    %[xt], %[xt], %[x]\n\t"
-        "vldrb.u8 q4, [%[xt]]\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"
-        "add    %[w], %[w], %[cn]\n\t"
-        "vmullb.s8 q6, q4, q5\n\t"
-        "vmullt.s8 q7, q4, q5\n\t"
-        "ldr    %[xt], [%[op]], #4\n\t"
-        "add    %[xt], %[xt], %[x]\n\t"
-        "vldrb.u8 q4, [%[xt]]\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"
-        "vmullb.s8 q5, q4, q5\n\t"       /* (8-bit sources: Qd may be one of them) */
-        "vadd.i16 q6, q6, q5\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"        /* (the filter again: no register left) */
-        "add    %[w], %[w], %[cn]\n\t"
-        "vmullt.s8 q4, q4, q5\n\t"
-        "vadd.i16 q7, q7, q4\n\t"
-        "vmovlb.s16 q4, q6\n\t"
-        "vadd.i32 q0, q0, q4\n\t"
-        "vmovlt.s16 q4, q6\n\t"
-        "vadd.i32 q2, q2, q4\n\t"
-        "vmovlb.s16 q4, q7\n\t"
-        "vadd.i32 q1, q1, q4\n\t"
-        "vmovlt.s16 q4, q7\n\t"
-        "vadd.i32 q3, q3, q4\n\t"
-        "le     lr, 1b\n\t"
-        "3:\n\t"
-        "ldr    %[xt], [%[st], #12]\n\t"
-        "cbz    %[xt], 4f\n\t"
-        "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */
-        "add    %[xt], %[xt], %[x]\n\t"
-        "vldrb.u8 q4, [%[xt]]\n\t"
-        "vldrb.u8 q5, [%[w]]\n\t"
-        "add    %[w], %[w], %[cn]\n\t"
-        "vmullb.s8 q6, q4, q5\n\t"
-        "vmovlb.s16 q7, q6\n\t"
-        "vadd.i32 q0, q0, q7\n\t"
-        "vmovlt.s16 q7, q6\n\t"
-        "vadd.i32 q2, q2, q7\n\t"
-        "vmullt.s8 q6, q4, q5\n\t"
-        "vmovlb.s16 q7, q6\n\t"
-        "vadd.i32 q1, q1, q7\n\t"
-        "vmovlt.s16 q7, q6\n\t"
-        "vadd.i32 q3, q3, q7\n\t"
-        "4:\n\t"
-        "vld40.32 {q4, q5, q6, q7}, [%[m]]\n\t"
-        "vld41.32 {q4, q5, q6, q7}, [%[m]]\n\t"
-        "vld42.32 {q4, q5, q6, q7}, [%[m]]\n\t"
-        "vld43.32 {q4, q5, q6, q7}, [%[m]]!\n\t"
-        "vqrdmulh.s32 q0, q0, q4\n\t"
-        "vqrdmulh.s32 q1, q1, q5\n\t"
-        "vqrdmulh.s32 q2, q2, q6\n\t"
-        "vqrdmulh.s32 q3, q3, q7\n\t"
-        "vshr.s32 q4, q0, #31\n\t"
-        "vadd.i32 q0, q0, q4\n\t"
-        "vshr.s32 q5, q1, #31\n\t"
-        "vadd.i32 q1, q1, q5\n\t"
-        "vshr.s32 q6, q2, #31\n\t"
-        "vadd.i32 q2, q2, q6\n\t"
-        "vshr.s32 q7, q3, #31\n\t"
-        "vadd.i32 q3, q3, q7\n\t"
-        "vld40.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
-        "vld41.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
-        "vld42.32 {q4, q5, q6, q7}, [%[rm]]\n\t"
-        "vld43.32 {q4, q5, q6, q7}, [%[rm]]!\n\t"
-        "vqrdmulh.s32 q0, q0, q4\n\t"
-        "vqrdmulh.s32 q1, q1, q5\n\t"
-        "vqrdmulh.s32 q2, q2, q6\n\t"
-        "vqrdmulh.s32 q3, q3, q7\n\t"
-        "vqmovnb.s32 q4, q0\n\t"         /* channels 0, 2, .. 14 */
-        "vqmovnt.s32 q4, q2\n\t"
-        "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */
-        "vqmovnt.s32 q5, q3\n\t"
-        "ldr    %[op], [%[st], #8]\n\t"  /* lim */
-        "asr    %[xt], %[op], #16\n\t"   /* out_zp */
-        "vqadd.s16 q4, q4, %[xt]\n\t"
-        "vqadd.s16 q5, q5, %[xt]\n\t"
-        "vqmovnb.s16 q6, q4\n\t"
-        "vqmovnt.s16 q6, q5\n\t"
-        "vdup.8 q7, %[op]\n\t"            /* act_min */
-        "vmax.s8 q6, q6, q7\n\t"
-        "lsr    %[xt], %[op], #8\n\t"    /* act_max */
-        "vdup.8 q7, %[xt]\n\t"
-        "vmin.s8 q6, q6, q7\n\t"
-        "vstrb.8 q6, [%[out]], #16\n\t"
-        "ldr    %[xt], [%[st], #16]\n\t"
-        "sub    %[w], %[w], %[xt]\n\t"
-        "add    %[x], %[x], #16\n\t"
-        "subs   %[nb], %[nb], #1\n\t"
-        "bne    2b\n\t"
-        : [op] "=&r"(op), [w] "+l"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m),
-          [rm] "+r"(rm), [out] "+r"(out), [nb] "+r"(nb)
-        : [cn] "r"(P->c_n), [st] "r"(st)
-        : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7");
+    if (npx <= 0) return;
+#define QK_ARM_DW16_ASM(clamp)                                                               \
+    __asm__ volatile(                                                                        \
+        "2:\n\t"                                                                             \
+        "ldr    %[op], [%[st]]\n\t"                                                          \
+        "ldr    %[xt], [%[st], #4]\n\t"                                                      \
+        "vld40.32 {q0, q1, q2, q3}, [%[b]]\n\t"                                              \
+        "vld41.32 {q0, q1, q2, q3}, [%[b]]\n\t"                                              \
+        "vld42.32 {q0, q1, q2, q3}, [%[b]]\n\t"                                              \
+        "vld43.32 {q0, q1, q2, q3}, [%[b]]!\n\t"                                             \
+        "wls    lr, %[xt], 3f\n\t"                                                           \
+        "1:\n\t"                         /* two taps: int16 sums in q6 (even), q7 (odd) */   \
+        "ldr    %[xt], [%[op]], #4\n\t"                                                      \
+        "add    %[xt], %[xt], %[x]\n\t"                                                      \
+        "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
+        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
+        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vmullb.s8 q6, q4, q5\n\t"                                                           \
+        "vmullt.s8 q7, q4, q5\n\t"                                                           \
+        "ldr    %[xt], [%[op]], #4\n\t"                                                      \
+        "add    %[xt], %[xt], %[x]\n\t"                                                      \
+        "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
+        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
+        "vmullb.s8 q5, q4, q5\n\t"       /* (8-bit sources: Qd may be one of them) */        \
+        "vadd.i16 q6, q6, q5\n\t"                                                            \
+        "vldrb.u8 q5, [%[w]]\n\t"        /* (the filter again: no register left) */          \
+        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vmullt.s8 q4, q4, q5\n\t"                                                           \
+        "vadd.i16 q7, q7, q4\n\t"                                                            \
+        "vmovlb.s16 q4, q6\n\t"                                                              \
+        "vadd.i32 q0, q0, q4\n\t"                                                            \
+        "vmovlt.s16 q4, q6\n\t"                                                              \
+        "vadd.i32 q2, q2, q4\n\t"                                                            \
+        "vmovlb.s16 q4, q7\n\t"                                                              \
+        "vadd.i32 q1, q1, q4\n\t"                                                            \
+        "vmovlt.s16 q4, q7\n\t"                                                              \
+        "vadd.i32 q3, q3, q4\n\t"                                                            \
+        "le     lr, 1b\n\t"                                                                  \
+        "3:\n\t"                                                                             \
+        "ldr    %[xt], [%[st], #12]\n\t"                                                     \
+        "cbz    %[xt], 4f\n\t"                                                               \
+        "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */                              \
+        "add    %[xt], %[xt], %[x]\n\t"                                                      \
+        "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
+        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
+        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vmullb.s8 q6, q4, q5\n\t"                                                           \
+        "vmovlb.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q0, q0, q7\n\t"                                                            \
+        "vmovlt.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q2, q2, q7\n\t"                                                            \
+        "vmullt.s8 q6, q4, q5\n\t"                                                           \
+        "vmovlb.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q1, q1, q7\n\t"                                                            \
+        "vmovlt.s16 q7, q6\n\t"                                                              \
+        "vadd.i32 q3, q3, q7\n\t"                                                            \
+        "4:\n\t"                                                                             \
+        "vld40.32 {q4, q5, q6, q7}, [%[m]]\n\t"                                              \
+        "vld41.32 {q4, q5, q6, q7}, [%[m]]\n\t"                                              \
+        "vld42.32 {q4, q5, q6, q7}, [%[m]]\n\t"                                              \
+        "vld43.32 {q4, q5, q6, q7}, [%[m]]!\n\t"                                             \
+        "vqrdmulh.s32 q0, q0, q4\n\t"                                                        \
+        "vqrdmulh.s32 q1, q1, q5\n\t"                                                        \
+        "vqrdmulh.s32 q2, q2, q6\n\t"                                                        \
+        "vqrdmulh.s32 q3, q3, q7\n\t"                                                        \
+        "vshr.s32 q4, q0, #31\n\t"                                                           \
+        "vadd.i32 q0, q0, q4\n\t"                                                            \
+        "vshr.s32 q5, q1, #31\n\t"                                                           \
+        "vadd.i32 q1, q1, q5\n\t"                                                            \
+        "vshr.s32 q6, q2, #31\n\t"                                                           \
+        "vadd.i32 q2, q2, q6\n\t"                                                            \
+        "vshr.s32 q7, q3, #31\n\t"                                                           \
+        "vadd.i32 q3, q3, q7\n\t"                                                            \
+        "vld40.32 {q4, q5, q6, q7}, [%[rm]]\n\t"                                             \
+        "vld41.32 {q4, q5, q6, q7}, [%[rm]]\n\t"                                             \
+        "vld42.32 {q4, q5, q6, q7}, [%[rm]]\n\t"                                             \
+        "vld43.32 {q4, q5, q6, q7}, [%[rm]]!\n\t"                                            \
+        "vqrdmulh.s32 q0, q0, q4\n\t"                                                        \
+        "vqrdmulh.s32 q1, q1, q5\n\t"                                                        \
+        "vqrdmulh.s32 q2, q2, q6\n\t"                                                        \
+        "vqrdmulh.s32 q3, q3, q7\n\t"                                                        \
+        "vqmovnb.s32 q4, q0\n\t"         /* channels 0, 2, .. 14 */                          \
+        "vqmovnt.s32 q4, q2\n\t"                                                             \
+        "vqmovnb.s32 q5, q1\n\t"         /* channels 1, 3, .. 15 */                          \
+        "vqmovnt.s32 q5, q3\n\t"                                                             \
+        "ldr    %[op], [%[st], #8]\n\t"  /* lim */                                           \
+        "asr    %[xt], %[op], #16\n\t"   /* out_zp */                                        \
+        "vqadd.s16 q4, q4, %[xt]\n\t"                                                        \
+        "vqadd.s16 q5, q5, %[xt]\n\t"                                                        \
+        "vqmovnb.s16 q6, q4\n\t"                                                             \
+        "vqmovnt.s16 q6, q5\n\t"                                                             \
+        clamp                                                                                \
+        "vstrb.8 q6, [%[out]], #16\n\t"                                                      \
+        "ldr    %[xt], [%[st], #16]\n\t"                                                     \
+        "sub    %[w], %[w], %[xt]\n\t"                                                       \
+        "add    %[x], %[x], #16\n\t"                                                         \
+        "subs   %[nb], %[nb], #1\n\t"                                                        \
+        "bne    2b\n\t"                                                                      \
+        "ldr    %[xt], [%[st], #40]\n\t"  /* the next pixel */                               \
+        "add    %[x], %[x], %[xt]\n\t"                                                       \
+        "ldr    %[xt], [%[st], #44]\n\t"                                                     \
+        "add    %[out], %[out], %[xt]\n\t"                                                   \
+        "ldr    %[b], [%[st], #20]\n\t"                                                      \
+        "ldr    %[m], [%[st], #24]\n\t"                                                      \
+        "ldr    %[rm], [%[st], #28]\n\t"                                                     \
+        "ldr    %[w], [%[st], #32]\n\t"                                                      \
+        "ldr    %[nb], [%[st], #36]\n\t"                                                     \
+        "ldr    %[xt], [%[st], #48]\n\t"                                                     \
+        "subs   %[xt], %[xt], #1\n\t"                                                        \
+        "str    %[xt], [%[st], #48]\n\t"                                                     \
+        "bne    2b\n\t"                                                                      \
+        : [op] "=&r"(op), [w] "+r"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m), \
+          [rm] "+r"(rm), [out] "+r"(out), [nb] "+r"(nb)                                      \
+        : [cn] "r"(P->c_n), [st] "r"(st)                                                     \
+        : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7")
+    if (CLAMP)
+        QK_ARM_DW16_ASM("vdup.8 q7, %[op]\n\t"         /* act_min */
+                        "vmax.s8 q6, q6, q7\n\t"
+                        "lsr    %[xt], %[op], #8\n\t" /* act_max */
+                        "vdup.8 q7, %[xt]\n\t"
+                        "vmin.s8 q6, q6, q7\n\t");
+    else
+        QK_ARM_DW16_ASM("");
+#undef QK_ARM_DW16_ASM
 }
 
 /* npx output pixels (out, c_n bytes apart), the first at input x, the next step bytes on, all
@@ -1578,12 +1684,18 @@ qk_arm_dw_run(const qk_arm_dw_params *P, const qk_arm_dw_params *pair, const int
     const int32_t c16 = P->c16;
     const uint32_t lim = ((uint32_t)P->out_zp << 16) | (((uint32_t)P->act_max & 0xFFu) << 8) |
                          ((uint32_t)P->act_min & 0xFFu);
-    if (pair != NULL)
-        for (; npx >= 2; npx -= 2, x += 16, out += 16) qk_arm_dw16(pair, offs, x, lim, out);
+    /* (act_min -128 and act_max 127: no clamp) */
+    const int clamp = (lim & 0xFFFFu) != 0x7F80u;
+    if (pair != NULL && npx >= 2) {
+        qk_arm_dw16(pair, offs, x, 16, npx >> 1, lim, out, clamp);
+        x += (npx >> 1) * 16;
+        out += (npx >> 1) * 16;
+        npx &= 1;
+    }
+    if (c16 > 0) qk_arm_dw16(P, offs, x, step, npx, lim, out, clamp);
+    if (c16 == c_n) return;
     for (int32_t q0 = 0; q0 < npx; q0 += 3, x += 3 * step, out += 3 * c_n) {
         const int32_t n = npx - q0 < 3 ? npx - q0 : 3;
-        if (c16 > 0)
-            for (int32_t q = 0; q < n; ++q) qk_arm_dw16(P, offs, x + q * step, lim, out + q * c_n);
         for (int32_t c0 = c16; c0 < c_n; c0 += QK_ARM_ACC_STRIDE) {
             const int32_t cn = c_n - c0 < QK_ARM_ACC_STRIDE ? c_n - c0 : QK_ARM_ACC_STRIDE;
             for (int32_t q = 0; q < n; ++q) {
@@ -1678,15 +1790,19 @@ static inline void qk_arm_fill_s8(int8_t *d, int8_t v, int32_t n) {
                          : "memory", "p0");
 }
 
-/* sum of w[0..n) (int8), 16 lanes per VADDVA (whole vectors unpredicated: gcc spends four
- * instructions on each predicated one) */
+/* sum of w[0..n) (int8), 16 lanes per VADDVA in a tail-predicated loop (asm: gcc 12 spends
+ * a dozen instructions on the intrinsics' predicated tail; VADDVA's sum wants an even register) */
 static inline int32_t qk_arm_sum_s8(const int8_t *w, int32_t n) {
-    int32_t s = 0, i = 0;
-    for (; i + 16 <= n; i += 16) s = vaddvaq_s8(s, vld1q_s8(w + i));
-    if (i < n) {
-        const mve_pred16_t p = vctp8q((uint32_t)(n - i));
-        s = vaddvaq_p_s8(s, vldrbq_z_s8(w + i, p), p);
-    }
+    register int32_t s __asm__("r12") = 0;
+    __asm__ volatile("wlstp.8 lr, %[n], 2f\n\t"
+                     "1:\n\t"
+                     "vldrb.u8 q0, [%[w]], #16\n\t"
+                     "vaddva.s8 %[s], q0\n\t"
+                     "letp   lr, 1b\n\t"
+                     "2:\n\t"
+                     : [s] "+r"(s), [w] "+r"(w)
+                     : [n] "r"(n)
+                     : "lr", "memory", "q0");
     return s;
 }
 
@@ -1795,16 +1911,53 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
  * at x + q xstep (a caller can store a field's filter rows straight there, or point at the
  * input). The 3 pixels' rows stay in q0..q(3 NK - 1) (lanes past k zeroed by the predicated
  * loads, nothing past a field read), so a filter pair costs its 2 NK loads, 6 NK VMLADAV(A)s and
- * the stores: 15 or 22 instructions instead of qk_arm_conv3x2's 30 or 42. NK 1: the filter loads
- * are predicated too (k bytes), so they read only the filters. NK 2: every pair must have 32
- * readable bytes from each of its filters (the caller copies the last ones out with slack). (not
- * inlined: the asm needs most registers)
+ * the stores: 15 or 22 (k < 32: 24) instructions instead of qk_arm_conv3x2's 30 or 42. The
+ * filter loads are predicated too (NK 1: k bytes; NK 2: the second 16 of k < 32), so they read
+ * only the filters. (not inlined: the asm needs most registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
     "strd   r8, r10, [%[acc], #512]\n\t"                                                     \
     "strd   r0, r2, [%[acc]], #8\n\t"                                                        \
     "le     lr, 1b\n\t"
+#define QK_ARM_SK2_ASM(LD2)                                                                  \
+__asm__ volatile(                                                                            \
+            "vctp.8 %[k16]\n\t"                                                              \
+            "vldrb.u8 q0, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q3, [%[x], #16]\n\t"                                                  \
+            "add    %[x], %[x], %[xs]\n\t"                                                   \
+            "vldrb.u8 q1, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q4, [%[x], #16]\n\t"                                                  \
+            "add    %[x], %[x], %[xs]\n\t"                                                   \
+            "vldrb.u8 q2, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q5, [%[x], #16]\n\t"                                                  \
+            "dls    lr, %[n]\n\t"                                                            \
+            "1:\n\t"                                                                         \
+            "vldrb.u8 q6, [%[w]]\n\t"                                                        \
+            LD2                                                                              \
+            "add    %[w], %[w], %[k]\n\t"                                                    \
+            "vmladav.s8 r0, q0, q6\n\t"                                                      \
+            "vmladava.s8 r0, q3, q7\n\t"                                                     \
+            "vmladav.s8 r4, q1, q6\n\t"                                                      \
+            "vmladava.s8 r4, q4, q7\n\t"                                                     \
+            "vmladav.s8 r8, q2, q6\n\t"                                                      \
+            "vmladava.s8 r8, q5, q7\n\t"                                                     \
+            "vldrb.u8 q6, [%[w]]\n\t"                                                        \
+            LD2                                                                              \
+            "add    %[w], %[w], %[k]\n\t"                                                    \
+            "vmladav.s8 r2, q0, q6\n\t"                                                      \
+            "vmladava.s8 r2, q3, q7\n\t"                                                     \
+            "vmladav.s8 r6, q1, q6\n\t"                                                      \
+            "vmladava.s8 r6, q4, q7\n\t"                                                     \
+            "vmladav.s8 r10, q2, q6\n\t"                                                     \
+            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END                                 \
+            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x)                                      \
+            : [xs] "r"(xstep), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)                \
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3", \
+              "q4", "q5", "q6", "q7")
 static __attribute__((noinline, unused)) void
 qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k, int32_t npairs,
                      int32_t *acc, int NK) {
@@ -1838,46 +1991,13 @@ qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k,
             : [xs] "r"(xstep), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4");
-    else
-        __asm__ volatile(
-            "vctp.8 %[k16]\n\t"
-            "vldrb.u8 q0, [%[x]]\n\t"
-            "vpst\n\t"
-            "vldrbt.u8 q3, [%[x], #16]\n\t"
-            "add    %[x], %[x], %[xs]\n\t"
-            "vldrb.u8 q1, [%[x]]\n\t"
-            "vpst\n\t"
-            "vldrbt.u8 q4, [%[x], #16]\n\t"
-            "add    %[x], %[x], %[xs]\n\t"
-            "vldrb.u8 q2, [%[x]]\n\t"
-            "vpst\n\t"
-            "vldrbt.u8 q5, [%[x], #16]\n\t"
-            "dls    lr, %[n]\n\t"
-            "1:\n\t"
-            "vldrb.u8 q6, [%[w]]\n\t"
-            "vldrb.u8 q7, [%[w], #16]\n\t"
-            "add    %[w], %[w], %[k]\n\t"
-            "vmladav.s8 r0, q0, q6\n\t"
-            "vmladava.s8 r0, q3, q7\n\t"
-            "vmladav.s8 r4, q1, q6\n\t"
-            "vmladava.s8 r4, q4, q7\n\t"
-            "vmladav.s8 r8, q2, q6\n\t"
-            "vmladava.s8 r8, q5, q7\n\t"
-            "vldrb.u8 q6, [%[w]]\n\t"
-            "vldrb.u8 q7, [%[w], #16]\n\t"
-            "add    %[w], %[w], %[k]\n\t"
-            "vmladav.s8 r2, q0, q6\n\t"
-            "vmladava.s8 r2, q3, q7\n\t"
-            "vmladav.s8 r6, q1, q6\n\t"
-            "vmladava.s8 r6, q4, q7\n\t"
-            "vmladav.s8 r10, q2, q6\n\t"
-            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END
-            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x)
-            : [xs] "r"(xstep), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)
-            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
-              "q4", "q5", "q6", "q7");
+    else if (k == 32)
+        QK_ARM_SK2_ASM("vldrb.u8 q7, [%[w], #16]\n\t");
+    else /* (P0 is still the VCTP of k - 16) */
+        QK_ARM_SK2_ASM("vpst\n\tvldrbt.u8 q7, [%[w], #16]\n\t");
 }
 #undef QK_ARM_SK_PAIR_END
+#undef QK_ARM_SK2_ASM
 
 #endif /* QK_ARM_MVE */
 

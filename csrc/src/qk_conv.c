@@ -1033,39 +1033,29 @@ static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
     }
 }
 
-/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 (fields at
- * x + q xstep), else qk_arm_conv3x2 (interleaved rows) */
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 or 2
+ * (fields at x + q xstep), else qk_arm_conv3x2 (interleaved rows) */
 static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
                                       const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
                                       int32_t nk) {
-    if (nk == 1) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, 1);
+    if (nk > 0) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, nk);
     else qk_arm_conv3x2(rows, w, k, npairs, acc);
 }
 
 /* out_c >= 2; rows: 4 * (k rounded up to 16) + 16 bytes of scratch (the 3 pixels' fields, then
- * a gather row and 16 bytes of slack). */
-static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+ * a gather row and 16 bytes of slack). (not inlined: gcc 12 then keeps more of its loop in
+ * registers) */
+static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                               const int32_t *beff, const int32_t *mult, const uint32_t *rq,
                               int8_t *out, int8_t *rows) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
     const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
     const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0); /* qk_arm_conv3x2_short */
-    /* nk 2 (its filter loads are whole vectors): the last filter f with 32 bytes from filter
-     * f + 1 on (the filter has at most INT32_MAX values); pairs starting at or before it may
-     * read the filter directly */
-    const int32_t last = nk == 2 ? (oc_n * k - 32) / k - 1 : -1;
-    /* the filters after it (at most 32 / k + 1), copied with the last one repeated and 32 bytes
-     * of slack: (32 / k + 3) k + 32 <= 64 + 3 k <= 160 bytes */
-    int8_t tail[160];
-    const int32_t n_tail = oc_n - (last + 1) < oc_n ? oc_n - (last + 1) : oc_n;
-    if (nk == 2) {
-        memcpy(tail, filter + (int64_t)(oc_n - n_tail) * k, (size_t)(n_tail * k));
-        memcpy(tail + n_tail * k, filter + (int64_t)(oc_n - 1) * k, (size_t)k);
-    }
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
-                                   qk_arm_rq_right(rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
+                                   qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
+    const int full = qk_arm_rq_full(&R);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
     /* the fields: k <= 32 (qk_arm_conv3x2_short), pixel q's at rows + pitch q; else
@@ -1137,30 +1127,69 @@ static void qk__conv_fold_mve(const qk__conv_geom *g, const int8_t *in, const in
             int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
                 const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
-                if (nk == 2) { /* the pairs with 32 readable bytes */
-                    const int32_t fit = last - c0;
-                    const int32_t np = fit < 0 ? 0 : (fit / 2 + 1 < cn / 2 ? fit / 2 + 1 : cn / 2);
-                    if (np > 0)
-                        qk_arm_conv3x2_short(x, xstep, filter + (int64_t)c0 * k, k, np, acc, nk);
-                    /* the r others, among the last n_tail filters: from their copy (an odd last
-                     * one paired with itself; then cn is odd and acc[cn] is spare) */
-                    const int32_t r = cn - 2 * np;
-                    if (r > 0)
-                        qk_arm_conv3x2_short(x, xstep, tail + (c0 + 2 * np - (oc_n - n_tail)) * k,
-                                             k, (r + 1) / 2, acc + 2 * np, nk);
-                } else {
-                    if (cn >= 2)
-                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)c0 * k, k, cn / 2,
-                                           acc, nk);
-                    if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                        qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k,
-                                           k, 1, acc + cn - 2, nk);
-                }
-                qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
+                if (cn >= 2)
+                    qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)c0 * k, k, cn / 2, acc,
+                                       nk);
+                if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
+                    qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
+                                       acc + cn - 2, nk);
+                if (n == 3 && full && (cn & 7) == 0) /* (straight there: no dispatch) */
+                    qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
+                                    o + c0, oc_n);
+                else qk_arm_rq_px_i8(&R, acc, n, c0, cn, o);
             }
             for (ox += n; ox >= g->out_w; ++oy) ox -= g->out_w; /* the next group's first */
         }
     }
+}
+
+/* 1x1 convolutions with stride 1 and no padding whose k = in_c is at most 32 or a multiple of 16
+ * (out_c >= 2): output pixel p's field is input pixel p (over all the batches), so groups
+ * of three need no field work (k > 32: their interleaving only) and run in qk__conv_point_mve
+ * with little else; it returns the pixels done, leaving the last one or two for
+ * qk__conv_fold_mve (as a row of their own). */
+static int qk__conv_point_ok(const qk__conv_geom *g) {
+    const int32_t k = g->in_c;
+    return g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0 && g->sh == 1 && g->sw == 1 &&
+           (k <= 32 || k % 16 == 0);
+}
+
+/* (not inlined: its frame and qk__conv_fold_mve's are not both on the stack) */
+static __attribute__((noinline)) int32_t
+qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
+                   const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
+                   int8_t *rows) {
+    const int32_t k = g->in_c, oc_n = g->out_c, n = g->batches * g->out_h * g->out_w;
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0);
+    const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
+                                   qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
+                                   g->act_max, oc_n};
+    const int full = qk_arm_rq_full(&R);
+    int32_t acc_buf[1 + 3 * QK_ARM_ACC_STRIDE]; /* (as in qk__conv_fold_mve) */
+    int32_t *acc = acc_buf + 1;
+    int32_t p0 = 0;
+    for (; p0 + 3 <= n; p0 += 3) {
+        const int8_t *x = in + (int64_t)p0 * k;
+        int8_t *o = out + (int64_t)p0 * oc_n;
+        if (k > 32) /* interleaved by 16-value chunks for qk_arm_conv3x2 */
+            for (int32_t i = 0; i < k; i += 16) {
+                vst1q_s8(rows + 3 * i, vld1q_s8(x + i));
+                vst1q_s8(rows + 3 * i + 16, vld1q_s8(x + k + i));
+                vst1q_s8(rows + 3 * i + 32, vld1q_s8(x + 2 * k + i));
+            }
+        for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
+            const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
+            const int8_t *w = filter + (int64_t)c0 * k;
+            if (cn >= 2) qk__conv_pairs_mve(rows, x, k, w, k, cn / 2, acc, nk);
+            if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 */
+                qk__conv_pairs_mve(rows, x, k, w + (int64_t)(cn - 2) * k, k, 1, acc + cn - 2, nk);
+            if (full && (cn & 7) == 0)
+                qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
+                                o + c0, oc_n);
+            else qk_arm_rq_px_i8(&R, acc, 3, c0, cn, o);
+        }
+    }
+    return p0;
 }
 
 /* Whether beff is bias - in_zp * sum(w) per filter (int32 wrapping). */
@@ -1524,6 +1553,15 @@ QK__EXEC(conv2d) {
             if (!beff || !rows || !qk__rq_ok(shift, rq, g.out_c) ||
                 !qk__beff_ok(beff, bias, filter, k, g.out_c, g.in_zp))
                 return QK_ERR_ARG;
+            if (qk__conv_point_ok(&g)) {
+                const int32_t p = qk__conv_point_mve(&g, in, filter, beff, mult, rq, out, rows);
+                const int32_t rest = g.batches * g.out_h * g.out_w - p;
+                if (rest == 0) return QK_OK;
+                g.batches = g.in_h = g.out_h = 1; /* the rest: a row of its own */
+                g.in_w = g.out_w = rest;
+                in = (const int8_t *)in + (int64_t)p * k;
+                out = (int8_t *)out + (int64_t)p * g.out_c;
+            }
             qk__conv_fold_mve(&g, in, filter, beff, mult, rq, out, rows);
             return QK_OK;
         }
@@ -1929,12 +1967,40 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
 #if defined(QK_ARM_MVE)
 /*
  * Helium DEPTHWISE_CONV_2D, int8, depth multiplier 1, with the zero point folded into the bias
- * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): padded taps point
- * at zrow (in_c copies of in_zp), so every output pixel sums x * w over all its taps
- * (qk_arm_dw_run), the same int32 value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias.
+ * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): every output
+ * pixel sums x * w over all its taps (qk_arm_dw_run), padded ones reading in_zp, the same int32
+ * value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias. The scratch holds zrow (in_c
+ * copies of in_zp) and the strip: output rows with taps above or below the image (and with the
+ * 8-channel pair path, whose pairs then span the row, any with padding) read a copy of their
+ * input rows padded with in_zp, so the whole row runs as the inner ones do; the other pixels
+ * with taps outside the image run a column at a time, their padded taps pointing at zrow.
  */
 #define QK__DW_MVE_MAX_TAPS 64
 
+/* Columns an output row's taps span (from input column -pw): the strip's width. */
+static int64_t qk__dw_strip_w(const qk__conv_geom *g) {
+    return (int64_t)(g->out_w - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw + 1;
+}
+
+/* The strip for output pixels [x0, x1) of row oy: its kh rows (pitch bytes apart) hold the
+ * input columns those pixels' taps span, from x0 * sw - pw on, in_zp outside the image. */
+static void qk__dw_strip(const qk__conv_geom *g, const int8_t *image, int32_t oy, int32_t x0,
+                         int32_t x1, int8_t *strip, int32_t pitch) {
+    const int32_t c_n = g->in_c, ix0 = x0 * g->sw - g->pw;
+    const int32_t w = (x1 - x0 - 1) * g->sw + (g->kw - 1) * g->dw + 1; /* columns */
+    /* in-image columns [j0, j1) of the strip */
+    const int32_t j0 = ix0 < 0 ? -ix0 : 0, j1 = g->in_w - ix0 < w ? g->in_w - ix0 : w;
+    const int8_t zp = (int8_t)g->in_zp;
+    for (int32_t ky = 0, iy = oy * g->sh - g->ph; ky < g->kh; ++ky, iy += g->dh, strip += pitch) {
+        if (iy < 0 || iy >= g->in_h || j1 <= j0) {
+            qk_arm_fill_s8(strip, zp, w * c_n);
+            continue;
+        }
+        qk_arm_fill_s8(strip, zp, j0 * c_n);
+        qk_arm_copy_s8(strip + j0 * c_n, image + (iy * g->in_w + ix0 + j0) * c_n, (j1 - j0) * c_n);
+        qk_arm_fill_s8(strip + j1 * c_n, zp, (w - j1) * c_n);
+    }
+}
 /* Tap offsets (from zrow, for qk_arm_dw_run) of the output pixel whose field starts at input
  * (iy0, ix0) of image: padded taps at 0 (zrow holds in_zp; offsets between objects: flat 32-bit
  * addresses); step[t]: down for the taps inside the image, 0 for the padded ones. */
@@ -1957,10 +2023,10 @@ static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const 
 
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                        const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
-                       int8_t *zrow) {
+                       int8_t *zrow, int8_t *strip) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
     const int32_t taps = g->kh * g->kw;
-    const int right = qk_arm_rq_right(rq, rq + c_n, c_n);
+    const int right = qk_arm_rq_right(mult, rq, rq + c_n, c_n);
     /* qk_arm_dw16 (whole 16s of channels) needs the right-shift requant, an int8 out_zp and
      * activation range (its saturating narrowing steps) and no -128 in the filter (its int16
      * sums of two products), as quantized models' symmetric filters have */
@@ -1985,46 +2051,53 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             rpair[j] = P.rm[j & 7];
         }
     }
-    /* tap offsets of pixels with every tap in the image */
-    int32_t inner[QK__DW_MVE_MAX_TAPS], edge[QK__DW_MVE_MAX_TAPS], step[QK__DW_MVE_MAX_TAPS];
+    /* tap offsets in the image */
+    const int32_t pitch = (int32_t)qk__dw_strip_w(g) * c_n;
+    int32_t inner[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
         for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
     /* output pixels [xa, xb) x [ya, yb) have every tap inside the image */
     int32_t xa, xb, ya, yb;
     qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
     qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
+    const qk_arm_dw_params *pp = use_pair ? &pair : NULL;
+    const int32_t step = g->sw * c_n;
+    /* the rows whose edge pixels run a column at a time (with the pair path: none) */
+    const int cols = !use_pair && xb > xa && ya < yb && (xa > 0 || xb < g->out_w);
+    int32_t edge[QK__DW_MVE_MAX_TAPS], down_t[QK__DW_MVE_MAX_TAPS];
     /* one output row down, in input bytes (< the input size when two rows are in [ya, yb)) */
     const int32_t down = yb - ya > 1 ? g->sh * line_n : 0;
-    memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
+    if (cols) memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
-        for (int32_t oy = ya; oy < yb && xb > xa; ++oy) /* the rows' inner runs */
-            qk_arm_dw_run(&P, use_pair ? &pair : NULL, inner,
-                          image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
-                          g->sw * c_n, xb - xa, ob + ((int64_t)oy * g->out_w + xa) * c_n);
-        /* the other pixels of those rows a column at a time, the offsets moved down by step */
-        for (int32_t ox = xa > 0 ? 0 : xb; ox < g->out_w && ya < yb;
+        for (int32_t ky = 0, t = 0; ky < g->kh; ++ky) /* edge: the tap offsets in the strip */
+            for (int32_t kx = 0; kx < g->kw; ++kx) edge[t++] = ky * pitch + kx * g->dw * c_n;
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            int8_t *o = ob + (int64_t)oy * g->out_w * c_n;
+            if (oy < ya || oy >= yb || xb <= xa || (use_pair && (xa > 0 || xb < g->out_w))) {
+                qk__dw_strip(g, image, oy, 0, g->out_w, strip, pitch);
+                qk_arm_dw_run(&P, pp, edge, strip, step, g->out_w, o);
+            } else
+                qk_arm_dw_run(&P, pp, inner,
+                              image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
+                              step, xb - xa, o + xa * c_n);
+        }
+        /* the other pixels of rows [ya, yb) a column at a time, the offsets moved down */
+        for (int32_t ox = xa > 0 ? 0 : xb; cols && ox < g->out_w;
              ox = ox + 1 == xa ? xb : ox + 1) {
             qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
-                             step);
+                             down_t);
             for (int32_t oy = ya;;) {
                 qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
                 if (++oy == yb) break;
                 for (int32_t t = 0; t < taps; t += 4) { /* (int32 lanes wrap as addresses do) */
                     const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
                     vstrwq_p_s32(edge + t, vaddq_s32(vldrwq_z_s32(edge + t, p),
-                                                     vldrwq_z_s32(step + t, p)), p);
+                                                     vldrwq_z_s32(down_t + t, p)), p);
                 }
             }
         }
-        /* the rows with taps outside: every pixel's own offsets */
-        for (int32_t oy = ya > 0 ? 0 : yb; oy < g->out_h; oy = oy + 1 == ya ? yb : oy + 1)
-            for (int32_t ox = 0; ox < g->out_w; ++ox) {
-                qk__dw_edge_offs(g, image, zrow, oy * g->sh - g->ph, ox * g->sw - g->pw, 0, edge,
-                                 step);
-                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
-            }
     }
 }
 
@@ -2411,12 +2484,15 @@ QK__EXEC(depthwise_conv2d) {
         g.kh * g.kw <= QK__DW_MVE_MAX_TAPS && g.in_zp >= -128 && g.in_zp <= 127) {
         const int32_t *beff = qk__in(ctx, args[33], 4 * (int64_t)g.out_c);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
-        int8_t *zrow = qk__out(ctx, args[6], g.in_c);
-        if (!beff || !rq || !zrow || !qk__rq_ok(shift, rq, g.out_c) ||
-            !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
-            return QK_ERR_ARG;
-        qk__dw_mve(&g, in, filter, beff, mult, rq, out, zrow);
-        return QK_OK;
+        /* (a scratch without room for the strip: the generic path) */
+        int8_t *zrow = qk__out(ctx, args[6], g.in_c + g.kh * qk__dw_strip_w(&g) * g.in_c);
+        if (zrow != NULL) {
+            if (!beff || !rq || !qk__rq_ok(shift, rq, g.out_c) ||
+                !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
+                return QK_ERR_ARG;
+            qk__dw_mve(&g, in, filter, beff, mult, rq, out, zrow, zrow + g.in_c);
+            return QK_OK;
+        }
     }
 #endif
     if (es == 1 && args[6] >= 0) {

@@ -391,12 +391,14 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                 else:  # a run-time filter: the plain path
                     extra = -1
         # Helium plans: the bias with in_zp folded in, for qk__dw_mve, which keeps a row of in_zp
-        # (the padded taps) in the scratch
+        # (the padded taps) in the scratch, and after it a copy of an output row's input rows
+        # padded with in_zp (kh rows of the columns its taps span: qk__dw_strip_w in C)
         # (from 8 channels on: it vectorizes over channels, 16 or 8 at a time)
         fold = (pb.isa == "mve" and dm == 1 and ic >= 8 and w.is_const
                 and (b is None or b.is_const) and kh * kw <= DW_FOLD_MAX_TAPS)
+        strip = kh * ((geom[8] - 1) * geom[11] + (kw - 1) * geom[13] + 1) * ic
         if extra >= 0:
-            scratch = pb.scratch(max(4 * acc_n + extra, ic if fold else 0), "dw_acc")
+            scratch = pb.scratch(max(4 * acc_n + extra, ic + strip if fold else 0), "dw_acc")
             rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
             if fold:  # (slot 33: after the host's dw_w32 and the DSP's dw_w16)
                 tail = [-1, -1, pb.const(folded_bias(w.data.reshape(-1, out_c).T,
