@@ -278,7 +278,11 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # an odd last filter; k 64; k 24, a last chunk of one filter), the last one or two
                # pixels through the general path
                (False, 5, 7, 32, 33, 1, 1, 1, 0, 1), (False, 4, 4, 64, 8, 1, 1, 1, 0, 1),
-               (False, 4, 5, 24, 65, 1, 1, 1, 0, 1)]
+               (False, 4, 5, 24, 65, 1, 1, 1, 0, 1),
+               # Helium 3x3 over RGB (and 3-row fields of 8 and 10 values, an odd last filter)
+               # read in place by qk_arm_conv3x2_r3, stride 2 and 1, groups across output rows
+               (False, 15, 13, 3, 8, 3, 3, 2, 0, 1), (False, 9, 11, 8, 6, 3, 1, 1, 1, 1),
+               (False, 10, 11, 5, 7, 3, 2, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),

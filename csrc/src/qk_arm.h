@@ -1920,20 +1920,8 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
     "strd   r8, r10, [%[acc], #512]\n\t"                                                     \
     "strd   r0, r2, [%[acc]], #8\n\t"                                                        \
     "le     lr, 1b\n\t"
-#define QK_ARM_SK2_ASM(LD2)                                                                  \
-__asm__ volatile(                                                                            \
-            "vctp.8 %[k16]\n\t"                                                              \
-            "vldrb.u8 q0, [%[x]]\n\t"                                                        \
-            "vpst\n\t"                                                                       \
-            "vldrbt.u8 q3, [%[x], #16]\n\t"                                                  \
-            "add    %[x], %[x], %[xs]\n\t"                                                   \
-            "vldrb.u8 q1, [%[x]]\n\t"                                                        \
-            "vpst\n\t"                                                                       \
-            "vldrbt.u8 q4, [%[x], #16]\n\t"                                                  \
-            "add    %[x], %[x], %[xs]\n\t"                                                   \
-            "vldrb.u8 q2, [%[x]]\n\t"                                                        \
-            "vpst\n\t"                                                                       \
-            "vldrbt.u8 q5, [%[x], #16]\n\t"                                                  \
+/* the pair loop (k in %[k], npairs in %[n], P0 the VCTP of k - 16 for the predicated LD2) */
+#define QK_ARM_SK2_LOOP(LD2)                                                                 \
             "dls    lr, %[n]\n\t"                                                            \
             "1:\n\t"                                                                         \
             "vldrb.u8 q6, [%[w]]\n\t"                                                        \
@@ -1953,7 +1941,22 @@ __asm__ volatile(                                                               
             "vmladav.s8 r6, q1, q6\n\t"                                                      \
             "vmladava.s8 r6, q4, q7\n\t"                                                     \
             "vmladav.s8 r10, q2, q6\n\t"                                                     \
-            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END                                 \
+            "vmladava.s8 r10, q5, q7\n\t" QK_ARM_SK_PAIR_END
+#define QK_ARM_SK2_ASM(LD2)                                                                  \
+__asm__ volatile(                                                                            \
+            "vctp.8 %[k16]\n\t"                                                              \
+            "vldrb.u8 q0, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q3, [%[x], #16]\n\t"                                                  \
+            "add    %[x], %[x], %[xs]\n\t"                                                   \
+            "vldrb.u8 q1, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q4, [%[x], #16]\n\t"                                                  \
+            "add    %[x], %[x], %[xs]\n\t"                                                   \
+            "vldrb.u8 q2, [%[x]]\n\t"                                                        \
+            "vpst\n\t"                                                                       \
+            "vldrbt.u8 q5, [%[x], #16]\n\t"                                                  \
+            QK_ARM_SK2_LOOP(LD2)                                                             \
             : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x)                                      \
             : [xs] "r"(xstep), [k] "r"(k), [k16] "r"(k - 16), [n] "r"(npairs)                \
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3", \
@@ -1996,7 +1999,74 @@ qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k,
     else /* (P0 is still the VCTP of k - 16) */
         QK_ARM_SK2_ASM("vpst\n\tvldrbt.u8 q7, [%[w], #16]\n\t");
 }
+
+/*
+ * qk_arm_conv3x2_short (NK 2) for fields of 3 filter rows of c = kwc values, 8 <= c <= 10 (k =
+ * 3 c in [24, 30], a 3x3 filter over RGB: c 9), straight from the input: pixel q's rows at x +
+ * q xstep + r ystep, none stored. Its 32 lanes: q0-q2 lanes < c row 0, the rest row 1 (those
+ * loads' lanes >= c, VPT else), q3-q5 lanes < t = 2 c - 16 row 1's tail, then row 2 (a load
+ * predicated to lanes < 3 c - 16 = k - 16 from t bytes before it, its first t lanes replaced
+ * by VPSEL); the filters' natural order. Nothing outside the rows is read but the t input bytes
+ * before row 2 (inside the image, as rows 0 and 1 precede it). Field building: about 40
+ * instructions for 3 pixels, not the 100-odd of storing and reloading the rows.
+ */
+static __attribute__((noinline, unused)) void
+qk_arm_conv3x2_r3(const int8_t *x, int32_t xstep, int32_t ystep, const int8_t *w, int32_t c,
+                  int32_t npairs, int32_t *acc) {
+    int32_t k = c; /* (c, then k) */
+    __asm__ volatile(
+        "vctp.8 %[k]\n\t"
+        "add    r0, %[x], %[ys]\n\t"      /* pixel 0's row 1 */
+        "sub    r4, r0, %[k]\n\t"         /* its loads for lanes >= c */
+        "add    r2, r0, %[ys]\n\t"        /* pixel 0's row 2 */
+        "add    r6, %[x], %[xs]\n\t"
+        "add    r8, r4, %[xs]\n\t"
+        "vpstete\n\t"
+        "vldrbt.u8 q0, [%[x]]\n\t"
+        "vldrbe.u8 q6, [r4]\n\t"
+        "vldrbt.u8 q1, [r6]\n\t"
+        "vldrbe.u8 q7, [r8]\n\t"
+        "add    r6, r6, %[xs]\n\t"
+        "add    r8, r8, %[xs]\n\t"
+        "vorr   q0, q0, q6\n\t"
+        "vorr   q1, q1, q7\n\t"
+        "vpste\n\t"                      /* (the E above left P0 inverted) */
+        "vldrbt.u8 q6, [r8]\n\t"
+        "vldrbe.u8 q2, [r6]\n\t"
+        "vorr   q2, q2, q6\n\t"
+        "lsl    r10, %[k], #1\n\t"
+        "sub    r10, r10, #16\n\t"            /* t = 2 c - 16 */
+        "add    %[x], r10, %[k]\n\t"          /* 3 c - 16 = k - 16 */
+        "add    %[k], %[k], %[k], lsl #1\n\t" /* k = 3 c */
+        "vctp.8 %[x]\n\t"
+        "sub    r2, r2, r10\n\t"              /* row 2 - t */
+        "add    r6, r2, %[xs]\n\t"
+        "add    r8, r6, %[xs]\n\t"
+        "vpsttt\n\t"
+        "vldrbt.u8 q3, [r2]\n\t"
+        "vldrbt.u8 q4, [r6]\n\t"
+        "vldrbt.u8 q5, [r8]\n\t"
+        "add    r4, r4, #16\n\t"              /* row 1 + 16 - c: its tail */
+        "add    r6, r4, %[xs]\n\t"
+        "add    r8, r6, %[xs]\n\t"
+        "vctp.8 r10\n\t"
+        "vpstt\n\t"
+        "vldrbt.u8 q6, [r4]\n\t"
+        "vldrbt.u8 q7, [r6]\n\t"
+        "vpsel  q3, q6, q3\n\t"
+        "vpsel  q4, q7, q4\n\t"
+        "vpst\n\t"
+        "vldrbt.u8 q6, [r8]\n\t"
+        "vpsel  q5, q6, q5\n\t"
+        "vctp.8 %[x]\n\t"                     /* (the pair loop's filter tail) */
+        QK_ARM_SK2_LOOP("vpst\n\tvldrbt.u8 q7, [%[w], #16]\n\t")
+        : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x), [k] "+r"(k)
+        : [xs] "r"(xstep), [ys] "r"(ystep), [n] "r"(npairs)
+        : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "cc", "memory", "p0", "q0", "q1", "q2", "q3",
+          "q4", "q5", "q6", "q7");
+}
 #undef QK_ARM_SK_PAIR_END
+#undef QK_ARM_SK2_LOOP
 #undef QK_ARM_SK2_ASM
 
 #endif /* QK_ARM_MVE */

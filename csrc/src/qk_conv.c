@@ -1034,11 +1034,13 @@ static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
 }
 
 /* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 or 2
- * (fields at x + q xstep), else qk_arm_conv3x2 (interleaved rows) */
+ * (fields at x + q xstep), qk_arm_conv3x2_r3 for nk 3 (3 filter rows of k / 3 values at x + q
+ * xstep + r ystep in the input), else qk_arm_conv3x2 (interleaved rows) */
 static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
-                                      const int8_t *w, int32_t k, int32_t npairs, int32_t *acc,
-                                      int32_t nk) {
-    if (nk > 0) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, nk);
+                                      int32_t ystep, const int8_t *w, int32_t k, int32_t npairs,
+                                      int32_t *acc, int32_t nk) {
+    if (nk == 3) qk_arm_conv3x2_r3(x, xstep, ystep, w, k / 3, npairs, acc);
+    else if (nk > 0) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, nk);
     else qk_arm_conv3x2(rows, w, k, npairs, acc);
 }
 
@@ -1069,6 +1071,9 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
     const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
     const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
+    /* three rows of 8 to 10 values (a 3x3 filter over RGB): inner groups of 3 pixels along a
+     * row read in place by qk_arm_conv3x2_r3 */
+    const int rows3 = rows16 && g->kh == 3 && kwc >= 8 && kwc <= 10;
     /* and 1x1 fields of at most 16 values: a single such row */
     const int rows_walk = nk > 0 && (rows16 || (point && nk == 1));
     qk__inner_box box = {0, g->out_w, 0, g->out_h};
@@ -1086,8 +1091,13 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
             const int8_t *x = rows; /* k <= 32: pixel q's field at x + q xstep */
-            int32_t xstep = pitch;
-            if (point && nk > 0 && n == 3 &&
+            int32_t xstep = pitch, gnk = nk; /* (3: the fields read by qk_arm_conv3x2_r3) */
+            if (rows3 && n == 3 && ox >= box.xa && ox + 2 < box.xb && oy >= box.ya &&
+                oy < box.yb) {
+                x = image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * g->in_c;
+                xstep = g->sw * g->in_c;
+                gnk = 3;
+            } else if (point && nk > 0 && n == 3 &&
                 (ox + 2 < g->out_w || (g->sw == 1 && g->sh == 1))) {
                 /* 1x1: three evenly spaced input pixels, read in place */
                 x = image + (oy * g->sh * g->in_w + ox * g->sw) * g->in_c;
@@ -1128,11 +1138,11 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
             for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
                 const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
                 if (cn >= 2)
-                    qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)c0 * k, k, cn / 2, acc,
-                                       nk);
+                    qk__conv_pairs_mve(rows, x, xstep, ystep, filter + (int64_t)c0 * k, k,
+                                       cn / 2, acc, gnk);
                 if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 (out_c >= 2) */
-                    qk__conv_pairs_mve(rows, x, xstep, filter + (int64_t)(c0 + cn - 2) * k, k, 1,
-                                       acc + cn - 2, nk);
+                    qk__conv_pairs_mve(rows, x, xstep, ystep, filter + (int64_t)(c0 + cn - 2) * k,
+                                       k, 1, acc + cn - 2, gnk);
                 if (n == 3 && full && (cn & 7) == 0) /* (straight there: no dispatch) */
                     qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
                                     o + c0, oc_n);
@@ -1180,9 +1190,9 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
         for (int32_t c0 = 0; c0 < oc_n; c0 += QK_ARM_ACC_STRIDE) {
             const int32_t cn = oc_n - c0 < QK_ARM_ACC_STRIDE ? oc_n - c0 : QK_ARM_ACC_STRIDE;
             const int8_t *w = filter + (int64_t)c0 * k;
-            if (cn >= 2) qk__conv_pairs_mve(rows, x, k, w, k, cn / 2, acc, nk);
+            if (cn >= 2) qk__conv_pairs_mve(rows, x, k, 0, w, k, cn / 2, acc, nk);
             if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 */
-                qk__conv_pairs_mve(rows, x, k, w + (int64_t)(cn - 2) * k, k, 1, acc + cn - 2, nk);
+                qk__conv_pairs_mve(rows, x, k, 0, w + (int64_t)(cn - 2) * k, k, 1, acc + cn - 2, nk);
             if (full && (cn & 7) == 0)
                 qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
                                 o + c0, oc_n);
