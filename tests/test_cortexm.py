@@ -282,7 +282,11 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # Helium 3x3 over RGB (and 3-row fields of 8 and 10 values, an odd last filter)
                # read in place by qk_arm_conv3x2_r3, stride 2 and 1, groups across output rows
                (False, 15, 13, 3, 8, 3, 3, 2, 0, 1), (False, 9, 11, 8, 6, 3, 1, 1, 1, 1),
-               (False, 10, 11, 5, 7, 3, 2, 1, 0, 1)]
+               (False, 10, 11, 5, 7, 3, 2, 1, 0, 1),
+               # and 3 rows of at most 5 values (qk_arm_conv3x2_r3s): a one-channel depthwise
+               # with stride 2 (as CONV_2D), 3x5 over one channel, 3x1 over 4
+               (True, 14, 15, 1, 8, 3, 3, 2, 0, 1), (False, 9, 12, 1, 6, 3, 5, 1, 1, 1),
+               (False, 8, 10, 4, 5, 3, 1, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),

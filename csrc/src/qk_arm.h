@@ -2065,6 +2065,73 @@ qk_arm_conv3x2_r3(const int8_t *x, int32_t xstep, int32_t ystep, const int8_t *w
         : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "cc", "memory", "p0", "q0", "q1", "q2", "q3",
           "q4", "q5", "q6", "q7");
 }
+/*
+ * The same for NK 1 with 3 filter rows of c <= 5 values (k = 3 c <= 15: a 3x3 filter over one
+ * channel, c 3): lanes [r c, r c + c) row r, each pixel's row 2 loaded to lanes < 3 c from 2 c
+ * bytes before it, then rows 1 and 0 put in by VPSEL (loads to lanes < 2 c and < c from c and 0
+ * bytes before them). Only the 2 c input bytes before row 2 and c before row 1 are read beyond
+ * the rows (inside the image).
+ */
+static __attribute__((noinline, unused)) void
+qk_arm_conv3x2_r3s(const int8_t *x, int32_t xstep, int32_t ystep, const int8_t *w, int32_t c,
+                   int32_t npairs, int32_t *acc) {
+    int32_t k = c, xs = xstep, ys = ystep; /* (c, then k; the steps, then 2 k) */
+    __asm__ volatile(
+        "add    r10, %[k], %[k]\n\t"          /* 2 c */
+        "add    r6, r10, %[k]\n\t"            /* 3 c */
+        "add    r0, %[x], %[ys], lsl #1\n\t"
+        "sub    r0, r0, r10\n\t"              /* pixel 0's row 2 - 2 c */
+        "add    r2, r0, %[xs]\n\t"
+        "add    r4, r2, %[xs]\n\t"
+        "vctp.8 r6\n\t"
+        "vpsttt\n\t"
+        "vldrbt.u8 q0, [r0]\n\t"
+        "vldrbt.u8 q1, [r2]\n\t"
+        "vldrbt.u8 q2, [r4]\n\t"
+        "add    r0, %[x], %[ys]\n\t"
+        "sub    r0, r0, %[k]\n\t"             /* row 1 - c */
+        "add    r2, r0, %[xs]\n\t"
+        "add    r4, r2, %[xs]\n\t"
+        "vctp.8 r10\n\t"
+        "vpsttt\n\t"
+        "vldrbt.u8 q3, [r0]\n\t"
+        "vldrbt.u8 q4, [r2]\n\t"
+        "vldrbt.u8 q5, [r4]\n\t"
+        "vpsel  q0, q3, q0\n\t"
+        "vpsel  q1, q4, q1\n\t"
+        "vpsel  q2, q5, q2\n\t"
+        "add    r2, %[x], %[xs]\n\t"
+        "add    r4, r2, %[xs]\n\t"
+        "vctp.8 %[k]\n\t"
+        "vpsttt\n\t"
+        "vldrbt.u8 q3, [%[x]]\n\t"
+        "vldrbt.u8 q4, [r2]\n\t"
+        "vldrbt.u8 q5, [r4]\n\t"
+        "vpsel  q0, q3, q0\n\t"
+        "vpsel  q1, q4, q1\n\t"
+        "vpsel  q2, q5, q2\n\t"
+        "mov    %[k], r6\n\t"                 /* k */
+        "lsl    %[ys], r6, #1\n\t"            /* 2 k: a pair's filter bytes */
+        "add    %[x], %[w], r6\n\t"           /* the pair's second filter */
+        "vctp.8 %[k]\n\t"
+        "dls    lr, %[n]\n\t"
+        "1:\n\t"
+        "vpstt\n\t"
+        "vldrbt.u8 q3, [%[w]]\n\t"
+        "vldrbt.u8 q4, [%[x]]\n\t"
+        "add    %[w], %[w], %[ys]\n\t"
+        "add    %[x], %[x], %[ys]\n\t"
+        "vmladav.s8 r0, q0, q3\n\t"
+        "vmladav.s8 r2, q0, q4\n\t"
+        "vmladav.s8 r4, q1, q3\n\t"
+        "vmladav.s8 r6, q1, q4\n\t"
+        "vmladav.s8 r8, q2, q3\n\t"
+        "vmladav.s8 r10, q2, q4\n\t" QK_ARM_SK_PAIR_END
+        : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x), [k] "+r"(k), [xs] "+r"(xs), [ys] "+r"(ys)
+        : [n] "r"(npairs)
+        : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "cc", "memory", "p0", "q0", "q1", "q2", "q3",
+          "q4", "q5");
+}
 #undef QK_ARM_SK_PAIR_END
 #undef QK_ARM_SK2_LOOP
 #undef QK_ARM_SK2_ASM

@@ -1034,13 +1034,15 @@ static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
 }
 
 /* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 or 2
- * (fields at x + q xstep), qk_arm_conv3x2_r3 for nk 3 (3 filter rows of k / 3 values at x + q
- * xstep + r ystep in the input), else qk_arm_conv3x2 (interleaved rows) */
+ * (fields at x + q xstep), for nk 3 qk_arm_conv3x2_r3 (k <= 16: _r3s; 3 filter rows of k / 3
+ * values at x + q xstep + r ystep in the input), else qk_arm_conv3x2 (interleaved rows) */
 static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
                                       int32_t ystep, const int8_t *w, int32_t k, int32_t npairs,
                                       int32_t *acc, int32_t nk) {
-    if (nk == 3) qk_arm_conv3x2_r3(x, xstep, ystep, w, k / 3, npairs, acc);
-    else if (nk > 0) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, nk);
+    if (nk == 3) {
+        if (k <= 16) qk_arm_conv3x2_r3s(x, xstep, ystep, w, k / 3, npairs, acc);
+        else qk_arm_conv3x2_r3(x, xstep, ystep, w, k / 3, npairs, acc);
+    } else if (nk > 0) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, nk);
     else qk_arm_conv3x2(rows, w, k, npairs, acc);
 }
 
@@ -1071,9 +1073,9 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
     const int rows16 = !direct && !point && g->dw == 1 && kwc <= 16 && g->kh > 1;
     const mve_pred16_t p16 = vctp8q((uint32_t)(kwc <= 16 ? kwc : 16));
-    /* three rows of 8 to 10 values (a 3x3 filter over RGB): inner groups of 3 pixels along a
-     * row read in place by qk_arm_conv3x2_r3 */
-    const int rows3 = rows16 && g->kh == 3 && kwc >= 8 && kwc <= 10;
+    /* three rows of 8 to 10 values (a 3x3 filter over RGB) or at most 5 (over one channel):
+     * inner groups of 3 pixels along a row read in place by qk_arm_conv3x2_r3(s) */
+    const int rows3 = rows16 && g->kh == 3 && (kwc <= 5 || (kwc >= 8 && kwc <= 10));
     /* and 1x1 fields of at most 16 values: a single such row */
     const int rows_walk = nk > 0 && (rows16 || (point && nk == 1));
     qk__inner_box box = {0, g->out_w, 0, g->out_h};
