@@ -1076,6 +1076,7 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     /* three rows of 8 to 10 values (a 3x3 filter over RGB) or at most 5 (over one channel):
      * inner groups of 3 pixels along a row read in place by qk_arm_conv3x2_r3(s) */
     const int rows3 = rows16 && g->kh == 3 && (kwc <= 5 || (kwc >= 8 && kwc <= 10));
+    const int run3 = rows3 && full && oc_n <= QK_ARM_ACC_STRIDE && (oc_n & 7) == 0;
     /* and 1x1 fields of at most 16 values: a single such row */
     const int rows_walk = nk > 0 && (rows16 || (point && nk == 1));
     qk__inner_box box = {0, g->out_w, 0, g->out_h};
@@ -1091,6 +1092,24 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
         const int8_t *image = in + (int64_t)b * g->in_h * g->in_w * g->in_c;
         int32_t oy = 0, ox = 0; /* the group's first output pixel (no division per pixel) */
         for (int32_t p0 = 0; p0 < npx; p0 += 3) {
+            /* rows3 with one chunk of whole 8s of filters through qk_arm_rq3_full: the run of
+             * inner groups from here along the output row with nothing else per group */
+            int32_t ng =
+                run3 && oy >= box.ya && oy < box.yb && ox >= box.xa ? (box.xb - ox) / 3 : 0;
+            if (ng > (npx - p0) / 3) ng = (npx - p0) / 3;
+            if (ng > 0) {
+                const int32_t xs3 = g->sw * g->in_c;
+                const int8_t *x = image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) *
+                                              g->in_c;
+                int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
+                for (int32_t j = 0; j < ng; ++j, x += 3 * xs3, o += 3 * oc_n) {
+                    qk__conv_pairs_mve(rows, x, xs3, ystep, filter, k, oc_n / 2, acc, 3);
+                    qk_arm_rq3_full(acc, beff, mult, rq + oc_n, oc_n >> 3, g->out_zp, o, oc_n);
+                }
+                p0 += 3 * ng - 3; /* (the loop adds 3) */
+                for (ox += 3 * ng; ox >= g->out_w; ++oy) ox -= g->out_w;
+                continue;
+            }
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
             const int8_t *x = rows; /* k <= 32: pixel q's field at x + q xstep */
             int32_t xstep = pitch, gnk = nk; /* (3: the fields read by qk_arm_conv3x2_r3) */
