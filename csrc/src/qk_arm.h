@@ -1456,6 +1456,7 @@ typedef struct {
     int32_t c_n, taps, out_zp, act_min, act_max;
     int right; /* qk_arm_rq_right over the channels */
     int32_t c16; /* channels [0, c16) through qk_arm_dw16 (see qk__dw_mve) */
+    const int8_t *fb; /* those channels' filter in 16-channel blocks, [c16 / 16][taps][16] */
 } qk_arm_dw_params;
 
 /* acc[0..8 N8) = channels c.. of the pixel at x (N8: 1 or 2 groups of 8): as int16
@@ -1530,19 +1531,17 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
 static __attribute__((noinline, unused)) void
 qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int32_t step,
             int32_t npx, uint32_t lim, int8_t *out, int CLAMP) {
-    /* st: offsets, tap pairs, lim, whether the taps are odd, filter bytes from a block's last
-     * tap back to the next block's first; a pixel's first block's bias, mult, rm and filter,
-     * its blocks, input and output bytes from its last block's end to the next pixel; pixels
-     * left. The blocks left in a register. */
-    int32_t st[13] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
-                      P->taps * P->c_n - 16, (int32_t)(intptr_t)P->beff,
-                      (int32_t)(intptr_t)P->mult, (int32_t)(intptr_t)P->rm,
-                      (int32_t)(intptr_t)P->filter, P->c16 >> 4, step - P->c16, P->c_n - P->c16,
-                      npx};
+    /* st: offsets, tap pairs, lim, whether the taps are odd; a pixel's first block's bias, mult,
+     * rm and filter, its blocks, input and output bytes from its last block's end to the next
+     * pixel; pixels left. The blocks left in a register. */
+    int32_t st[12] = {(int32_t)(intptr_t)offs, P->taps >> 1, (int32_t)lim, P->taps & 1,
+                      (int32_t)(intptr_t)P->beff, (int32_t)(intptr_t)P->mult,
+                      (int32_t)(intptr_t)P->rm, (int32_t)(intptr_t)P->fb, P->c16 >> 4,
+                      step - P->c16, P->c_n - P->c16, npx};
     int32_t nb = P->c16 >> 4;
     const int32_t *b = P->beff, *m = P->mult;
     const uint32_t *rm = P->rm;
-    const int8_t *w = P->filter;
+    const int8_t *w = P->fb;
     int32_t op, xt;
     if (npx <= 0) return;
 #define QK_ARM_DW16_ASM(clamp)                                                               \
@@ -1559,8 +1558,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int
         "ldr    %[xt], [%[op]], #4\n\t"                                                      \
         "add    %[xt], %[xt], %[x]\n\t"                                                      \
         "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
-        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
-        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vldrb.u8 q5, [%[w]], #16\n\t"                                                       \
         "vmullb.s8 q6, q4, q5\n\t"                                                           \
         "vmullt.s8 q7, q4, q5\n\t"                                                           \
         "ldr    %[xt], [%[op]], #4\n\t"                                                      \
@@ -1569,8 +1567,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int
         "vldrb.u8 q5, [%[w]]\n\t"                                                            \
         "vmullb.s8 q5, q4, q5\n\t"       /* (8-bit sources: Qd may be one of them) */        \
         "vadd.i16 q6, q6, q5\n\t"                                                            \
-        "vldrb.u8 q5, [%[w]]\n\t"        /* (the filter again: no register left) */          \
-        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vldrb.u8 q5, [%[w]], #16\n\t"   /* (the filter again: no register left) */          \
         "vmullt.s8 q4, q4, q5\n\t"                                                           \
         "vadd.i16 q7, q7, q4\n\t"                                                            \
         "vmovlb.s16 q4, q6\n\t"                                                              \
@@ -1588,8 +1585,7 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int
         "ldr    %[xt], [%[op]], #4\n\t"  /* the odd last tap */                              \
         "add    %[xt], %[xt], %[x]\n\t"                                                      \
         "vldrb.u8 q4, [%[xt]]\n\t"                                                           \
-        "vldrb.u8 q5, [%[w]]\n\t"                                                            \
-        "add    %[w], %[w], %[cn]\n\t"                                                       \
+        "vldrb.u8 q5, [%[w]], #16\n\t"                                                       \
         "vmullb.s8 q6, q4, q5\n\t"                                                           \
         "vmovlb.s16 q7, q6\n\t"                                                              \
         "vadd.i32 q0, q0, q7\n\t"                                                            \
@@ -1637,27 +1633,25 @@ qk_arm_dw16(const qk_arm_dw_params *P, const int32_t *offs, const int8_t *x, int
         "vqmovnt.s16 q6, q5\n\t"                                                             \
         clamp                                                                                \
         "vstrb.8 q6, [%[out]], #16\n\t"                                                      \
-        "ldr    %[xt], [%[st], #16]\n\t"                                                     \
-        "sub    %[w], %[w], %[xt]\n\t"                                                       \
         "add    %[x], %[x], #16\n\t"                                                         \
         "subs   %[nb], %[nb], #1\n\t"                                                        \
         "bne    2b\n\t"                                                                      \
-        "ldr    %[xt], [%[st], #40]\n\t"  /* the next pixel */                               \
+        "ldr    %[xt], [%[st], #36]\n\t"  /* the next pixel */                               \
         "add    %[x], %[x], %[xt]\n\t"                                                       \
-        "ldr    %[xt], [%[st], #44]\n\t"                                                     \
+        "ldr    %[xt], [%[st], #40]\n\t"                                                     \
         "add    %[out], %[out], %[xt]\n\t"                                                   \
-        "ldr    %[b], [%[st], #20]\n\t"                                                      \
-        "ldr    %[m], [%[st], #24]\n\t"                                                      \
-        "ldr    %[rm], [%[st], #28]\n\t"                                                     \
-        "ldr    %[w], [%[st], #32]\n\t"                                                      \
-        "ldr    %[nb], [%[st], #36]\n\t"                                                     \
-        "ldr    %[xt], [%[st], #48]\n\t"                                                     \
+        "ldr    %[b], [%[st], #16]\n\t"                                                      \
+        "ldr    %[m], [%[st], #20]\n\t"                                                      \
+        "ldr    %[rm], [%[st], #24]\n\t"                                                     \
+        "ldr    %[w], [%[st], #28]\n\t"                                                      \
+        "ldr    %[nb], [%[st], #32]\n\t"                                                     \
+        "ldr    %[xt], [%[st], #44]\n\t"                                                     \
         "subs   %[xt], %[xt], #1\n\t"                                                        \
-        "str    %[xt], [%[st], #48]\n\t"                                                     \
+        "str    %[xt], [%[st], #44]\n\t"                                                     \
         "bne    2b\n\t"                                                                      \
         : [op] "=&r"(op), [w] "+r"(w), [xt] "=&l"(xt), [x] "+r"(x), [b] "+r"(b), [m] "+r"(m), \
           [rm] "+r"(rm), [out] "+r"(out), [nb] "+r"(nb)                                      \
-        : [cn] "r"(P->c_n), [st] "r"(st)                                                     \
+        : [st] "r"(st)                                                                       \
         : "lr", "cc", "memory", "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7")
     if (CLAMP)
         QK_ARM_DW16_ASM("vdup.8 q7, %[op]\n\t"         /* act_min */

@@ -2052,19 +2052,23 @@ static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const 
 }
 #define QK__DW_MVE_PAIR_TAPS 9 /* (the pair path's filter copy is on the stack) */
 
+/* fb: the filter's first in_c & ~15 channels in 16-channel blocks (qk_arm_dw_params), or NULL
+ * (then qk_arm_dw16 runs only for 16 channels, whose filter is that layout) */
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
-                       const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
-                       int8_t *zrow, int8_t *strip) {
+                       const int8_t *fb, const int32_t *beff, const int32_t *mult,
+                       const uint32_t *rq, int8_t *out, int8_t *zrow, int8_t *strip) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
     const int32_t taps = g->kh * g->kw;
     const int right = qk_arm_rq_right(mult, rq, rq + c_n, c_n);
     /* qk_arm_dw16 (whole 16s of channels) needs the right-shift requant, an int8 out_zp and
      * activation range (its saturating narrowing steps) and no -128 in the filter (its int16
      * sums of two products), as quantized models' symmetric filters have */
+    if (c_n == 16) fb = filter;
     const int dw16 = right && g->out_zp >= -128 && g->out_zp <= 127 && g->act_min >= -128 &&
                      g->act_max <= 127 && !qk_arm_any_s8_min(filter, taps * c_n);
     const qk_arm_dw_params P = {filter, beff, mult, rq, rq + c_n, c_n, taps, g->out_zp,
-                                g->act_min, g->act_max, right, dw16 ? c_n & ~15 : 0};
+                                g->act_min, g->act_max, right,
+                                dw16 && fb != NULL ? c_n & ~15 : 0, fb};
     /* 8 channels, stride 1: two pixels per 16 lanes (qk_arm_dw_run), with the filter and
      * parameters repeated twice per tap / vector */
     int8_t wpair[QK__DW_MVE_PAIR_TAPS * 16];
@@ -2072,7 +2076,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     uint32_t rpair[16];
     const int use_pair = c_n == 8 && g->sw == 1 && dw16 && taps <= QK__DW_MVE_PAIR_TAPS;
     const qk_arm_dw_params pair = {wpair, bpair, mpair, rq, rpair, 16, taps, g->out_zp,
-                                   g->act_min, g->act_max, right, 16};
+                                   g->act_min, g->act_max, right, 16, wpair};
     if (use_pair) {
         for (int32_t t = 0; t < taps; ++t)
             for (int32_t j = 0; j < 16; ++j) wpair[t * 16 + j] = filter[t * 8 + (j & 7)];
@@ -2130,6 +2134,15 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             }
         }
     }
+}
+
+/* Whether fb holds filter [taps][c_n]'s channels [0, c_n & ~15) in 16-channel blocks
+ * [c_n / 16][taps][16]. */
+static int qk__dw_fb_ok(const int8_t *fb, const int8_t *filter, int32_t taps, int32_t c_n) {
+    for (int32_t c = 0; c + 16 <= c_n; c += 16)
+        for (int32_t t = 0; t < taps; ++t, fb += 16)
+            if (vcmpneq_s8(vld1q_s8(fb), vld1q_s8(filter + (int64_t)t * c_n + c)) != 0) return 0;
+    return 1;
 }
 
 /* Whether beff[c] is bias[c] - in_zp * sum over the taps of filter[t][c] (int32 wrapping);
@@ -2449,7 +2462,7 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
- *   Optional trailing args (32 to 34 in all; int8 fast path, depth multiplier 1, constant
+ *   Optional trailing args (32 to 35 in all; int8 fast path, depth multiplier 1, constant
  *   filter), each ignored by builds without its path (-1: none):
  *   dw_w32, for the host SIMD path (qk__dw_vnni): the filter as int32 [kh * kw][ocp]
  *   (ocp = out_c rounded up to 16, zero padded), each weight w stored as w & 0xFFFF;
@@ -2457,10 +2470,13 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   filter as int16 [in_c / 4][3][3][4], each group of four channels in the order 0, 2, 1, 3
  *   (in_c % 4 tail channels left out), 4-byte aligned;
  *   beff, for the Helium path (qk__dw_mve): int32 [out_c] = bias - in_zp * sum over the taps
- *   of w (wrapping), with scratch of at least in_c bytes.
+ *   of w (wrapping), with scratch of at least in_c bytes;
+ *   dw_fb16, for the Helium 16-channel kernel (qk_arm_dw16; in_c > 16): the filter's first
+ *   in_c & ~15 channels as int8 [in_c / 16][kh * kw][16] (checked; else that kernel runs only
+ *   for 16 channels).
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args < 31 || n_args > 34) return QK_ERR_ARG;
+    if (n_args < 31 || n_args > 35) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -2511,7 +2527,7 @@ QK__EXEC(depthwise_conv2d) {
     }
 #endif
 #if defined(QK_ARM_MVE)
-    if (es == 1 && args[6] >= 0 && n_args == 34 && args[33] >= 0 && dm == 1 &&
+    if (es == 1 && args[6] >= 0 && n_args >= 34 && args[33] >= 0 && dm == 1 &&
         g.kh * g.kw <= QK__DW_MVE_MAX_TAPS && g.in_zp >= -128 && g.in_zp <= 127) {
         const int32_t *beff = qk__in(ctx, args[33], 4 * (int64_t)g.out_c);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
@@ -2521,7 +2537,12 @@ QK__EXEC(depthwise_conv2d) {
             if (!beff || !rq || !qk__rq_ok(shift, rq, g.out_c) ||
                 !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
                 return QK_ERR_ARG;
-            qk__dw_mve(&g, in, filter, beff, mult, rq, out, zrow, zrow + g.in_c);
+            /* slot 34: the filter in 16-channel blocks (from 32 channels on), checked */
+            const int64_t fb_n = (int64_t)g.kh * g.kw * (g.in_c & ~15);
+            const int8_t *fb = n_args >= 35 && args[34] >= 0 && g.in_c > 16
+                                   ? qk__in(ctx, args[34], fb_n) : NULL;
+            if (fb != NULL && !qk__dw_fb_ok(fb, filter, g.kh * g.kw, g.in_c)) fb = NULL;
+            qk__dw_mve(&g, in, filter, fb, beff, mult, rq, out, zrow, zrow + g.in_c);
             return QK_OK;
         }
     }

@@ -404,6 +404,8 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                 tail = [-1, -1, pb.const(folded_bias(w.data.reshape(-1, out_c).T,
                                                      None if b is None else b.data, x.zero_point),
                                          "dw_bias_folded")]
+                if ic > 16:  # slot 34: the filter in 16-channel blocks (16 channels are already)
+                    tail.append(pb.const(dw_fb16(w.data), "dw_fb16"))
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
     elif (pb.isa == "dsp" and scratch >= 0 and dm == 1 and w.is_const and kh == kw == 3
@@ -421,6 +423,15 @@ def dw_w32(w: np.ndarray) -> np.ndarray:
     out = np.zeros((w.size // c, -(-c // 16) * 16), np.int32)
     out[:, :c] = w.reshape(-1, c).astype(np.int32) & 0xFFFF
     return out
+
+
+def dw_fb16(w: np.ndarray) -> np.ndarray:
+    """Depthwise filter [1, kh, kw, c] for the Helium 16-channel kernel (qk_arm_dw16): int8
+    [c // 16][kh * kw][16], each block's taps contiguous (its loads post-increment); the c % 16
+    tail channels are left out."""
+    c16 = w.shape[3] // 16 * 16
+    blocks = w.reshape(-1, w.shape[3])[:, :c16].reshape(-1, c16 // 16, 16)
+    return np.ascontiguousarray(blocks.transpose(1, 0, 2))
 
 
 def dw_w16(w: np.ndarray) -> np.ndarray:
