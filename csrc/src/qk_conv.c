@@ -1213,7 +1213,8 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
             const int8_t *w = filter + (int64_t)c0 * k;
             if (cn >= 2) qk__conv_pairs_mve(rows, x, k, 0, w, k, cn / 2, acc, nk);
             if (cn & 1) /* filters c0 + cn - 2 and c0 + cn - 1 */
-                qk__conv_pairs_mve(rows, x, k, 0, w + (int64_t)(cn - 2) * k, k, 1, acc + cn - 2, nk);
+                qk__conv_pairs_mve(rows, x, k, 0, w + (int64_t)(cn - 2) * k, k, 1, acc + cn - 2,
+                                   nk);
             if (full && (cn & 7) == 0)
                 qk_arm_rq3_full(acc, beff + c0, mult + c0, rq + oc_n + c0, cn >> 3, g->out_zp,
                                 o + c0, oc_n);
