@@ -1520,8 +1520,9 @@ static inline void qk_arm_dw4(const qk_arm_dw_params *P, const int32_t *offs, co
 /* Channels [0, P->c16) of npx pixels (the first at input x and out, the next step input and
  * c_n output bytes on) straight to int8 out, 16 at a time (P->right; no acc round trip), the
  * filter from P->fb (a block's taps, then the next block's: its loads post-increment). The 16
- * int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of the next tap (the filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by
- * VMOVLB / VMOVLT into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
+ * int8 products of a tap (VMULLB / VMULLT.S8, exact in int16) plus those of the next tap (the
+ * filter has no -128, so |x w| <= 128 * 127 and two fit int16) are widened by VMOVLB / VMOVLT
+ * into four sums: channels 4i (q0), 4i+1 (q1), 4i+2 (q2), 4i+3 (q3), the lanes
  * VLD4 gives the bias and requant parameters in (an odd last tap alone). Requant: VQRDMULH by
  * mult, -1 to negatives, VQRDMULH by rm = 2^(31 - R) (= a rounding shift right by R >= 1, as in
  * qk_arm_rq4_right), VQMOVN to int16 (channels in order), + out_zp saturating, VQMOVN
