@@ -278,7 +278,11 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # an odd last filter; k 64; k 24, a last chunk of one filter), the last one or two
                # pixels through the general path
                (False, 5, 7, 32, 33, 1, 1, 1, 0, 1), (False, 4, 4, 64, 8, 1, 1, 1, 0, 1),
-               (False, 4, 5, 24, 65, 1, 1, 1, 0, 1)]
+               (False, 4, 5, 24, 65, 1, 1, 1, 0, 1),
+               # DSP short-row fields staged two pixels at a time for the pair kernels: rows of
+               # two words (in_c 2) with SAME padding (edge pairs pixel by pixel) and of four
+               # (in_c 5, stride 2, an odd filter count)
+               (False, 9, 7, 2, 6, 3, 3, 1, 0, 1), (False, 8, 7, 5, 9, 3, 3, 2, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),
@@ -327,8 +331,10 @@ def test_dsp_conv_w16_checked(tmp_path) -> None:
     want = _host_outputs(it, runs)
     b = it._plan.buffers[it._plan.ops[0].args[W16_SLOT]]
     original = it._plan.consts
-    # int16 [7 / 2][48 / 4][2][4]: filter 1's value 6 and 44, filter 6's value 10
-    for k, at in enumerate(b.offset + 2 * i for i in (8 + 4 + 1, 88 + 4, 3 * 96 + 16 + 1)):
+    # int16 [7 / 2][48 / 4][2][4]: filter 1's value 6, 10 and 44, filter 0's value 9 (groups 1
+    # and 2: both halves of the check's two-group pass), filter 6's value 10
+    for k, at in enumerate(b.offset + 2 * i for i in (8 + 4 + 1, 16 + 4 + 1, 16 + 2, 88 + 4,
+                                                      3 * 96 + 16 + 1)):
         consts = original.copy()
         consts[at] ^= 1
         it._plan.consts = consts
