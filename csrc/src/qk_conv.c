@@ -680,7 +680,7 @@ typedef struct {
     /* pair layout with shorts: two pixels' int8 fields staged here (slp + 4 bytes each) and
      * widened in one pass (NULL: pixel by pixel); what qk__stage_short checks and steps */
     int8_t *stage;
-    int32_t s_nw, s_span, s_ystep, s_yhi, s_xhi, s_lim;
+    int32_t s_nw, s_span, s_ystep, s_xstep, s_yhi, s_xhi, s_lim;
 } qk__quads_op;
 
 /* Pair staging of the short-row fields (qk__quad_gather_short's copy, its checks from the
@@ -690,6 +690,7 @@ static void qk__stage_init(qk__quads_op *op, int8_t *st) {
     const qk__conv_geom *g = op->g;
     const int32_t c_n = g->in_c, span = g->kw * c_n, span4 = (span + 3) & ~3;
     op->s_nw = span4 / 4, op->s_span = span, op->s_ystep = g->dh * g->in_w * c_n;
+    op->s_xstep = g->sw * c_n;
     op->s_yhi = g->in_h - (g->kh - 1) * g->dh, op->s_xhi = g->in_w - g->kw;
     op->s_lim = g->batches * g->in_h * g->in_w * c_n - ((g->kh - 1) * op->s_ystep + span4);
     op->stage = op->pair && op->shorts && !op->seg && op->s_yhi > 0 && op->s_xhi >= 0 &&
@@ -704,13 +705,18 @@ static __attribute__((noinline)) int qk__stage_pair(const qk__quads_op *op, int3
     const qk__conv_geom *g = op->g;
     const int32_t nw = op->s_nw, span = op->s_span, ystep = op->s_ystep, kh = g->kh;
     const uint32_t zpw = (uint32_t)(uint8_t)g->in_zp * 0x01010101u;
+    int32_t oy, ox = 0, ix0 = 0, at = 0;
     for (int h = 0; h < 2; ++h, d += op->slp + 4) {
-        const int32_t q = h ? q1 : q0, oy = q / g->out_w, iy0 = oy * g->sh - g->ph;
-        const int32_t ix0 = (q - oy * g->out_w) * g->sw - g->pw;
-        if ((uint32_t)iy0 >= (uint32_t)op->s_yhi || (uint32_t)ix0 > (uint32_t)op->s_xhi)
-            return 0;
-        const int32_t at = ((b * g->in_h + iy0) * g->in_w + ix0) * g->in_c;
-        if (at > op->s_lim) return 0;
+        if (h == 0 || q1 != q0 + 1 || ox + 1 >= g->out_w) { /* (else q1 is q0's right neighbour) */
+            const int32_t q = h ? q1 : q0;
+            oy = q / g->out_w, ox = q - oy * g->out_w, ix0 = ox * g->sw - g->pw;
+            const int32_t iy0 = oy * g->sh - g->ph;
+            if ((uint32_t)iy0 >= (uint32_t)op->s_yhi) return 0;
+            at = ((b * g->in_h + iy0) * g->in_w + ix0) * g->in_c;
+        } else {
+            ix0 += g->sw, at += op->s_xstep;
+        }
+        if ((uint32_t)ix0 > (uint32_t)op->s_xhi || at > op->s_lim) return 0;
         const int8_t *x = op->in + at;
         int8_t *o = d;
         switch (nw) {
