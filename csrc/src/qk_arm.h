@@ -612,13 +612,14 @@ NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t
         "ldr    r3, [sp, #36]\n\t"      /* rec */                                               \
         "mov    r4, #0x80000000\n\t"                                                            \
         "ldr    r8, [sp, #44]\n\t"      /* os */                                                \
+        "sub    r8, r8, #1\n\t"                                                                  \
         "push   {r0, r7, r12}\n\t"                                                              \
-        /* [sp]: rec, 2^31, out, os, out end (one LDM), xp, loop entry, row end */              \
+        /* [sp]: rec, 2^31, out, os - 1, out end (one LDM), xp, loop entry, row end */          \
         "push   {r3, r4, r5, r8, r9}\n\t"                                                       \
-        "0:\n\t"                                                                                \
-        "ldr    r2, [sp]\n\t"                                                                   \
-        "ldr    r10, [r2]\n\t"          /* the biases */                                        \
-        "ldr    r11, [r2, #20]\n\t"                                                             \
+        "mov    r0, r3\n\t"                                                                     \
+        "0:\n\t"                                /* r0: the pass's records */                    \
+        "ldr    r10, [r0]\n\t"          /* the biases */                                        \
+        "ldr    r11, [r0, #20]\n\t"                                                             \
         "mov    r12, r10\n\t"                                                                   \
         "mov    lr, r11\n\t"                                                                    \
         "ldr    r0, [sp, #20]\n\t"                                                              \
@@ -627,19 +628,18 @@ NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t
         "ldm    sp, {r0, r4, r5, r8, r9}\n\t"                                                   \
         "ldr    r7, [r0, #4]\n\t"                                                               \
         "ldr    r6, [r0, #16]\n\t"                                                              \
+        /* (pixel A's outputs post-increment out, so B's are at out + os - 1) */                \
         QK_ARM_DOT2X2_RQ16("r10", "8", ZP_ADD)                                                  \
-        "strb   r3, [r5]\n\t"                                                                   \
+        "strb   r3, [r5], #1\n\t"                                                               \
         QK_ARM_DOT2X2_RQ16("r12", "8", ZP_ADD)                                                  \
         "strb   r3, [r5, r8]\n\t"                                                               \
         "ldr    r7, [r0, #24]\n\t"                                                              \
         "ldr    r6, [r0, #36]\n\t"                                                              \
         QK_ARM_DOT2X2_RQ16("r11", "28", ZP_ADD)                                                 \
-        "strb   r3, [r5, #1]\n\t"                                                               \
+        "strb   r3, [r5], #1\n\t"                                                               \
         QK_ARM_DOT2X2_RQ16("lr", "28", ZP_ADD)                                                  \
-        "add    r2, r5, r8\n\t"                                                                 \
-        "strb   r3, [r2, #1]\n\t"                                                               \
+        "strb   r3, [r5, r8]\n\t"                                                               \
         "add    r0, r0, #40\n\t"                                                                \
-        "add    r5, r5, #2\n\t"                                                                 \
         "stm    sp, {r0, r4, r5}\n\t"                                                           \
         "cmp    r5, r9\n\t"                                                                     \
         "bne    0b\n\t"                                                                         \
