@@ -15,6 +15,7 @@ import pytest
 
 import interp
 from interp import cortexm, default_model
+from interp.ops import conv as conv_lowering
 from interp.writer import ModelWriter
 from oracles import MODELS, _missing, models_dir
 
@@ -236,7 +237,7 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # Helium CONV_2D k > 32 a multiple of 16 (the pair count in a register): two
                # accumulator chunks with an odd rest, and a 3x3 field
                (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1),
-               # DSP int16 filters (conv_w16, the pair kernels; at least 8 quads of pixels):
+               # DSP int16 filters (conv_w16, the pair kernels; at least 8 quads of pixels here):
                # rows one filter row at a time (3x3x40) with two accumulator chunks and a last
                # quad of 3 pixels, a one-channel depthwise as CONV_2D, fused requant with k 45
                # and 7 filters (an odd pair; -128 weights, zero point folded), 1x1 k 9 with a
@@ -310,13 +311,24 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         dead = 3 if k in (0, 11, 48, 51) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
                             gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127), dead=dead)
-        it = interp.Interpreter(model)
-        runs = _random_inputs(it, range(k, k + 2))
-        ex = cortexm.export(it, board, work / f"conv{k}")
-        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
-        what = "DEPTHWISE_CONV_2D" if dw else "CONV_2D"
-        _assert_same(res.outputs, _host_outputs(it, runs),
-                     f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on {board}")
+        # DSP: convs of fewer than 8 quads of pixels run the pair kernels (conv_w16) since
+        # W16_MIN_QUADS is 3, and also without them (a plan that dropped them for flash), as
+        # these cases were made for the int8 quad kernels
+        ekh, ekw = (kh - 1) * dil + 1, (kw - 1) * dil + 1
+        oh = -(-ih // stride) if pad == 0 else (ih - ekh + stride) // stride
+        ow = -(-iw // stride) if pad == 0 else (iw - ekw + stride) // stride
+        lean = board == "mps2-an386" and not dw and -(-oh * ow // 4) < 8
+        for w16_min in (conv_lowering.W16_MIN_QUADS,) + ((1 << 30,) if lean else ()):
+            with pytest.MonkeyPatch.context() as m:
+                m.setattr(conv_lowering, "W16_MIN_QUADS", w16_min)
+                it = interp.Interpreter(model)
+                runs = _random_inputs(it, range(k, k + 2))
+                ex = cortexm.export(it, board, work / f"conv{k}-{w16_min}")
+            res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+            what = "DEPTHWISE_CONV_2D" if dw else "CONV_2D"
+            _assert_same(res.outputs, _host_outputs(it, runs),
+                         f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on "
+                         f"{board} (conv_w16 from {w16_min} quads)")
 
 
 def test_dsp_conv_w16_checked(tmp_path) -> None:
