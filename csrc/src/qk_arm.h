@@ -265,8 +265,8 @@ static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, 
     "usada8  %[d], " A ", %[t], %[d]\n\t"                                                     \
     "sxtb16  %[t], " F ", ror #8\n\t"                                                         \
     "usada8  %[d], " B ", %[t], %[d]\n\t"
-static __attribute__((noinline, unused)) uint32_t qk_arm_w16_diff(const int8_t *f0, const int8_t *f1, const int16_t *w,
-                                       int32_t n4) {
+static __attribute__((noinline, unused)) uint32_t
+qk_arm_w16_diff(const int8_t *f0, const int8_t *f1, const int16_t *w, int32_t n4) {
     /* LDM fills registers in ascending order: pin them */
     register uint32_t a __asm__("r2"), b __asm__("r3"), c __asm__("r4"), e __asm__("r5");
     register uint32_t v __asm__("r6");

@@ -678,14 +678,14 @@ typedef struct {
     int point;
     int shorts; /* short field rows (e.g. in_c 1, 3): in-image fields by qk__quad_gather_short */
     /* pair layout with shorts: two pixels' int8 fields staged here (slp + 4 bytes each) and
-     * widened in one pass (NULL: pixel by pixel); what qk__stage_short checks and steps */
+     * widened in one pass (NULL: pixel by pixel); what qk__stage_pair checks and steps */
     int8_t *stage;
     int32_t s_nw, s_span, s_ystep, s_xstep, s_yhi, s_xhi, s_lim;
 } qk__quads_op;
 
 /* Pair staging of the short-row fields (qk__quad_gather_short's copy, its checks from the
- * op's precomputed bounds: qk__stage_pair) in spare bytes st (2 slp + 8) of the pair buffer: on whenever the
- * bounds leave some pixel in the image. */
+ * op's precomputed bounds: qk__stage_pair) in spare bytes st (2 slp + 8) of the pair buffer:
+ * on whenever the bounds leave some pixel in the image. */
 static void qk__stage_init(qk__quads_op *op, int8_t *st) {
     const qk__conv_geom *g = op->g;
     const int32_t c_n = g->in_c, span = g->kw * c_n, span4 = (span + 3) & ~3;
