@@ -15,6 +15,7 @@ import pytest
 
 import interp
 from interp import cortexm, default_model
+from interp.ops import conv as conv_lowering
 from interp.writer import ModelWriter
 from oracles import MODELS, _missing, models_dir
 
@@ -236,7 +237,7 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # Helium CONV_2D k > 32 a multiple of 16 (the pair count in a register): two
                # accumulator chunks with an odd rest, and a 3x3 field
                (False, 5, 6, 48, 71, 1, 1, 1, 0, 1), (False, 6, 7, 16, 9, 3, 3, 1, 0, 1),
-               # DSP int16 filters (conv_w16, the pair kernels; at least 8 quads of pixels):
+               # DSP int16 filters (conv_w16, the pair kernels; at least 8 quads of pixels here):
                # rows one filter row at a time (3x3x40) with two accumulator chunks and a last
                # quad of 3 pixels, a one-channel depthwise as CONV_2D, fused requant with k 45
                # and 7 filters (an odd pair; -128 weights, zero point folded), 1x1 k 9 with a
@@ -286,7 +287,11 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # and 3 rows of at most 5 values (qk_arm_conv3x2_r3s): a one-channel depthwise
                # with stride 2 (as CONV_2D), 3x5 over one channel, 3x1 over 4
                (True, 14, 15, 1, 8, 3, 3, 2, 0, 1), (False, 9, 12, 1, 6, 3, 5, 1, 1, 1),
-               (False, 8, 10, 4, 5, 3, 1, 1, 0, 1)]
+               (False, 8, 10, 4, 5, 3, 1, 1, 0, 1),
+               # DSP short-row fields staged two pixels at a time for the pair kernels: rows of
+               # two words (in_c 2) with SAME padding (edge pairs pixel by pixel) and of four
+               # (in_c 5, stride 2, an odd filter count)
+               (False, 9, 7, 2, 6, 3, 3, 1, 0, 1), (False, 8, 7, 5, 9, 3, 3, 2, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),
@@ -311,16 +316,27 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
         if k in CASE_QUANT:
             (in_zp, out_zp), act, gain = CASE_QUANT[k]
         # channels with multiplier 0 among ones that shift right (DSP records all the same)
-        dead = 3 if k in (0, 11, 48, 51) else 0
+        dead = 3 if k in (0, 11, 65, 68) else 0
         model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil, in_zp, out_zp, act,
                             gain, bias=k % 4 != 3, w_lo=W_LO_CASES.get(k, -127), dead=dead)
-        it = interp.Interpreter(model)
-        runs = _random_inputs(it, range(k, k + 2))
-        ex = cortexm.export(it, board, work / f"conv{k}")
-        res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
-        what = "DEPTHWISE_CONV_2D" if dw else "CONV_2D"
-        _assert_same(res.outputs, _host_outputs(it, runs),
-                     f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on {board}")
+        # DSP: convs of fewer than W16_MIN_QUADS quads of pixels get no conv_w16; run them
+        # through the pair kernels as well (a plan made with a lower threshold)
+        ekh, ekw = (kh - 1) * dil + 1, (kw - 1) * dil + 1
+        oh = -(-ih // stride) if pad == 0 else (ih - ekh + stride) // stride
+        ow = -(-iw // stride) if pad == 0 else (iw - ekw + stride) // stride
+        few = (board == "mps2-an386" and not dw
+               and -(-oh * ow // 4) < conv_lowering.W16_MIN_QUADS)
+        for w16_min in (conv_lowering.W16_MIN_QUADS,) + ((1,) if few else ()):
+            with pytest.MonkeyPatch.context() as m:
+                m.setattr(conv_lowering, "W16_MIN_QUADS", w16_min)
+                it = interp.Interpreter(model)
+                runs = _random_inputs(it, range(k, k + 2))
+                ex = cortexm.export(it, board, work / f"conv{k}-{w16_min}")
+            res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+            what = "DEPTHWISE_CONV_2D" if dw else "CONV_2D"
+            _assert_same(res.outputs, _host_outputs(it, runs),
+                         f"{what} {ih}x{iw}x{ic}->{oc} k{kh}x{kw} s{stride} p{pad} d{dil} on "
+                         f"{board} (conv_w16 from {w16_min} quads)")
 
 
 def test_dsp_conv_w16_checked(tmp_path) -> None:
@@ -335,8 +351,10 @@ def test_dsp_conv_w16_checked(tmp_path) -> None:
     want = _host_outputs(it, runs)
     b = it._plan.buffers[it._plan.ops[0].args[W16_SLOT]]
     original = it._plan.consts
-    # int16 [7 / 2][48 / 4][2][4]: filter 1's value 6 and 44, filter 6's value 10
-    for k, at in enumerate(b.offset + 2 * i for i in (8 + 4 + 1, 88 + 4, 3 * 96 + 16 + 1)):
+    # int16 [7 / 2][48 / 4][2][4]: filter 1's value 6, 10 and 44, filter 0's value 9 (groups 1
+    # and 2: both halves of the check's two-group pass), filter 6's value 10
+    for k, at in enumerate(b.offset + 2 * i for i in (8 + 4 + 1, 16 + 4 + 1, 16 + 2, 88 + 4,
+                                                      3 * 96 + 16 + 1)):
         consts = original.copy()
         consts[at] ^= 1
         it._plan.consts = consts

@@ -258,24 +258,44 @@ static inline void qk_arm_dot4x1(const int16_t *xi, const int8_t *w, int32_t n, 
 /* The sum of |byte differences| between w's n4 (> 0) groups of 8 int16 and the int8 groups
  * of four f0[0..4 n4), f1[0..4 n4) widened and pair-swapped, as conv_w16 interleaves a filter
  * pair (0: they agree), for the per-invoke check of the int16 filters: USADA8 compares and
- * accumulates two words at once, 14 instructions per eight values (< 2^31 for n4 < 2^20). */
-static inline uint32_t qk_arm_w16_diff(const int8_t *f0, const int8_t *f1, const int16_t *w,
-                                       int32_t n4) {
-    const int8_t *fe = f0 + 4 * n4;
-    uint32_t d = 0, v, u, a, b, c, e, t;
+ * accumulates two words at once. Two groups per trip (an odd first one alone), one LDM per
+ * group's four int16 words: 24 instructions per sixteen values (< 2^31 for n4 < 2^20). */
+#define QK_ARM_W16_DIFF_HALF(F, A, B)                                                          \
+    "sxtb16  %[t], " F "\n\t"                                                                 \
+    "usada8  %[d], " A ", %[t], %[d]\n\t"                                                     \
+    "sxtb16  %[t], " F ", ror #8\n\t"                                                         \
+    "usada8  %[d], " B ", %[t], %[d]\n\t"
+static __attribute__((noinline, unused)) uint32_t
+qk_arm_w16_diff(const int8_t *f0, const int8_t *f1, const int16_t *w, int32_t n4) {
+    /* LDM fills registers in ascending order: pin them */
+    register uint32_t a __asm__("r2"), b __asm__("r3"), c __asm__("r4"), e __asm__("r5");
+    register uint32_t v __asm__("r6");
+    uint32_t d = 0, u, t;
+    if (n4 & 1) {
+        __asm__ volatile("ldr     %[v], [%[f0]], #4\n\t"
+                         "ldr     %[u], [%[f1]], #4\n\t"
+                         "ldmia   %[w]!, {%[a], %[b], %[c], %[e]}\n\t"
+                         QK_ARM_W16_DIFF_HALF("%[v]", "%[a]", "%[b]")
+                         QK_ARM_W16_DIFF_HALF("%[u]", "%[c]", "%[e]")
+                         : [d] "+r"(d), [f0] "+r"(f0), [f1] "+r"(f1), [w] "+r"(w), [v] "=&r"(v),
+                           [u] "=&r"(u), [a] "=&r"(a), [b] "=&r"(b), [c] "=&r"(c), [e] "=&r"(e),
+                           [t] "=&r"(t)
+                         :
+                         : "memory");
+        if (n4 == 1) return d;
+    }
+    const int8_t *fe = f0 + 4 * (n4 & ~1);
     __asm__ volatile("1:\n\t"
-                     "ldr     %[v], [%[f0]], #4\n\t"
-                     "ldr     %[u], [%[f1]], #4\n\t"
-                     "ldrd    %[a], %[b], [%[w]], #8\n\t"
-                     "ldrd    %[c], %[e], [%[w]], #8\n\t"
-                     "sxtb16  %[t], %[v]\n\t"
-                     "usada8  %[d], %[a], %[t], %[d]\n\t"
-                     "sxtb16  %[v], %[v], ror #8\n\t"
-                     "usada8  %[d], %[b], %[v], %[d]\n\t"
-                     "sxtb16  %[t], %[u]\n\t"
-                     "usada8  %[d], %[c], %[t], %[d]\n\t"
-                     "sxtb16  %[u], %[u], ror #8\n\t"
-                     "usada8  %[d], %[e], %[u], %[d]\n\t"
+                     "ldr     %[v], [%[f0]], #4\n\t" /* (int8 rows: not word aligned) */
+                     "ldr     %[u], [%[f0]], #4\n\t"
+                     "ldmia   %[w]!, {%[a], %[b], %[c], %[e]}\n\t"
+                     QK_ARM_W16_DIFF_HALF("%[v]", "%[a]", "%[b]")
+                     "ldr     %[a], [%[f1]], #4\n\t"
+                     "ldr     %[b], [%[f1]], #4\n\t"
+                     QK_ARM_W16_DIFF_HALF("%[a]", "%[c]", "%[e]")
+                     "ldmia   %[w]!, {%[a], %[c], %[e], %[v]}\n\t" /* (b: f1's second word) */
+                     QK_ARM_W16_DIFF_HALF("%[u]", "%[a]", "%[c]")
+                     QK_ARM_W16_DIFF_HALF("%[b]", "%[e]", "%[v]")
                      "cmp     %[f0], %[fe]\n\t"
                      "blo     1b\n\t"
                      : [d] "+r"(d), [f0] "+r"(f0), [f1] "+r"(f1), [w] "+r"(w), [v] "=&r"(v),
@@ -285,6 +305,7 @@ static inline uint32_t qk_arm_w16_diff(const int8_t *f0, const int8_t *f1, const
                      : "cc", "memory");
     return d;
 }
+#undef QK_ARM_W16_DIFF_HALF
 
 /* One group of the 4 pixel x 1 filter loop: 16 MACs. */
 #define QK_ARM_DOT4X1_GROUP                                                                    \
@@ -591,13 +612,14 @@ NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t
         "ldr    r3, [sp, #36]\n\t"      /* rec */                                               \
         "mov    r4, #0x80000000\n\t"                                                            \
         "ldr    r8, [sp, #44]\n\t"      /* os */                                                \
+        "sub    r8, r8, #1\n\t"                                                                  \
         "push   {r0, r7, r12}\n\t"                                                              \
-        /* [sp]: rec, 2^31, out, os, out end (one LDM), xp, loop entry, row end */              \
+        /* [sp]: rec, 2^31, out, os - 1, out end (one LDM), xp, loop entry, row end */          \
         "push   {r3, r4, r5, r8, r9}\n\t"                                                       \
-        "0:\n\t"                                                                                \
-        "ldr    r2, [sp]\n\t"                                                                   \
-        "ldr    r10, [r2]\n\t"          /* the biases */                                        \
-        "ldr    r11, [r2, #20]\n\t"                                                             \
+        "mov    r0, r3\n\t"                                                                     \
+        "0:\n\t"                                /* r0: the pass's records */                    \
+        "ldr    r10, [r0]\n\t"          /* the biases */                                        \
+        "ldr    r11, [r0, #20]\n\t"                                                             \
         "mov    r12, r10\n\t"                                                                   \
         "mov    lr, r11\n\t"                                                                    \
         "ldr    r0, [sp, #20]\n\t"                                                              \
@@ -606,19 +628,18 @@ NAME(const int16_t *xp, const int16_t *w, int32_t n4, int32_t np2, const int32_t
         "ldm    sp, {r0, r4, r5, r8, r9}\n\t"                                                   \
         "ldr    r7, [r0, #4]\n\t"                                                               \
         "ldr    r6, [r0, #16]\n\t"                                                              \
+        /* (pixel A's outputs post-increment out, so B's are at out + os - 1) */                \
         QK_ARM_DOT2X2_RQ16("r10", "8", ZP_ADD)                                                  \
-        "strb   r3, [r5]\n\t"                                                                   \
+        "strb   r3, [r5], #1\n\t"                                                               \
         QK_ARM_DOT2X2_RQ16("r12", "8", ZP_ADD)                                                  \
         "strb   r3, [r5, r8]\n\t"                                                               \
         "ldr    r7, [r0, #24]\n\t"                                                              \
         "ldr    r6, [r0, #36]\n\t"                                                              \
         QK_ARM_DOT2X2_RQ16("r11", "28", ZP_ADD)                                                 \
-        "strb   r3, [r5, #1]\n\t"                                                               \
+        "strb   r3, [r5], #1\n\t"                                                               \
         QK_ARM_DOT2X2_RQ16("lr", "28", ZP_ADD)                                                  \
-        "add    r2, r5, r8\n\t"                                                                 \
-        "strb   r3, [r2, #1]\n\t"                                                               \
+        "strb   r3, [r5, r8]\n\t"                                                               \
         "add    r0, r0, #40\n\t"                                                                \
-        "add    r5, r5, #2\n\t"                                                                 \
         "stm    sp, {r0, r4, r5}\n\t"                                                           \
         "cmp    r5, r9\n\t"                                                                     \
         "bne    0b\n\t"                                                                         \

@@ -677,7 +677,72 @@ typedef struct {
      * widened straight into its lane without the gather's window checks */
     int point;
     int shorts; /* short field rows (e.g. in_c 1, 3): in-image fields by qk__quad_gather_short */
+    /* pair layout with shorts: two pixels' int8 fields staged here (slp + 4 bytes each) and
+     * widened in one pass (NULL: pixel by pixel); what qk__stage_pair checks and steps */
+    int8_t *stage;
+    int32_t s_nw, s_span, s_ystep, s_xstep, s_yhi, s_xhi, s_lim;
 } qk__quads_op;
+
+/* Pair staging of the short-row fields (qk__quad_gather_short's copy, its checks from the
+ * op's precomputed bounds: qk__stage_pair) in spare bytes st (2 slp + 8) of the pair buffer:
+ * on whenever the bounds leave some pixel in the image. */
+static void qk__stage_init(qk__quads_op *op, int8_t *st) {
+    const qk__conv_geom *g = op->g;
+    const int32_t c_n = g->in_c, span = g->kw * c_n, span4 = (span + 3) & ~3;
+    op->s_nw = span4 / 4, op->s_span = span, op->s_ystep = g->dh * g->in_w * c_n;
+    op->s_xstep = g->sw * c_n;
+    op->s_yhi = g->in_h - (g->kh - 1) * g->dh, op->s_xhi = g->in_w - g->kw;
+    op->s_lim = g->batches * g->in_h * g->in_w * c_n - ((g->kh - 1) * op->s_ystep + span4);
+    op->stage = op->pair && op->shorts && !op->seg && op->s_yhi > 0 && op->s_xhi >= 0 &&
+                op->s_lim >= 0 ? st : NULL;
+}
+
+/* Output pixels q0 and q1's fields as int8 at d and d + slp + 4 (each then the zero-point
+ * word: k + 4 bytes), if both lie in the image and their last rows' words stay inside the
+ * input; else 0. Rows of one to three words (in_c 1 or 3) are copied unrolled. */
+static __attribute__((noinline)) int qk__stage_pair(const qk__quads_op *op, int32_t b, int32_t q0,
+                                                    int32_t q1, int8_t *d) {
+    const qk__conv_geom *g = op->g;
+    const int32_t nw = op->s_nw, span = op->s_span, ystep = op->s_ystep, kh = g->kh;
+    const uint32_t zpw = (uint32_t)(uint8_t)g->in_zp * 0x01010101u;
+    int32_t oy, ox = 0, ix0 = 0, at = 0;
+    for (int h = 0; h < 2; ++h, d += op->slp + 4) {
+        if (h == 0 || q1 != q0 + 1 || ox + 1 >= g->out_w) { /* (else q1 is q0's right neighbour) */
+            const int32_t q = h ? q1 : q0;
+            oy = q / g->out_w, ox = q - oy * g->out_w, ix0 = ox * g->sw - g->pw;
+            const int32_t iy0 = oy * g->sh - g->ph;
+            if ((uint32_t)iy0 >= (uint32_t)op->s_yhi) return 0;
+            at = ((b * g->in_h + iy0) * g->in_w + ix0) * g->in_c;
+        } else {
+            ix0 += g->sw, at += op->s_xstep;
+        }
+        if ((uint32_t)ix0 > (uint32_t)op->s_xhi || at > op->s_lim) return 0;
+        const int8_t *x = op->in + at;
+        int8_t *o = d;
+        switch (nw) {
+        case 1:
+            for (int32_t y = kh; y > 0; --y, x += ystep, o += span)
+                qk_arm_st32(o, qk_arm_ld32(x));
+            break;
+        case 2:
+            for (int32_t y = kh; y > 0; --y, x += ystep, o += span)
+                qk_arm_st32(o, qk_arm_ld32(x)), qk_arm_st32(o + 4, qk_arm_ld32(x + 4));
+            break;
+        case 3:
+            for (int32_t y = kh; y > 0; --y, x += ystep, o += span) {
+                const uint32_t v0 = qk_arm_ld32(x), v1 = qk_arm_ld32(x + 4);
+                const uint32_t v2 = qk_arm_ld32(x + 8);
+                qk_arm_st32(o, v0), qk_arm_st32(o + 4, v1), qk_arm_st32(o + 8, v2);
+            }
+            break;
+        default:
+            for (int32_t y = kh; y > 0; --y, x += ystep, o += span)
+                for (int32_t i = 0; i < nw; ++i) qk_arm_st32(o + 4 * i, qk_arm_ld32(x + 4 * i));
+        }
+        qk_arm_st32(o, zpw);
+    }
+    return 1;
+}
 
 static void qk__quads_op_init(qk__quads_op *op, const qk__conv_geom *g, const int8_t *in,
                               int16_t *row, int32_t slp, int seg, int pair) {
@@ -686,6 +751,7 @@ static void qk__quads_op_init(qk__quads_op *op, const qk__conv_geom *g, const in
                 g->pw == 0 && g->out_h == g->in_h && g->out_w == g->in_w &&
                 g->fic == g->in_c && g->in_c % 4 == 0;
     op->shorts = g->dw == 1 && (g->kw * g->in_c) % 4 != 0;
+    op->stage = NULL;
 }
 
 /* The pixels l < nl of the quad from output pixel p on (the lanes < lanes, then repeats of the
@@ -704,6 +770,15 @@ static inline void qk__quad_fill(const qk__quads_op *op, int32_t b, int32_t p, i
     }
     for (int l = 0; l < nl; ++l) {
         const int32_t q = p + (l < lanes ? l : lanes - 1);
+        if (op->stage != NULL && (l & 1) == 0) { /* (the pair's other pixel: q1) */
+            int8_t *sa = op->stage, *sb = sa + op->slp + 4;
+            const int32_t q1 = p + (l + 1 < lanes ? l + 1 : lanes - 1);
+            if (qk__stage_pair(op, b, q, q1, sa)) {
+                qk_arm_pair_rows_s8(sa, sb, op->slp, g->in_zp, xi + l * op->slp);
+                ++l;
+                continue;
+            }
+        }
         int16_t *dst = qk__lane(xi, l, op->slp, op->pair);
         if (op->point) {
             qk_arm_quad_row_s8(op->in + ((int64_t)b * g->out_h * g->out_w + q) * g->in_c,
@@ -821,6 +896,8 @@ static void qk__conv_pairs_dsp(const qk__conv_geom *g, const int8_t *in, const i
         rs->rec_fn == qk_arm_rq_rec_i8 ? qk_arm_dot2x2_rq16_run : qk_arm_dot2x2_rq16_zp_run;
     qk__quads_op op;
     qk__quads_op_init(&op, g, in, row, slp, seg, 1);
+    /* (the staging bytes after the four pixels' rows, when they fit) */
+    qk__stage_init(&op, 10 * slp + 8 <= (int32_t)sizeof xw ? (int8_t *)xi + 8 * slp : NULL);
     for (int32_t b = 0; b < g->batches; ++b)
         for (int32_t p = 0; p < npx; p += 4) {
             const int32_t lanes = npx - p < 4 ? npx - p : 4;

@@ -27,7 +27,9 @@ DW_PHASE_MAX = 8192  # QK__DW_PHASE_MAX in qk_conv.c
 FOLD_MAX_K = 2048  # board plans fold in_zp into the bias up to this filter depth
 DW_FOLD_MAX_TAPS = 64  # and (depthwise) up to this many taps: QK__DW_MVE_MAX_TAPS in qk_conv.c
 QUAD_MAX = 288  # QK_ARM_QUAD_MAX in qk_arm.h: values per row of the DSP quad / pair kernels
-W16_MIN_QUADS = 8  # DSP plans widen a filter for at least this many 4-pixel quads (see conv_w16)
+# DSP plans widen a filter for at least this many 4-pixel quads (see conv_w16): at 3, vww's
+# 3x3-output layers would add 197 KB of flash to save 2% of its instructions
+W16_MIN_QUADS = 8
 W16_SLOT = 33  # the DSP conv_w16 arg: after the host GEMM's three (slots 30 to 32)
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
