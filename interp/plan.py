@@ -193,12 +193,58 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     graph = fuse_pad_into_conv(fold_constants(graph))
+    for op in graph.operators:  # (the graph keeps options from an earlier plan's choices)
+        op.options.pop("dw_strip", None)
     plan = _lower_once(graph, guard, isa)
+    if isa == "mve":
+        plan = _fit_strips(graph, plan, guard, isa)
     if optimize == "memory" or (ram_budget is not None and plan.arena_bytes > ram_budget):
         plan = _shrink(graph, plan, guard, None if optimize == "memory" else ram_budget, isa)
     if flash_budget is not None and isa == "dsp":
         plan = _drop_w16(graph, plan, guard, isa, flash_budget)
     return plan
+
+
+def _fit_strips(graph: Graph, plan: Plan, guard: int, isa: str) -> Plan:
+    """Helium depthwise ops' strips (qk__dw_mve) only where the arena has room: from the plan
+    without them, each op (in order) gets its whole strip, or else one the size of the largest
+    hole in the arena at its step, if the arena does not grow."""
+    dws = [op for op in graph.operators if op.name == "DEPTHWISE_CONV_2D"]
+    for op in dws:
+        op.options["dw_strip"] = 0
+    cur = _lower_once(graph, guard, isa)
+    if cur.arena_bytes >= plan.arena_bytes:
+        for op in dws:
+            del op.options["dw_strip"]
+        return plan
+    for op in dws:
+        step = next(s for s, p in enumerate(cur.ops) if p.op_index == op.index)
+        full, none = (next((b.nbytes for b in pl.buffers if b.scratch and b.first == step), 0)
+                      for pl in (plan, cur))
+        if full <= none:  # no strip, or one the scratch already holds
+            continue
+        tries: list[int | None] = [None]
+        hole = _largest_hole(cur, step)
+        if hole > none:  # the strip after zrow (in_c bytes)
+            tries.append(hole - op.inputs[0].shape[3])
+        for budget in tries:
+            op.options["dw_strip"] = budget
+            trial = _lower_once(graph, guard, isa)
+            if trial.arena_bytes <= cur.arena_bytes:
+                cur = trial
+                break
+            op.options["dw_strip"] = 0
+    return cur
+
+
+def _largest_hole(plan: Plan, step: int) -> int:
+    """The largest run of arena bytes free at `step` but for its op's scratch."""
+    used = sorted((b.offset, b.offset + align(b.nbytes)) for b in plan.buffers
+                  if b.in_arena and not b.scratch and b.first <= step <= b.last)
+    best, at = 0, 0
+    for start, end in used + [(plan.arena_bytes, plan.arena_bytes)]:
+        best, at = max(best, start - at), max(at, end)
+    return best
 
 
 def _drop_w16(graph: Graph, plan: Plan, guard: int, isa: str, flash: int) -> Plan:

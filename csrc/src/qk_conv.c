@@ -2079,16 +2079,22 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
  * (the lowering's board-only beff = bias - in_zp * sum_t w_t, int32 wrapping): every output
  * pixel sums x * w over all its taps (qk_arm_dw_run), padded ones reading in_zp, the same int32
  * value mod 2^32 as TFLM's sum of (x - in_zp) * w plus bias. The scratch holds zrow (in_c
- * copies of in_zp) and the strip: output rows with taps above or below the image (and with the
- * 8-channel pair path, whose pairs then span the row, any with padding) read a copy of their
- * input rows padded with in_zp, so the whole row runs as the inner ones do; the other pixels
- * with taps outside the image run a column at a time, their padded taps pointing at zrow.
+ * copies of in_zp) and, with room, the strip: output rows with taps above or below the image
+ * (and with the 8-channel pair path, whose pairs then span the row, any with padding) read a
+ * copy of their input rows padded with in_zp, so they run as the inner ones do, as many pixels
+ * at a time as the strip holds (the plan sizes the scratch to what its arena has free). The
+ * other pixels with taps outside the image (all of them without a strip) run a column or a
+ * pixel at a time, their padded taps pointing at zrow.
  */
 #define QK__DW_MVE_MAX_TAPS 64
 
-/* Columns an output row's taps span (from input column -pw): the strip's width. */
-static int64_t qk__dw_strip_w(const qk__conv_geom *g) {
-    return (int64_t)(g->out_w - 1) * g->sw + (int64_t)(g->kw - 1) * g->dw + 1;
+/* Output pixels of a row whose strip fits `bytes` of scratch after zrow (at most out_w; 0: no
+ * strip). A strip for n pixels spans (n - 1) * sw + (kw - 1) * dw + 1 columns of kh rows. */
+static int32_t qk__dw_strip_n(const qk__conv_geom *g, int64_t bytes) {
+    const int64_t cols = (bytes - g->in_c) / ((int64_t)g->kh * g->in_c);
+    const int64_t span = (int64_t)(g->kw - 1) * g->dw + 1;
+    const int64_t n = cols < span ? 0 : (cols - span) / g->sw + 1;
+    return n < g->out_w ? (int32_t)n : g->out_w;
 }
 
 /* The strip for output pixels [x0, x1) of row oy: its kh rows (pitch bytes apart) hold the
@@ -2134,7 +2140,8 @@ static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const 
  * (then qk_arm_dw16 runs only for 16 channels, whose filter is that layout) */
 static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filter,
                        const int8_t *fb, const int32_t *beff, const int32_t *mult,
-                       const uint32_t *rq, int8_t *out, int8_t *zrow, int8_t *strip) {
+                       const uint32_t *rq, int8_t *out, int8_t *zrow, int8_t *strip,
+                       int32_t strip_n) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n;
     const int32_t taps = g->kh * g->kw;
     const int right = qk_arm_rq_right(mult, rq, rq + c_n, c_n);
@@ -2165,7 +2172,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
         }
     }
     /* tap offsets in the image */
-    const int32_t pitch = (int32_t)qk__dw_strip_w(g) * c_n;
+    const int32_t pitch = ((strip_n - 1) * g->sw + (g->kw - 1) * g->dw + 1) * c_n;
     int32_t inner[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
         for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
@@ -2175,12 +2182,12 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     qk__inner_range(g->out_h, g->in_h, g->kh, g->dh, g->sh, g->ph, &ya, &yb);
     const qk_arm_dw_params *pp = use_pair ? &pair : NULL;
     const int32_t step = g->sw * c_n;
-    /* the rows whose edge pixels run a column at a time (with the pair path: none) */
-    const int cols = !use_pair && xb > xa && ya < yb && (xa > 0 || xb < g->out_w);
+    /* the rows whose edge pixels run a column at a time (with the pair path and a strip: none) */
+    const int cols = !(use_pair && strip_n > 0) && xb > xa && ya < yb && (xa > 0 || xb < g->out_w);
     int32_t edge[QK__DW_MVE_MAX_TAPS], down_t[QK__DW_MVE_MAX_TAPS];
     /* one output row down, in input bytes (< the input size when two rows are in [ya, yb)) */
     const int32_t down = yb - ya > 1 ? g->sh * line_n : 0;
-    if (cols) memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
+    if (cols || strip_n == 0) memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
@@ -2188,10 +2195,20 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             for (int32_t kx = 0; kx < g->kw; ++kx) edge[t++] = ky * pitch + kx * g->dw * c_n;
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
             int8_t *o = ob + (int64_t)oy * g->out_w * c_n;
-            if (oy < ya || oy >= yb || xb <= xa || (use_pair && (xa > 0 || xb < g->out_w))) {
-                qk__dw_strip(g, image, oy, 0, g->out_w, strip, pitch);
-                qk_arm_dw_run(&P, pp, edge, strip, step, g->out_w, o);
-            } else
+            const int outer = oy < ya || oy >= yb || xb <= xa;
+            if (strip_n > 0 && (outer || (use_pair && (xa > 0 || xb < g->out_w)))) {
+                for (int32_t x0 = 0; x0 < g->out_w; x0 += strip_n) {
+                    const int32_t x1 = g->out_w - x0 < strip_n ? g->out_w : x0 + strip_n;
+                    qk__dw_strip(g, image, oy, x0, x1, strip, pitch);
+                    qk_arm_dw_run(&P, pp, edge, strip, step, x1 - x0, o + x0 * c_n);
+                }
+            } else if (outer) /* no strip: a pixel at a time */
+                for (int32_t ox = 0; ox < g->out_w; ++ox) {
+                    qk__dw_edge_offs(g, image, zrow, oy * g->sh - g->ph, ox * g->sw - g->pw, 0,
+                                     edge, down_t);
+                    qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, o + ox * c_n);
+                }
+            else
                 qk_arm_dw_run(&P, pp, inner,
                               image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
                               step, xb - xa, o + xa * c_n);
@@ -2609,8 +2626,7 @@ QK__EXEC(depthwise_conv2d) {
         g.kh * g.kw <= QK__DW_MVE_MAX_TAPS && g.in_zp >= -128 && g.in_zp <= 127) {
         const int32_t *beff = qk__in(ctx, args[33], 4 * (int64_t)g.out_c);
         const uint32_t *rq = qk__in(ctx, args[7], 12 * (int64_t)g.out_c);
-        /* (a scratch without room for the strip: the generic path) */
-        int8_t *zrow = qk__out(ctx, args[6], g.in_c + g.kh * qk__dw_strip_w(&g) * g.in_c);
+        int8_t *zrow = qk__out(ctx, args[6], g.in_c);
         if (zrow != NULL) {
             if (!beff || !rq || !qk__rq_ok(shift, rq, g.out_c) ||
                 !qk__dw_beff_ok(beff, bias32, filter, g.kh * g.kw, g.in_c, g.in_zp))
@@ -2620,7 +2636,9 @@ QK__EXEC(depthwise_conv2d) {
             const int8_t *fb = n_args >= 35 && args[34] >= 0 && g.in_c > 16
                                    ? qk__in(ctx, args[34], fb_n) : NULL;
             if (fb != NULL && !qk__dw_fb_ok(fb, filter, g.kh * g.kw, g.in_c)) fb = NULL;
-            qk__dw_mve(&g, in, filter, fb, beff, mult, rq, out, zrow, zrow + g.in_c);
+            /* the strip in what the scratch has after zrow (its size: the plan's choice) */
+            const int32_t strip_n = qk__dw_strip_n(&g, ctx->tensors[3 * args[6] + 2]);
+            qk__dw_mve(&g, in, filter, fb, beff, mult, rq, out, zrow, zrow + g.in_c, strip_n);
             return QK_OK;
         }
     }

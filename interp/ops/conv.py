@@ -394,11 +394,12 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
                     extra = -1
         # Helium plans: the bias with in_zp folded in, for qk__dw_mve, which keeps a row of in_zp
         # (the padded taps) in the scratch, and after it a copy of an output row's input rows
-        # padded with in_zp (kh rows of the columns its taps span: qk__dw_strip_w in C)
+        # padded with in_zp (kh rows of the columns its taps span), or of as many pixels' as
+        # o["dw_strip"] bytes hold (set by the planner where the whole row would grow the arena)
         # (from 8 channels on: it vectorizes over channels, 16 or 8 at a time)
         fold = (pb.isa == "mve" and dm == 1 and ic >= 8 and w.is_const
                 and (b is None or b.is_const) and kh * kw <= DW_FOLD_MAX_TAPS)
-        strip = kh * ((geom[8] - 1) * geom[11] + (kw - 1) * geom[13] + 1) * ic
+        strip = dw_strip_bytes(geom, o.get("dw_strip"))
         if extra >= 0:
             scratch = pb.scratch(max(4 * acc_n + extra, ic + strip if fold else 0), "dw_acc")
             rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
@@ -416,6 +417,17 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
+
+
+def dw_strip_bytes(geom: list[int], budget: int | None) -> int:
+    """Bytes of qk__dw_mve's strip for the most pixels of an output row (all of them without a
+    budget) whose strip fits `budget` bytes; 0 if not one does (qk__dw_strip_n in C)."""
+    ic, kh, kw, ow, sw, dw = geom[3], geom[4], geom[5], geom[8], geom[11], geom[13]
+    n = ow
+    if budget is not None:
+        cols, span = budget // (kh * ic), (kw - 1) * dw + 1
+        n = 0 if cols < span else min(ow, (cols - span) // sw + 1)
+    return kh * ((n - 1) * sw + (kw - 1) * dw + 1) * ic if n else 0
 
 
 def dw_w32(w: np.ndarray) -> np.ndarray:
