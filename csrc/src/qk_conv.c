@@ -2090,11 +2090,12 @@ static void qk__dw_run(const qk__conv_geom *g, const int8_t *in, const int8_t *p
 
 /* Output pixels of a row whose strip fits `bytes` of scratch after zrow (at most out_w; 0: no
  * strip). A strip for n pixels spans (n - 1) * sw + (kw - 1) * dw + 1 columns of kh rows. */
-static int32_t qk__dw_strip_n(const qk__conv_geom *g, int64_t bytes) {
-    const int64_t cols = (bytes - g->in_c) / ((int64_t)g->kh * g->in_c);
+static int32_t qk__dw_strip_n(const qk__conv_geom *g, int32_t bytes) {
+    /* (int32 divisions: kh * in_c is within the input's bytes) */
+    const int32_t cols = (bytes - g->in_c) / (g->kh * g->in_c);
     const int64_t span = (int64_t)(g->kw - 1) * g->dw + 1;
-    const int64_t n = cols < span ? 0 : (cols - span) / g->sw + 1;
-    return n < g->out_w ? (int32_t)n : g->out_w;
+    const int32_t n = cols < span ? 0 : (cols - (int32_t)span) / g->sw + 1;
+    return n < g->out_w ? n : g->out_w;
 }
 
 /* The strip for output pixels [x0, x1) of row oy: its kh rows (pitch bytes apart) hold the
