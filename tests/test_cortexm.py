@@ -339,6 +339,50 @@ def test_conv_depthwise_sweep(board: str, tmp_path_factory) -> None:
                          f"{board} (conv_w16 from {w16_min} quads)")
 
 
+# Helium depthwise strips the plan holds to n pixels (0: none; the scratch's other room may fit
+# more): 64 channels with stride 2, 24 with dilation and 5x5; the 8-channel pair path's tiled
+# scratch holds 61 pixels' strip, less than its 70-pixel rows
+STRIP_CASES = [((True, 7, 9, 64, 64, 3, 3, 2, 0, 1), (0, 2)),
+               ((True, 6, 7, 24, 24, 5, 5, 1, 0, 2), (0, 3)), ((True, 4, 70, 8, 8, 3, 3, 1, 0, 1), (0,))]
+
+
+def test_mve_depthwise_strip_chunks_bit_exact(tmp_path) -> None:
+    """Helium depthwise rows with taps outside the image run bit-exactly with a strip of a few
+    pixels (a row in chunks) or none (a pixel at a time), as a plan short of arena room has."""
+    rng = np.random.default_rng(99)
+    for k, ((dw, ih, iw, ic, oc, kh, kw, stride, pad, dil), ns) in enumerate(STRIP_CASES):
+        model = _conv_model(rng, dw, ih, iw, ic, oc, kh, kw, stride, pad, dil,
+                            int(rng.integers(-128, 128)), int(rng.integers(-128, 128)), k % 3,
+                            None, bias=True, w_lo=-127, dead=0)
+        for n in ns:
+            strip = kh * ((n - 1) * stride + (kw - 1) * dil + 1) * ic if n else 0
+            with pytest.MonkeyPatch.context() as m:
+                m.setattr(conv_lowering, "dw_strip_bytes", lambda geom, budget: strip)
+                it = interp.Interpreter(model)
+                runs = _random_inputs(it, range(k, k + 2))
+                ex = cortexm.export(it, "mps3-an547", tmp_path / f"strip{k}-{n}")
+            res = cortexm.run_firmware(ex, cortexm.build(ex.out_dir), runs, count=False)
+            _assert_same(res.outputs, _host_outputs(it, runs),
+                         f"depthwise {ih}x{iw}x{ic} k{kh}x{kw} s{stride} d{dil}, strip of {n}")
+
+
+@pytest.mark.parametrize("name", ["kws_ref_model", "mcunet-10fps_vww", "vww_96_int8"])
+def test_mve_depthwise_strip_keeps_arena(name: str) -> None:
+    """An M55 plan keeps the depthwise strips only where they do not grow its arena: no larger
+    than the plan without any (and the strips stay where there is room)."""
+    path = models_dir() / f"{name}.tflite"
+    if not path.exists():
+        pytest.skip(f"no {name}")
+    speed = interp.Interpreter(path, target="cortex-m55")
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(conv_lowering, "dw_strip_bytes", lambda geom, budget: 0)
+        bare = interp.Interpreter(path, target="cortex-m55")
+    assert speed.arena_bytes <= bare.arena_bytes
+    if name == "vww_96_int8":  # room for every row's strip: more scratch than without
+        assert sum(b.nbytes for b in speed._plan.buffers if b.scratch) > sum(
+            b.nbytes for b in bare._plan.buffers if b.scratch)
+
+
 def test_dsp_conv_w16_checked(tmp_path) -> None:
     """The M4 build reads a plan's int16 conv filter (conv_w16) only if it equals the filter
     (else the int8 kernels run): one wrong weight (in a filter pair's whole groups, in their
