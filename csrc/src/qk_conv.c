@@ -2169,6 +2169,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     int32_t inner[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
         for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
+    const int inner3 = qk_arm_dw_grid(inner, taps);
     /* output pixels [xa, xb) x [ya, yb) have every tap inside the image */
     int32_t xa, xb, ya, yb;
     qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
@@ -2186,13 +2187,14 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
         for (int32_t ky = 0, t = 0; ky < g->kh; ++ky) /* edge: the tap offsets in the strip */
             for (int32_t kx = 0; kx < g->kw; ++kx) edge[t++] = ky * pitch + kx * g->dw * c_n;
+        const int edge3 = qk_arm_dw_grid(edge, taps);
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
             int8_t *o = ob + (int64_t)oy * g->out_w * c_n;
             if (oy < ya || oy >= yb || xb <= xa || (use_pair && (xa > 0 || xb < g->out_w))) {
                 qk__dw_strip(g, image, oy, 0, g->out_w, strip, pitch);
-                qk_arm_dw_run(&P, pp, edge, strip, step, g->out_w, o);
+                qk_arm_dw_run(&P, pp, edge, edge3, strip, step, g->out_w, o);
             } else
-                qk_arm_dw_run(&P, pp, inner,
+                qk_arm_dw_run(&P, pp, inner, inner3,
                               image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
                               step, xb - xa, o + xa * c_n);
         }
@@ -2202,7 +2204,8 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
                              down_t);
             for (int32_t oy = ya;;) {
-                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
+                qk_arm_dw_run(&P, NULL, edge, 0, zrow, 0, 1,
+                              ob + ((int64_t)oy * g->out_w + ox) * c_n);
                 if (++oy == yb) break;
                 for (int32_t t = 0; t < taps; t += 4) { /* (int32 lanes wrap as addresses do) */
                     const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
