@@ -2025,7 +2025,10 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
  * loads, nothing past a field read), so a filter pair costs its 2 NK loads, 6 NK VMLADAV(A)s and
  * the stores: 15 or 22 (k < 32: 24) instructions instead of qk_arm_conv3x2's 30 or 42. The
  * filter loads are predicated too (NK 1: k bytes; NK 2: the second 16 of k < 32), so they read
- * only the filters. (not inlined: the asm needs most registers)
+ * only the filters. NK 3 (32 < k <= 48; all 9 chunks do not fit in registers): pixels 0 and 1's
+ * fields stay in q0-q2 and q3-q5, pixel 2's chunks are loaded once per pair (q7) next to each
+ * filter chunk (q6), the last chunks predicated: 34 instructions a pair (qk_arm_conv3x2: about
+ * 46 with k 40). (not inlined: the asm needs most registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
@@ -2106,11 +2109,67 @@ qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k,
             : [xs] "r"(xstep), [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4");
-    else if (k == 32)
+    else if (NK == 3) {
+        int32_t t = k - 32, xs = xstep; /* (k - 32, then 2 k; xstep, then the second filter) */
+        __asm__ volatile(
+            "vctp.8 %[t]\n\t"
+            "vldrb.u8 q0, [%[x]]\n\t"
+            "vldrb.u8 q1, [%[x], #16]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q2, [%[x], #32]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vldrb.u8 q3, [%[x]]\n\t"
+            "vldrb.u8 q4, [%[x], #16]\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q5, [%[x], #32]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"   /* pixel 2 */
+            "add    %[xs], %[w], %[t]\n\t"
+            "add    %[xs], %[xs], #32\n\t"   /* w + k */
+            "lsl    %[t], %[t], #1\n\t"
+            "add    %[t], %[t], #64\n\t"     /* 2 k: a pair's filter bytes */
+            "dls    lr, %[n]\n\t"
+            "1:\n\t"
+            "vldrb.u8 q7, [%[x]]\n\t"
+            "vldrb.u8 q6, [%[w]]\n\t"
+            "vmladav.s8 r0, q0, q6\n\t"
+            "vmladav.s8 r4, q3, q6\n\t"
+            "vmladav.s8 r8, q7, q6\n\t"
+            "vldrb.u8 q6, [%[xs]]\n\t"
+            "vmladav.s8 r2, q0, q6\n\t"
+            "vmladav.s8 r6, q3, q6\n\t"
+            "vmladav.s8 r10, q7, q6\n\t"
+            "vldrb.u8 q7, [%[x], #16]\n\t"
+            "vldrb.u8 q6, [%[w], #16]\n\t"
+            "vmladava.s8 r0, q1, q6\n\t"
+            "vmladava.s8 r4, q4, q6\n\t"
+            "vmladava.s8 r8, q7, q6\n\t"
+            "vldrb.u8 q6, [%[xs], #16]\n\t"
+            "vmladava.s8 r2, q1, q6\n\t"
+            "vmladava.s8 r6, q4, q6\n\t"
+            "vmladava.s8 r10, q7, q6\n\t"
+            "vpstt\n\t"                      /* (P0 is still the VCTP of k - 32) */
+            "vldrbt.u8 q7, [%[x], #32]\n\t"
+            "vldrbt.u8 q6, [%[w], #32]\n\t"
+            "add    %[w], %[w], %[t]\n\t"
+            "vmladava.s8 r0, q2, q6\n\t"
+            "vmladava.s8 r4, q5, q6\n\t"
+            "vmladava.s8 r8, q7, q6\n\t"
+            "vpst\n\t"
+            "vldrbt.u8 q6, [%[xs], #32]\n\t"
+            "add    %[xs], %[xs], %[t]\n\t"
+            "vmladava.s8 r2, q2, q6\n\t"
+            "vmladava.s8 r6, q5, q6\n\t"
+            "vmladava.s8 r10, q7, q6\n\t" QK_ARM_SK_PAIR_END
+            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x), [t] "+r"(t), [xs] "+r"(xs)
+            : [n] "r"(npairs)
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
+              "q4", "q5", "q6", "q7");
+    } else if (k == 32)
         QK_ARM_SK2_ASM("vldrb.u8 q7, [%[w], #16]\n\t");
     else /* (P0 is still the VCTP of k - 16) */
         QK_ARM_SK2_ASM("vpst\n\tvldrbt.u8 q7, [%[w], #16]\n\t");
 }
+
 
 /*
  * qk_arm_conv3x2_short (NK 2) for fields of 3 filter rows of c = kwc values, 8 <= c <= 10 (k =
