@@ -2028,7 +2028,10 @@ qk_arm_conv3x2(const int8_t *rows, const int8_t *w, int32_t k, int32_t npairs, i
  * only the filters. NK 3 (32 < k <= 48; all 9 chunks do not fit in registers): pixels 0 and 1's
  * fields stay in q0-q2 and q3-q5, pixel 2's chunks are loaded once per pair (q7) next to each
  * filter chunk (q6), the last chunks predicated: 34 instructions a pair (qk_arm_conv3x2: about
- * 46 with k 40). (not inlined: the asm needs most registers)
+ * 46 with k 40). NK 4 (k 64, the filters at immediate offsets): pixel 0's 4 chunks and pixel
+ * 1's first 2 held; per pair chunks 0 and 1 stream pixel 2's (9 instructions each), chunks 2 and
+ * 3 pixel 1's and 2's, a filter chunk loaded twice (11 each): 45 a pair (qk_arm_conv3x2 53).
+ * (not inlined: the asm needs most registers)
  */
 #define QK_ARM_SK_PAIR_END                                                                   \
     "strd   r4, r6, [%[acc], #256]\n\t"                                                      \
@@ -2164,7 +2167,65 @@ qk_arm_conv3x2_short(const int8_t *x, int32_t xstep, const int8_t *w, int32_t k,
             : [n] "r"(npairs)
             : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "p0", "q0", "q1", "q2", "q3",
               "q4", "q5", "q6", "q7");
-    } else if (k == 32)
+    } else if (NK == 4) { /* (k 64) */
+        const int8_t *x2;
+        __asm__ volatile(
+            "vldrb.u8 q0, [%[x]]\n\t"
+            "vldrb.u8 q1, [%[x], #16]\n\t"
+            "vldrb.u8 q2, [%[x], #32]\n\t"
+            "vldrb.u8 q3, [%[x], #48]\n\t"
+            "add    %[x], %[x], %[xs]\n\t"
+            "vldrb.u8 q4, [%[x]]\n\t"
+            "vldrb.u8 q5, [%[x], #16]\n\t"
+            "add    %[x2], %[x], %[xs]\n\t"
+            "dls    lr, %[n]\n\t"
+            "1:\n\t"
+            "vldrb.u8 q7, [%[x2]]\n\t"
+            "vldrb.u8 q6, [%[w]]\n\t"
+            "vmladav.s8 r0, q0, q6\n\t"
+            "vmladav.s8 r4, q4, q6\n\t"
+            "vmladav.s8 r8, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #64]\n\t"
+            "vmladav.s8 r2, q0, q6\n\t"
+            "vmladav.s8 r6, q4, q6\n\t"
+            "vmladav.s8 r10, q7, q6\n\t"
+            "vldrb.u8 q7, [%[x2], #16]\n\t"
+            "vldrb.u8 q6, [%[w], #16]\n\t"
+            "vmladava.s8 r0, q1, q6\n\t"
+            "vmladava.s8 r4, q5, q6\n\t"
+            "vmladava.s8 r8, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #80]\n\t"
+            "vmladava.s8 r2, q1, q6\n\t"
+            "vmladava.s8 r6, q5, q6\n\t"
+            "vmladava.s8 r10, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #32]\n\t"
+            "vmladava.s8 r0, q2, q6\n\t"
+            "vldrb.u8 q7, [%[x], #32]\n\t"
+            "vmladava.s8 r4, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #96]\n\t"
+            "vmladava.s8 r6, q7, q6\n\t"
+            "vmladava.s8 r2, q2, q6\n\t"
+            "vldrb.u8 q7, [%[x2], #32]\n\t"
+            "vmladava.s8 r10, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #32]\n\t"
+            "vmladava.s8 r8, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #48]\n\t"
+            "vmladava.s8 r0, q3, q6\n\t"
+            "vldrb.u8 q7, [%[x], #48]\n\t"
+            "vmladava.s8 r4, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #112]\n\t"
+            "vmladava.s8 r6, q7, q6\n\t"
+            "vmladava.s8 r2, q3, q6\n\t"
+            "vldrb.u8 q7, [%[x2], #48]\n\t"
+            "vmladava.s8 r10, q7, q6\n\t"
+            "vldrb.u8 q6, [%[w], #48]\n\t"
+            "vmladava.s8 r8, q7, q6\n\t"
+            "add    %[w], %[w], #128\n\t" QK_ARM_SK_PAIR_END
+            : [w] "+r"(w), [acc] "+r"(acc), [x] "+r"(x), [x2] "=&r"(x2)
+            : [xs] "r"(xstep), [n] "r"(npairs)
+            : "r0", "r2", "r4", "r6", "r8", "r10", "lr", "memory", "q0", "q1", "q2", "q3", "q4",
+              "q5", "q6", "q7");
+  } else if (k == 32)
         QK_ARM_SK2_ASM("vldrb.u8 q7, [%[w], #16]\n\t");
     else /* (P0 is still the VCTP of k - 16) */
         QK_ARM_SK2_ASM("vpst\n\tvldrbt.u8 q7, [%[w], #16]\n\t");

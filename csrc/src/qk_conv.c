@@ -1078,7 +1078,7 @@ typedef struct {
 } qk__inner_box;
 
 /* A group's fields (see qk__conv_fold_mve) for filter rows of kwc = kw * in_c <= 16 values that
- * are contiguous input spans (or 1x1 ones without padding), k <= 48: output pixel (oy, ox) and
+ * are contiguous input spans (or 1x1 ones without padding), nk > 0: output pixel (oy, ox) and
  * the next n - 1 (row-major; a short group repeats its last one), pixel q's at rows + pitch q.
  * Inner pixels' fields are kh predicated row loads, the others qk__field_edge16's. (not inlined:
  * the driver's loop keeps its registers, and this one its own) */
@@ -1110,7 +1110,7 @@ static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
     }
 }
 
-/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1, 2 or 3
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 to 4
  * (fields at x + q xstep), for nk -1 qk_arm_conv3x2_r3 (k <= 16: _r3s; 3 filter rows of k / 3
  * values at x + q xstep + r ystep in the input), else qk_arm_conv3x2 (interleaved rows) */
 static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
@@ -1132,7 +1132,7 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
     /* 16-value chunks of fields for qk_arm_conv3x2_short, or 0 */
-    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : (k <= 48 ? 3 : 0));
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : (k <= 48 ? 3 : (k == 64 ? 4 : 0)));
     /* (1x1: mostly in place) */
     const int direct = nk == 0 && g->in_c % 16 == 0 && g->kh * g->kw > 1;
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
@@ -1141,12 +1141,12 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     const int full = qk_arm_rq_full(&R);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
-    /* the fields: k <= 48 (nk > 0), pixel q's at rows + pitch q; else
+    /* the fields: nk > 0 (k <= 48 or 64), pixel q's at rows + pitch q; else
      * interleaved by 16-value chunks (qk_arm_conv3x2) */
     const int32_t pitch = 16 * nk;
     /* filter rows of at most 16 values that are contiguous input spans (dilation 1 across):
      * the field of a pixel with every tap in the image (output pixels [xa, xb) x [ya, yb)) is
-     * kh predicated row loads, of another one qk__field_edge16's; for k <= 48 straight into
+     * kh predicated row loads, of another one qk__field_edge16's; for nk > 0 straight into
      * its place in rows (whole vectors stored in pixel order: each overlaps only bytes that the
      * next pixel's field or nothing reads; the last one's end within the scratch) */
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
@@ -1190,7 +1190,7 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
                 continue;
             }
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
-            const int8_t *x = rows; /* k <= 48: pixel q's field at x + q xstep */
+            const int8_t *x = rows; /* nk > 0: pixel q's field at x + q xstep */
             int32_t xstep = pitch, gnk = nk; /* (-1: the fields read by qk_arm_conv3x2_r3) */
             if (rows3 && n == 3 && ox >= box.xa && ox + 2 < box.xb && oy >= box.ya &&
                 oy < box.yb) {
@@ -1255,7 +1255,7 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
 
 /* 1x1 convolutions with stride 1 and no padding whose k = in_c is at most 48 or a multiple of 16
  * (out_c >= 2): output pixel p's field is input pixel p (over all the batches), so groups
- * of three need no field work (k > 48: their interleaving only) and run in qk__conv_point_mve
+ * of three need no field work (nk 0: their interleaving only) and run in qk__conv_point_mve
  * with little else; it returns the pixels done, leaving the last one or two for
  * qk__conv_fold_mve (as a row of their own). */
 static int qk__conv_point_ok(const qk__conv_geom *g) {
@@ -1270,7 +1270,7 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
                    const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
                    int8_t *rows) {
     const int32_t k = g->in_c, oc_n = g->out_c, n = g->batches * g->out_h * g->out_w;
-    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : (k <= 48 ? 3 : 0));
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : (k <= 48 ? 3 : (k == 64 ? 4 : 0)));
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
                                    qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
@@ -1281,7 +1281,7 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
     for (; p0 + 3 <= n; p0 += 3) {
         const int8_t *x = in + (int64_t)p0 * k;
         int8_t *o = out + (int64_t)p0 * oc_n;
-        if (k > 48) /* interleaved by 16-value chunks for qk_arm_conv3x2 */
+        if (nk == 0) /* interleaved by 16-value chunks for qk_arm_conv3x2 */
             for (int32_t i = 0; i < k; i += 16) {
                 vst1q_s8(rows + 3 * i, vld1q_s8(x + i));
                 vst1q_s8(rows + 3 * i + 16, vld1q_s8(x + k + i));
