@@ -302,7 +302,10 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 9, 8, 3, 10, 3, 4, 2, 0, 1),
                # and k 64 (NK 4): 2x2 over 16 channels (SAME edges, two accumulator chunks, an
                # odd last filter), 1x1 strided fields in place
-               (False, 6, 7, 16, 67, 2, 2, 1, 0, 1), (False, 7, 7, 64, 9, 1, 1, 2, 1, 1)]
+               (False, 6, 7, 16, 67, 2, 2, 1, 0, 1), (False, 7, 7, 64, 9, 1, 1, 2, 1, 1),
+               # Helium: fields of whole 16-channel taps with k 32 (1x2 over 16) in the short
+               # kernels' layout, not interleaved
+               (False, 5, 6, 16, 6, 1, 2, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),
