@@ -291,7 +291,21 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # DSP short-row fields staged two pixels at a time for the pair kernels: rows of
                # two words (in_c 2) with SAME padding (edge pairs pixel by pixel) and of four
                # (in_c 5, stride 2, an odd filter count)
-               (False, 9, 7, 2, 6, 3, 3, 1, 0, 1), (False, 8, 7, 5, 9, 3, 3, 2, 0, 1)]
+               (False, 9, 7, 2, 6, 3, 3, 1, 0, 1), (False, 8, 7, 5, 9, 3, 3, 2, 0, 1),
+               # Helium 3x3 depthwise taps walked as a grid (qk_arm_dw16_3x3): dilated and
+               # strided, three 16s of channels per pixel and a rest, in the strip and in place
+               (True, 9, 10, 56, 56, 3, 3, 2, 0, 2),
+               # Helium CONV_2D 32 < k <= 48 (qk_arm_conv3x2_short NK 3): 1x1 k 40 read in place
+               # (two accumulator chunks, an odd last filter), 3x1 over 16 channels (k 48, SAME
+               # edges), 3x4 over RGB strided (k 36, rows loaded straight into the fields)
+               (False, 5, 7, 40, 67, 1, 1, 1, 0, 1), (False, 7, 6, 16, 9, 3, 1, 1, 0, 1),
+               (False, 9, 8, 3, 10, 3, 4, 2, 0, 1),
+               # and k 64 (NK 4): 2x2 over 16 channels (SAME edges, two accumulator chunks, an
+               # odd last filter), 1x1 strided fields in place
+               (False, 6, 7, 16, 67, 2, 2, 1, 0, 1), (False, 7, 7, 64, 9, 1, 1, 2, 1, 1),
+               # Helium: fields of whole 16-channel taps with k 32 (1x2 over 16) in the short
+               # kernels' layout, not interleaved
+               (False, 5, 6, 16, 6, 1, 2, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),

@@ -1078,7 +1078,7 @@ typedef struct {
 } qk__inner_box;
 
 /* A group's fields (see qk__conv_fold_mve) for filter rows of kwc = kw * in_c <= 16 values that
- * are contiguous input spans (or 1x1 ones without padding), k <= 32: output pixel (oy, ox) and
+ * are contiguous input spans (or 1x1 ones without padding), nk > 0: output pixel (oy, ox) and
  * the next n - 1 (row-major; a short group repeats its last one), pixel q's at rows + pitch q.
  * Inner pixels' fields are kh predicated row loads, the others qk__field_edge16's. (not inlined:
  * the driver's loop keeps its registers, and this one its own) */
@@ -1110,13 +1110,13 @@ static __attribute__((noinline)) void qk__fields_rows16(const qk__conv_geom *g,
     }
 }
 
-/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 or 2
- * (fields at x + q xstep), for nk 3 qk_arm_conv3x2_r3 (k <= 16: _r3s; 3 filter rows of k / 3
+/* npairs filter pairs from w (nothing past them read): qk_arm_conv3x2_short for nk 1 to 4
+ * (fields at x + q xstep), for nk -1 qk_arm_conv3x2_r3 (k <= 16: _r3s; 3 filter rows of k / 3
  * values at x + q xstep + r ystep in the input), else qk_arm_conv3x2 (interleaved rows) */
 static inline void qk__conv_pairs_mve(const int8_t *rows, const int8_t *x, int32_t xstep,
                                       int32_t ystep, const int8_t *w, int32_t k, int32_t npairs,
                                       int32_t *acc, int32_t nk) {
-    if (nk == 3) {
+    if (nk < 0) {
         if (k <= 16) qk_arm_conv3x2_r3s(x, xstep, ystep, w, k / 3, npairs, acc);
         else qk_arm_conv3x2_r3(x, xstep, ystep, w, k / 3, npairs, acc);
     } else if (nk > 0) qk_arm_conv3x2_short(x, xstep, w, k, npairs, acc, nk);
@@ -1131,20 +1131,22 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
                               int8_t *out, int8_t *rows) {
     const int32_t k = g->kh * g->kw * g->in_c, oc_n = g->out_c, npx = g->out_h * g->out_w;
     int8_t *tmp = rows + 3 * ((k + 15) / 16 * 16);
-    const int direct = g->in_c % 16 == 0 && g->kh * g->kw > 1; /* (1x1: mostly in place) */
-    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0); /* qk_arm_conv3x2_short */
+    /* 16-value chunks of fields for qk_arm_conv3x2_short, or 0 */
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : (k <= 48 ? 3 : (k == 64 ? 4 : 0)));
+    /* (1x1: mostly in place) */
+    const int direct = nk == 0 && g->in_c % 16 == 0 && g->kh * g->kw > 1;
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
                                    qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
     const int full = qk_arm_rq_full(&R);
     /* 1x1, no padding: each field is one input pixel */
     const int point = g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0;
-    /* the fields: k <= 32 (qk_arm_conv3x2_short), pixel q's at rows + pitch q; else
+    /* the fields: nk > 0 (k <= 48 or 64), pixel q's at rows + pitch q; else
      * interleaved by 16-value chunks (qk_arm_conv3x2) */
     const int32_t pitch = 16 * nk;
     /* filter rows of at most 16 values that are contiguous input spans (dilation 1 across):
      * the field of a pixel with every tap in the image (output pixels [xa, xb) x [ya, yb)) is
-     * kh predicated row loads, of another one qk__field_edge16's; for k <= 32 straight into
+     * kh predicated row loads, of another one qk__field_edge16's; for nk > 0 straight into
      * its place in rows (whole vectors stored in pixel order: each overlaps only bytes that the
      * next pixel's field or nothing reads; the last one's end within the scratch) */
     const int32_t kwc = g->kw * g->in_c, ystep = g->dh * g->in_w * g->in_c;
@@ -1180,7 +1182,7 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
                                               g->in_c;
                 int8_t *o = out + ((int64_t)b * npx + p0) * oc_n;
                 for (int32_t j = 0; j < ng; ++j, x += 3 * xs3, o += 3 * oc_n) {
-                    qk__conv_pairs_mve(rows, x, xs3, ystep, filter, k, oc_n / 2, acc, 3);
+                    qk__conv_pairs_mve(rows, x, xs3, ystep, filter, k, oc_n / 2, acc, -1);
                     qk_arm_rq3_full(acc, beff, mult, rq + oc_n, oc_n >> 3, g->out_zp, o, oc_n);
                 }
                 p0 += 3 * ng - 3; /* (the loop adds 3) */
@@ -1188,13 +1190,13 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
                 continue;
             }
             const int32_t n = npx - p0 < 3 ? npx - p0 : 3;
-            const int8_t *x = rows; /* k <= 32: pixel q's field at x + q xstep */
-            int32_t xstep = pitch, gnk = nk; /* (3: the fields read by qk_arm_conv3x2_r3) */
+            const int8_t *x = rows; /* nk > 0: pixel q's field at x + q xstep */
+            int32_t xstep = pitch, gnk = nk; /* (-1: the fields read by qk_arm_conv3x2_r3) */
             if (rows3 && n == 3 && ox >= box.xa && ox + 2 < box.xb && oy >= box.ya &&
                 oy < box.yb) {
                 x = image + ((oy * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) * g->in_c;
                 xstep = g->sw * g->in_c;
-                gnk = 3;
+                gnk = -1;
             } else if (point && nk > 0 && n == 3 &&
                 (ox + 2 < g->out_w || (g->sw == 1 && g->sh == 1))) {
                 /* 1x1: three evenly spaced input pixels, read in place */
@@ -1251,15 +1253,15 @@ static __attribute__((noinline)) void qk__conv_fold_mve(const qk__conv_geom *g, 
     }
 }
 
-/* 1x1 convolutions with stride 1 and no padding whose k = in_c is at most 32 or a multiple of 16
+/* 1x1 convolutions with stride 1 and no padding whose k = in_c is at most 48 or a multiple of 16
  * (out_c >= 2): output pixel p's field is input pixel p (over all the batches), so groups
- * of three need no field work (k > 32: their interleaving only) and run in qk__conv_point_mve
+ * of three need no field work (nk 0: their interleaving only) and run in qk__conv_point_mve
  * with little else; it returns the pixels done, leaving the last one or two for
  * qk__conv_fold_mve (as a row of their own). */
 static int qk__conv_point_ok(const qk__conv_geom *g) {
     const int32_t k = g->in_c;
     return g->kh == 1 && g->kw == 1 && g->ph == 0 && g->pw == 0 && g->sh == 1 && g->sw == 1 &&
-           (k <= 32 || k % 16 == 0);
+           (k <= 48 || k % 16 == 0);
 }
 
 /* (not inlined: its frame and qk__conv_fold_mve's are not both on the stack) */
@@ -1268,7 +1270,7 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
                    const int32_t *beff, const int32_t *mult, const uint32_t *rq, int8_t *out,
                    int8_t *rows) {
     const int32_t k = g->in_c, oc_n = g->out_c, n = g->batches * g->out_h * g->out_w;
-    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : 0);
+    const int32_t nk = k <= 16 ? 1 : (k <= 32 ? 2 : (k <= 48 ? 3 : (k == 64 ? 4 : 0)));
     const qk_arm_rq_px_params R = {beff, mult, rq, rq + oc_n,
                                    qk_arm_rq_right(mult, rq, rq + oc_n, oc_n), g->out_zp, g->act_min,
                                    g->act_max, oc_n};
@@ -1279,7 +1281,7 @@ qk__conv_point_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *filte
     for (; p0 + 3 <= n; p0 += 3) {
         const int8_t *x = in + (int64_t)p0 * k;
         int8_t *o = out + (int64_t)p0 * oc_n;
-        if (k > 32) /* interleaved by 16-value chunks for qk_arm_conv3x2 */
+        if (nk == 0) /* interleaved by 16-value chunks for qk_arm_conv3x2 */
             for (int32_t i = 0; i < k; i += 16) {
                 vst1q_s8(rows + 3 * i, vld1q_s8(x + i));
                 vst1q_s8(rows + 3 * i + 16, vld1q_s8(x + k + i));
@@ -2177,6 +2179,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     int32_t inner[QK__DW_MVE_MAX_TAPS];
     for (int32_t ky = 0, t = 0; ky < g->kh; ++ky)
         for (int32_t kx = 0; kx < g->kw; ++kx) inner[t++] = ky * g->dh * line_n + kx * g->dw * c_n;
+    const int inner3 = qk_arm_dw_grid(inner, taps);
     /* output pixels [xa, xb) x [ya, yb) have every tap inside the image */
     int32_t xa, xb, ya, yb;
     qk__inner_range(g->out_w, g->in_w, g->kw, g->dw, g->sw, g->pw, &xa, &xb);
@@ -2194,6 +2197,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
         for (int32_t ky = 0, t = 0; ky < g->kh; ++ky) /* edge: the tap offsets in the strip */
             for (int32_t kx = 0; kx < g->kw; ++kx) edge[t++] = ky * pitch + kx * g->dw * c_n;
+        const int edge3 = qk_arm_dw_grid(edge, taps);
         for (int32_t oy = 0; oy < g->out_h; ++oy) {
             int8_t *o = ob + (int64_t)oy * g->out_w * c_n;
             const int outer = oy < ya || oy >= yb || xb <= xa;
@@ -2201,16 +2205,16 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
                 for (int32_t x0 = 0; x0 < g->out_w; x0 += strip_n) {
                     const int32_t x1 = g->out_w - x0 < strip_n ? g->out_w : x0 + strip_n;
                     qk__dw_strip(g, image, oy, x0, x1, strip, pitch);
-                    qk_arm_dw_run(&P, pp, edge, strip, step, x1 - x0, o + x0 * c_n);
+                    qk_arm_dw_run(&P, pp, edge, edge3, strip, step, x1 - x0, o + x0 * c_n);
                 }
             } else if (outer) /* no strip: a pixel at a time */
                 for (int32_t ox = 0; ox < g->out_w; ++ox) {
                     qk__dw_edge_offs(g, image, zrow, oy * g->sh - g->ph, ox * g->sw - g->pw, 0,
                                      edge, down_t);
-                    qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, o + ox * c_n);
+                    qk_arm_dw_run(&P, NULL, edge, 0, zrow, 0, 1, o + ox * c_n);
                 }
             else
-                qk_arm_dw_run(&P, pp, inner,
+                qk_arm_dw_run(&P, pp, inner, inner3,
                               image + ((oy * g->sh - g->ph) * g->in_w + xa * g->sw - g->pw) * c_n,
                               step, xb - xa, o + xa * c_n);
         }
@@ -2220,7 +2224,8 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
             qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
                              down_t);
             for (int32_t oy = ya;;) {
-                qk_arm_dw_run(&P, NULL, edge, zrow, 0, 1, ob + ((int64_t)oy * g->out_w + ox) * c_n);
+                qk_arm_dw_run(&P, NULL, edge, 0, zrow, 0, 1,
+                              ob + ((int64_t)oy * g->out_w + ox) * c_n);
                 if (++oy == yb) break;
                 for (int32_t t = 0; t < taps; t += 4) { /* (int32 lanes wrap as addresses do) */
                     const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
