@@ -2444,7 +2444,19 @@ static void qk__dw_widen(const qk__conv_geom *g, const int8_t *row, const int8_t
                          int32_t np, uint32_t *dst) {
     const int32_t c_n = g->in_c;
     const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp, off = nz | (nz << 16);
+    /* column pairs [j0, j1) in the image and neither first nor last: a straight walk */
+    int32_t j0 = (g->pw + 1) / 2, j1 = (g->in_w + g->pw) / 2;
+    j0 = j0 < 1 ? 1 : j0;
+    j1 = row == NULL ? j0 : (j1 > np ? np : (j1 < j0 ? j0 : j1));
     for (int32_t j = 0; j <= np; ++j) { /* column pair j: columns 2j - pw, 2j + 1 - pw */
+        if (j == j0 && j1 > j0) {
+            const int8_t *a = row + (2 * j0 - g->pw) * c_n;
+            uint32_t *d = dst + (int64_t)j0 * 2 * c_n, *e = d + 2 - 2 * c_n;
+            for (; j < j1; ++j, a += 2 * c_n) { /* (the channel loop steps d and e) */
+                const int8_t *b = a + c_n;
+                QK__DW_WIDEN(1, 1)
+            }
+        }
         const int32_t i0 = 2 * j - g->pw;
         const int8_t *a = row != NULL && i0 >= 0 && i0 < g->in_w ? row + i0 * c_n : zpc;
         const int8_t *b =

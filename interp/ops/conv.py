@@ -30,6 +30,7 @@ QUAD_MAX = 288  # QK_ARM_QUAD_MAX in qk_arm.h: values per row of the DSP quad / 
 # DSP plans widen a filter for at least this many 4-pixel quads (see conv_w16): at 3, vww's
 # 3x3-output layers would add 197 KB of flash to save 2% of its instructions
 W16_MIN_QUADS = 8
+DW_PAIRS_MIN_W = 6  # DSP 3x3 stride-1 depthwise in pixel pairs from this output width on
 W16_SLOT = 33  # the DSP conv_w16 arg: after the host GEMM's three (slots 30 to 32)
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
@@ -402,8 +403,10 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         # DSP 3x3 stride 1 (qk__dw_dsp_pairs): input rows widened into scratch, 3 rows of
         # (out_w + 1) // 2 pixel pairs of 8 ic bytes, then ic bytes for an odd last pixel's
         # twin and ic for the padding
+        # (from DW_PAIRS_MIN_W output columns: narrower rows spend more on the widening, the
+        # odd last pixel's twin and the filter check than the pairs save)
         pairs = (pb.isa == "dsp" and dm == 1 and w.is_const and (b is None or b.is_const)
-                 and kh == kw == 3 and ic % 4 == 0
+                 and kh == kw == 3 and ic % 4 == 0 and geom[8] >= DW_PAIRS_MIN_W
                  and geom[10] == geom[11] == geom[12] == geom[13] == 1)
         wide = 24 * ic * ((geom[8] + 1) // 2) + 2 * ic if pairs else 0
         if extra >= 0:
