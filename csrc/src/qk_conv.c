@@ -2504,11 +2504,20 @@ qk__dw_dsp_pairs(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g,
     /* w: per channel pair and row, (w0, w1) of both channels, (w1, w2) of both; the biases */
     uint32_t diff = 0;
     for (int32_t c = 0; c < c_n; c += 2, w += 14) {
-        for (int32_t t = 0; t < 12; ++t) {
-            const int8_t *f = filter + ((t >> 2) * 3 + ((t >> 1) & 1)) * c_n + c + (t & 1);
-            diff |= (uint32_t)w[t] ^ ((uint32_t)(uint16_t)f[0] | (uint32_t)f[c_n] << 16);
+        for (int32_t r = 0; r < 3; ++r) { /* each column's two channels: one halfword load */
+            const int8_t *f = filter + 3 * r * c_n + c;
+            uint16_t h0, h1, h2;
+            __builtin_memcpy(&h0, f, 2);
+            __builtin_memcpy(&h1, f + c_n, 2);
+            __builtin_memcpy(&h2, f + 2 * c_n, 2);
+            const uint32_t t01 = h0 | (uint32_t)h1 << 16, t12 = h1 | (uint32_t)h2 << 16;
+            diff |= ((uint32_t)w[4 * r] ^ (uint32_t)__sxtb16((int8x4_t)t01)) |
+                    ((uint32_t)w[4 * r + 1] ^ (uint32_t)qk_arm_sxtb16_hi(t01)) |
+                    ((uint32_t)w[4 * r + 2] ^ (uint32_t)__sxtb16((int8x4_t)t12)) |
+                    ((uint32_t)w[4 * r + 3] ^ (uint32_t)qk_arm_sxtb16_hi(t12));
         }
-        diff |= (uint32_t)(w[12] ^ (bias ? bias[c] : 0)) | (uint32_t)(w[13] ^ (bias ? bias[c + 1] : 0));
+        diff |= (uint32_t)(w[12] ^ (bias != NULL ? bias[c] : 0)) |
+                (uint32_t)(w[13] ^ (bias != NULL ? bias[c + 1] : 0));
     }
     if (diff != 0) return 0;
     w -= 7 * c_n;
