@@ -961,8 +961,8 @@ static inline uint32_t qk_arm_pkhtb16(uint32_t b, uint32_t a) {
  * 2m + 2, 2m + 3 of pixel 2m + 1 against (w1, w2), and two SMLAxy the single taps left: 12
  * instructions for 12 MACs. w is the lowering's dw_pairs, int32 [in_c / 2][14]: per row
  * (w0, w1) of both channels, then (w1, w2) of both; then the two biases, which start the sums.
- * The four sums are requantized from registers as in qk_arm_dw3x3 (records without their
- * bias) and stored as two halfwords: pixel 2m's at out, 2m + 1's d1 bytes on; pixel pairs are
+ * The four sums are requantized from registers as in qk_arm_dw3x3 (but for the records' bias,
+ * already in them) and stored as two halfwords: pixel 2m's at out, 2m + 1's d1 bytes on; pixel pairs are
  * 2 in_c bytes apart. CLAMP: the activation range is narrower than int8's.
  */
 typedef struct {

@@ -2669,7 +2669,7 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
- *   Optional trailing args (32 to 35 in all; int8 fast path, depth multiplier 1, constant
+ *   Optional trailing args (32 to 36 in all; int8 fast path, depth multiplier 1, constant
  *   filter), each ignored by builds without its path (-1: none):
  *   dw_w32, for the host SIMD path (qk__dw_vnni): the filter as int32 [kh * kw][ocp]
  *   (ocp = out_c rounded up to 16, zero padded), each weight w stored as w & 0xFFFF;
@@ -2680,7 +2680,11 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   of w (wrapping), with scratch of at least in_c bytes;
  *   dw_fb16, for the Helium 16-channel kernel (qk_arm_dw16; in_c > 16): the filter's first
  *   in_c & ~15 channels as int8 [in_c / 16][kh * kw][16] (checked; else that kernel runs only
- *   for 16 channels).
+ *   for 16 channels);
+ *   dw_pairs, for the Cortex-M DSP 3x3 stride-1 path (qk__dw_dsp_pairs; in_c % 4 == 0, constant
+ *   bias): int32 [in_c / 2][14], per channel pair and filter row the int16 pairs (w0, w1) of
+ *   both channels, then (w1, w2) of both, then the two biases (0 without one), with scratch of
+ *   at least 24 in_c ((out_w + 1) / 2) + 2 in_c bytes.
  */
 QK__EXEC(depthwise_conv2d) {
     if (n_args < 31 || n_args > 36) return QK_ERR_ARG;

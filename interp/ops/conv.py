@@ -402,9 +402,8 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         strip = kh * ((geom[8] - 1) * geom[11] + (kw - 1) * geom[13] + 1) * ic
         # DSP 3x3 stride 1 (qk__dw_dsp_pairs): input rows widened into scratch, 3 rows of
         # (out_w + 1) // 2 pixel pairs of 8 ic bytes, then ic bytes for an odd last pixel's
-        # twin and ic for the padding
-        # (from DW_PAIRS_MIN_W output columns: narrower rows spend more on the widening, the
-        # odd last pixel's twin and the filter check than the pairs save)
+        # twin and ic for the padding; from DW_PAIRS_MIN_W output columns (narrower rows spend
+        # more on the widening, the twin and the filter check than the pairs save: kws's 5)
         pairs = (pb.isa == "dsp" and dm == 1 and w.is_const and (b is None or b.is_const)
                  and kh == kw == 3 and ic % 4 == 0 and geom[8] >= DW_PAIRS_MIN_W
                  and geom[10] == geom[11] == geom[12] == geom[13] == 1)
