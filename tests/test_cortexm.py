@@ -305,7 +305,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                (False, 6, 7, 16, 67, 2, 2, 1, 0, 1), (False, 7, 7, 64, 9, 1, 1, 2, 1, 1),
                # Helium: fields of whole 16-channel taps with k 32 (1x2 over 16) in the short
                # kernels' layout, not interleaved
-               (False, 5, 6, 16, 6, 1, 2, 1, 0, 1)]
+               (False, 5, 6, 16, 6, 1, 2, 1, 0, 1),
+               # DSP 3x3 stride-1 depthwise in pixel pairs over widened rows (qk_arm_dw3x3p;
+               # from 6 output columns): an odd last pixel (its twin), VALID with 6 pairs of
+               # channels, a one-row image (both window rows padding) of 4 channels
+               (True, 5, 9, 8, 8, 3, 3, 1, 0, 1), (True, 6, 8, 12, 12, 3, 3, 1, 1, 1),
+               (True, 1, 7, 4, 4, 3, 3, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),

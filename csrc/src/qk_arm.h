@@ -938,6 +938,164 @@ qk_arm_dw3x3(int8_t *out, int32_t n4, int32_t npx, const int8_t *x0, const int16
 }
 
 
+/* The low halves of a and b (PKHBT), the high halves (PKHTB of b, a): bytes (a0 a1 b0 b1),
+ * (a2 a3 b2 b3), one instruction each (gcc builds them from masks and ORs otherwise). */
+static inline uint32_t qk_arm_pkhbt16(uint32_t a, uint32_t b) {
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+static inline uint32_t qk_arm_pkhtb16(uint32_t b, uint32_t a) {
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(b), "r"(a));
+    return r;
+}
+
+/*
+ * 3x3 depthwise, stride 1 (depth multiplier 1, dilation 1), two output pixels by two channels
+ * at a time, over input rows widened by the caller (qk__dw_dsp_pairs in qk_conv.c). Window
+ * row r is xr, int16 [npairs][in_c / 2][2][2][2]: per pixel pair (pixels 2m, 2m + 1: padded
+ * columns 2m .. 2m + 3) and channel pair, for each channel the lanes (x - zp at column 2m,
+ * at 2m + 1), then the same for columns 2m + 2 and 2m + 3 (out of the image: 0). Per channel
+ * and row, one SMLAD sums columns 2m, 2m + 1 of pixel 2m against (w0, w1), another columns
+ * 2m + 2, 2m + 3 of pixel 2m + 1 against (w1, w2), and two SMLAxy the single taps left: 12
+ * instructions for 12 MACs. w is the lowering's dw_pairs, int32 [in_c / 2][14]: per row
+ * (w0, w1) of both channels, then (w1, w2) of both; then the two biases, which start the sums.
+ * The four sums are requantized from registers as in qk_arm_dw3x3 (but for the records' bias,
+ * already in them) and stored as two halfwords: pixel 2m's at out, 2m + 1's d1 bytes on; pixel pairs are
+ * 2 in_c bytes apart. CLAMP: the activation range is narrower than int8's.
+ */
+typedef struct {
+    int32_t cn;         /* channels (bytes per output pixel) */
+    const int32_t *rec; /* the records of channels 0.. */
+    uint32_t lo4, hi4;  /* act_min, act_max in every byte */
+} qk_arm_dw3x3p_geom;
+
+/* Window row r (pointer xr, stepped to the next channel pair; wp already stepped past the
+ * pair's 56 bytes of filter): the sums start from the biases (a2, a3) on row 0. */
+#define QK_ARM_DWP_ROW(xr, r, A0, A1)                                                       \
+    "ldrd   %[p0], %[p1], [" xr "], #16\n\t"                                                \
+    ".if " #r " == 0\n\t"                                                                   \
+    "ldrd   %[f0], %[f1], [%[wp]], #56\n\t"                                                 \
+    "ldrd   %[a2], %[a3], [%[wp], #-8]\n\t"                                                 \
+    ".else\n\t"                                                                             \
+    "ldrd   %[f0], %[f1], [%[wp], #(" #r " * 16 - 56)]\n\t"                                 \
+    ".endif\n\t"                                                                            \
+    "smlad  %[a0], %[p0], %[f0], %[" A0 "]\n\t"                                             \
+    "smlad  %[a1], %[p1], %[f1], %[" A1 "]\n\t"                                             \
+    "smlatb %[a2], %[p0], %[f0], %[a2]\n\t"                                                 \
+    "smlatb %[a3], %[p1], %[f1], %[a3]\n\t"                                                 \
+    "ldrd   %[p0], %[p1], [" xr ", #-8]\n\t"                                                \
+    "ldrd   %[f0], %[f1], [%[wp], #(" #r " * 16 - 48)]\n\t"                                 \
+    "smlabt %[a0], %[p0], %[f0], %[a0]\n\t"                                                 \
+    "smlabt %[a1], %[p1], %[f1], %[a1]\n\t"                                                 \
+    "smlad  %[a2], %[p0], %[f0], %[a2]\n\t"                                                 \
+    "smlad  %[a3], %[p1], %[f1], %[a3]\n\t"
+/* Requant of sum A (x1 walks the records, WB its writeback, x2 holds 2^31; the bias is in A
+ * already): the result in D. */
+#define QK_ARM_DWP_RQ(A, WB, D)                                                             \
+    "ldmia  %[x1]" WB ", {%[p0], %[p1], %[f0], %[f1], %[x0]}\n\t" /* bias, m, lo, hi, s */ \
+    "smlal  %[f0], %[f1], %[" A "], %[p1]\n\t"                                              \
+    "lsr    %[" A "], %[" A "], #31\n\t"                                                    \
+    "smlal  %[f0], %[f1], %[" A "], %[x2]\n\t"  /* - [x < 0] 2^31 */                       \
+    "asr    %[f1], %[f1], %[x0]\n\t"                                                        \
+    "ssat   %[" D "], #8, %[f1]\n\t"
+
+/* frame: [sp] x0, x1, x2, wp while the requant runs, [sp, 16] the channel pair's records,
+ * [sp, 20] d1, [sp, 24] the records of channel 0, [sp, 28] w, [sp, 32] the last pixel pair's
+ * out + cn, [sp, 36] cn, [sp, 40] lo4, hi4 (all 14 registers are taken in the tap loop) */
+__attribute__((always_inline)) static inline void
+qk_arm_dw3x3p_k(int8_t *out, int32_t npairs, int32_t d1, const int16_t *r0, const int16_t *r1,
+                const int16_t *r2, const int32_t *w, const qk_arm_dw3x3p_geom *gm,
+                const int clamp) {
+    /* LDM fills registers in ascending order: pin them */
+    register uint32_t p0 __asm__("r0") = (uint32_t)npairs;
+    register uint32_t p1 __asm__("r1") = (uint32_t)d1;
+    register uint32_t f0 __asm__("r2") = (uint32_t)(uintptr_t)gm;
+    register uint32_t f1 __asm__("r3");
+    register const int16_t *x0 __asm__("r4") = r0;
+    const int16_t *x1 = r1, *x2 = r2;
+    int8_t *o = out;
+    int32_t a0, a1, a2, a3;
+    uint32_t oend;
+    __asm__ volatile(
+        "sub    sp, sp, #48\n\t"
+        "str    %[p1], [sp, #20]\n\t"
+        "str    %[wp], [sp, #28]\n\t"
+        "ldr    %[f1], [%[f0], #%c[o_cn]]\n\t"
+        "str    %[f1], [sp, #36]\n\t"
+        "add    %[oend], %[o], %[f1]\n\t"
+        "mul    %[a0], %[f1], %[p0]\n\t"
+        "add    %[a0], %[o], %[a0], lsl #1\n\t"
+        "sub    %[a0], %[a0], %[f1]\n\t"
+        "str    %[a0], [sp, #32]\n\t"
+        "ldr    %[a0], [%[f0], #%c[o_rec]]\n\t"
+        "str    %[a0], [sp, #16]\n\t"
+        "str    %[a0], [sp, #24]\n\t"
+        "ldrd   %[a0], %[a1], [%[f0], #%c[o_lo4]]\n\t"
+        "strd   %[a0], %[a1], [sp, #40]\n\t"
+        "1:\n\t"
+        QK_ARM_DWP_ROW("%[x0]", 0, "a2", "a3")
+        QK_ARM_DWP_ROW("%[x1]", 1, "a0", "a1")
+        QK_ARM_DWP_ROW("%[x2]", 2, "a0", "a1")
+        "stmia  sp, {%[x0], %[x1], %[x2], %[wp]}\n\t"
+        "ldr    %[x1], [sp, #16]\n\t"
+        "mov    %[x2], #0x80000000\n\t"
+        QK_ARM_DWP_RQ("a0", "", "a0")
+        QK_ARM_DWP_RQ("a2", "!", "f1")
+        "bfi    %[a0], %[f1], #16, #8\n\t"
+        QK_ARM_DWP_RQ("a1", "", "f1")
+        "bfi    %[a0], %[f1], #8, #8\n\t"
+        QK_ARM_DWP_RQ("a3", "!", "f1")
+        "bfi    %[a0], %[f1], #24, #8\n\t"
+        "str    %[x1], [sp, #16]\n\t"
+        ".if %c[clamp]\n\t"
+        "ldrd   %[p0], %[p1], [sp, #40]\n\t"
+        "ssub8  %[f0], %[a0], %[p0]\n\t"           /* GE: y >= lo */
+        "sel    %[a0], %[a0], %[p0]\n\t"
+        "ssub8  %[f0], %[p1], %[a0]\n\t"           /* GE: hi >= y */
+        "sel    %[a0], %[a0], %[p1]\n\t"
+        ".endif\n\t"
+        "ldr    %[p0], [sp, #20]\n\t"
+        "lsr    %[p1], %[a0], #16\n\t"
+        "strh   %[p1], [%[o], %[p0]]\n\t"
+        "strh   %[a0], [%[o]], #2\n\t"
+        "ldmia  sp, {%[x0], %[x1], %[x2], %[wp]}\n\t"
+        "cmp    %[o], %[oend]\n\t"
+        "blo    1b\n\t"
+        /* pixel pair done (the rows are at the next one's): out, filter and records back */
+        "ldrd   %[p0], %[p1], [sp, #32]\n\t"
+        "cmp    %[o], %[p0]\n\t"
+        "bhs    2f\n\t"
+        "add    %[o], %[o], %[p1]\n\t"
+        "add    %[oend], %[oend], %[p1], lsl #1\n\t"
+        "ldr    %[wp], [sp, #28]\n\t"
+        "ldr    %[p0], [sp, #24]\n\t"
+        "str    %[p0], [sp, #16]\n\t"
+        "b      1b\n\t"
+        "2:\n\t"
+        "add    sp, sp, #48\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [p0] "+r"(p0),
+          [p1] "+r"(p1), [f0] "+r"(f0), [f1] "=&r"(f1), [x0] "+r"(x0), [x1] "+r"(x1),
+          [x2] "+r"(x2), [wp] "+r"(w), [o] "+r"(o), [oend] "=&r"(oend)
+        : [clamp] "i"(clamp), [o_cn] "i"(offsetof(qk_arm_dw3x3p_geom, cn)),
+          [o_rec] "i"(offsetof(qk_arm_dw3x3p_geom, rec)),
+          [o_lo4] "i"(offsetof(qk_arm_dw3x3p_geom, lo4))
+        : "cc", "memory");
+}
+#undef QK_ARM_DWP_RQ
+#undef QK_ARM_DWP_ROW
+
+/* qk_arm_dw3x3p_k; npairs >= 1, in_c a multiple of 4 (whole channel pairs, even count). */
+static __attribute__((noinline, unused)) void
+qk_arm_dw3x3p(int8_t *out, int32_t npairs, int32_t d1, const int16_t *r0, const int16_t *r1,
+              const int16_t *r2, const int32_t *w, const qk_arm_dw3x3p_geom *gm, int clamp) {
+    if (clamp)
+        qk_arm_dw3x3p_k(out, npairs, d1, r0, r1, r2, w, gm, 1);
+    else
+        qk_arm_dw3x3p_k(out, npairs, d1, r0, r1, r2, w, gm, 0);
+}
+
 /*
  * Requantize a row of int8 outputs (the fast paths' qk__rq_row_i8: acc + bias, x 2^left, SRDHM,
  * rounding shift right, + zp, clamp), without 64-bit shifts or the sign / magnitude split.

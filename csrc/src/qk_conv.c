@@ -2446,6 +2446,135 @@ qk__dw_dsp3x3(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g, in
         }
     return 1;
 }
+
+/* Columns a and b (in_c bytes each) as the lanes of qk_arm_dw3x3p's rows: pixel pair j's
+ * first half (FIRST; d) and pixel pair j - 1's second (SECOND; e = d - 2 in_c + 2 words). */
+#define QK__DW_WIDEN(FIRST, SECOND)                                                         \
+    for (int32_t c = 0; c < c_n; c += 4, d += 8, e += 8) {                                  \
+        const uint32_t va = qk_arm_ld32(a + c), vb = qk_arm_ld32(b + c);                    \
+        const uint32_t lo = qk_arm_pkhbt16(va, vb), hi = qk_arm_pkhtb16(vb, va);            \
+        const uint32_t l0 = (uint32_t)__sxtab16((int16x2_t)off, (int8x4_t)lo);              \
+        const uint32_t l1 = qk_arm_sxtab16_hi(off, lo);                                     \
+        const uint32_t h0 = (uint32_t)__sxtab16((int16x2_t)off, (int8x4_t)hi);              \
+        const uint32_t h1 = qk_arm_sxtab16_hi(off, hi);                                     \
+        if (FIRST) d[0] = l0, d[1] = l1, d[4] = h0, d[5] = h1;                              \
+        if (SECOND) e[0] = l0, e[1] = l1, e[4] = h0, e[5] = h1;                             \
+    }
+
+/* Input row row (NULL: a padding row) widened into dst for qk_arm_dw3x3p (np pixel pairs);
+ * columns outside the image read zpc (in_c bytes of in_zp), which widen to 0. */
+static void qk__dw_widen(const qk__conv_geom *g, const int8_t *row, const int8_t *zpc,
+                         int32_t np, uint32_t *dst) {
+    const int32_t c_n = g->in_c;
+    const uint32_t nz = (uint32_t)(uint16_t)(int16_t)-g->in_zp, off = nz | (nz << 16);
+    /* column pairs [j0, j1) in the image and neither first nor last: a straight walk */
+    int32_t j0 = (g->pw + 1) / 2, j1 = (g->in_w + g->pw) / 2;
+    j0 = j0 < 1 ? 1 : j0;
+    j1 = row == NULL ? j0 : (j1 > np ? np : (j1 < j0 ? j0 : j1));
+    for (int32_t j = 0; j <= np; ++j) { /* column pair j: columns 2j - pw, 2j + 1 - pw */
+        if (j == j0 && j1 > j0) {
+            const int8_t *a = row + (2 * j0 - g->pw) * c_n;
+            uint32_t *d = dst + (int64_t)j0 * 2 * c_n, *e = d + 2 - 2 * c_n;
+            for (; j < j1; ++j, a += 2 * c_n) { /* (the channel loop steps d and e) */
+                const int8_t *b = a + c_n;
+                QK__DW_WIDEN(1, 1)
+            }
+        }
+        const int32_t i0 = 2 * j - g->pw;
+        const int8_t *a = row != NULL && i0 >= 0 && i0 < g->in_w ? row + i0 * c_n : zpc;
+        const int8_t *b =
+            row != NULL && i0 + 1 >= 0 && i0 + 1 < g->in_w ? row + (i0 + 1) * c_n : zpc;
+        uint32_t *d = dst + (int64_t)j * 2 * c_n, *e = d + 2 - 2 * c_n;
+        if (j == 0) {
+            e = d;
+            QK__DW_WIDEN(1, 0)
+        } else if (j == np) {
+            QK__DW_WIDEN(0, 1)
+        } else {
+            QK__DW_WIDEN(1, 1)
+        }
+    }
+}
+#undef QK__DW_WIDEN
+
+/*
+ * DSP 3x3 DEPTHWISE_CONV_2D with stride 1 (depth multiplier 1, dilation 1, in_c % 4 == 0):
+ * the three input rows of an output row widened (qk__dw_widen; each input row once, into a
+ * ring of three in scratch) and every output pixel summed by qk_arm_dw3x3p, two at a time (an
+ * odd last one with a twin whose bytes go to the scratch after the ring, then in_c bytes of
+ * in_zp for the padding). Returns 1 if done, 0 when the plan lacks what the path needs
+ * (dw_pairs in slot 35, checked against the filter and bias; scratch; records with the zero
+ * point folded in).
+ */
+static __attribute__((noinline)) int
+qk__dw_dsp_pairs(const qk_ctx *ctx, const int32_t *args, const qk__conv_geom *g,
+                 const int8_t *in, const int8_t *filter, const int32_t *bias, const int32_t *mult,
+                 const int32_t *shift, int8_t *out) {
+    const int32_t c_n = g->in_c;
+    if (!(g->kh == 3 && g->kw == 3 && g->sh == 1 && g->sw == 1 && g->dh == 1 && g->dw == 1 &&
+          c_n % 4 == 0 && c_n <= (1 << 20) && g->out_w <= (1 << 20) && g->in_zp >= -128 &&
+          g->in_zp <= 127))
+        return 0;
+    const int32_t np = (g->out_w + 1) / 2;
+    const int64_t ring = (int64_t)2 * c_n * np; /* words per widened row */
+    const int32_t *w = qk__in(ctx, args[35], 28 * (int64_t)c_n);
+    uint32_t *buf = qk__out(ctx, args[6], 12 * ring + 2 * (int64_t)c_n);
+    qk__rq_set rs;
+    if (!w || !buf || ((uintptr_t)w & 3) || ((uintptr_t)buf & 3) ||
+        !qk__rq_set_init(&rs, ctx, args[7], bias, mult, shift, g) || rs.rec == NULL ||
+        (rs.rec[4] & 256))
+        return 0;
+    /* w: per channel pair and row, (w0, w1) of both channels, (w1, w2) of both; the biases */
+    uint32_t diff = 0;
+    for (int32_t c = 0; c < c_n; c += 2, w += 14) {
+        for (int32_t r = 0; r < 3; ++r) { /* each column's two channels: one halfword load */
+            const int8_t *f = filter + 3 * r * c_n + c;
+            uint16_t h0, h1, h2;
+            __builtin_memcpy(&h0, f, 2);
+            __builtin_memcpy(&h1, f + c_n, 2);
+            __builtin_memcpy(&h2, f + 2 * c_n, 2);
+            const uint32_t t01 = h0 | (uint32_t)h1 << 16, t12 = h1 | (uint32_t)h2 << 16;
+            diff |= ((uint32_t)w[4 * r] ^ (uint32_t)__sxtb16((int8x4_t)t01)) |
+                    ((uint32_t)w[4 * r + 1] ^ (uint32_t)qk_arm_sxtb16_hi(t01)) |
+                    ((uint32_t)w[4 * r + 2] ^ (uint32_t)__sxtb16((int8x4_t)t12)) |
+                    ((uint32_t)w[4 * r + 3] ^ (uint32_t)qk_arm_sxtb16_hi(t12));
+        }
+        diff |= (uint32_t)(w[12] ^ (bias != NULL ? bias[c] : 0)) |
+                (uint32_t)(w[13] ^ (bias != NULL ? bias[c + 1] : 0));
+    }
+    if (diff != 0) return 0;
+    w -= 7 * c_n;
+    const qk_arm_dw3x3p_geom gm = {c_n, rs.rec, 0x01010101u * (uint8_t)g->act_min,
+                                   0x01010101u * (uint8_t)g->act_max};
+    const int clamp = g->act_min > -128 || g->act_max < 127;
+    int8_t *twin = (int8_t *)(buf + 3 * ring), *zpc = twin + c_n;
+    memset(zpc, (uint8_t)g->in_zp, (size_t)c_n);
+    const int32_t rw = g->in_w * c_n;
+    for (int32_t b = 0; b < g->batches; ++b) {
+        const int8_t *img = in + (int64_t)b * g->in_h * rw;
+        for (int32_t oy = 0; oy < g->out_h; ++oy) {
+            /* input rows oy - ph + r in ring slot (oy + r) % 3: one new row per output row */
+            for (int32_t r = oy == 0 ? 0 : 2; r < 3; ++r) {
+                const int32_t iy = oy - g->ph + r;
+                qk__dw_widen(g, iy >= 0 && iy < g->in_h ? img + (int64_t)iy * rw : NULL, zpc, np,
+                             buf + (oy + r) % 3 * ring);
+            }
+            const int16_t *x0 = (const int16_t *)(buf + oy % 3 * ring);
+            const int16_t *x1 = (const int16_t *)(buf + (oy + 1) % 3 * ring);
+            const int16_t *x2 = (const int16_t *)(buf + (oy + 2) % 3 * ring);
+            int8_t *o = out + ((int64_t)b * g->out_h + oy) * g->out_w * c_n;
+            const int32_t full = g->out_w / 2;
+            if (full > 0) qk_arm_dw3x3p(o, full, c_n, x0, x1, x2, w, &gm, clamp);
+            if (full < np) { /* the last pixel, pair full's first */
+                o += (int64_t)2 * full * c_n;
+                const int64_t at = (int64_t)4 * full * c_n;
+                qk_arm_dw3x3p(o, 1, (int32_t)(twin - o), x0 + at, x1 + at, x2 + at, w, &gm,
+                              clamp);
+            }
+        }
+    }
+    return 1;
+}
 #endif
 
 #if QK_SIMD_VNNI
@@ -2563,7 +2692,7 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   the phase rows; rq uint32 [3 * out_c]; ft (fast path, in_c == 1 or tiled; else -1): the
  *   filter as int8 [out_c][ks], zero padded, or tiled, int8 [kh * kw][tile] with
  *   tile = QK__DW_TILE(in_c) / in_c * in_c and tap t's channels repeated along it.
- *   Optional trailing args (32 to 35 in all; int8 fast path, depth multiplier 1, constant
+ *   Optional trailing args (32 to 36 in all; int8 fast path, depth multiplier 1, constant
  *   filter), each ignored by builds without its path (-1: none):
  *   dw_w32, for the host SIMD path (qk__dw_vnni): the filter as int32 [kh * kw][ocp]
  *   (ocp = out_c rounded up to 16, zero padded), each weight w stored as w & 0xFFFF;
@@ -2574,10 +2703,14 @@ static void qk__dw_vnni(const qk__conv_geom *g, const int8_t *in, const int32_t 
  *   of w (wrapping), with scratch of at least in_c bytes;
  *   dw_fb16, for the Helium 16-channel kernel (qk_arm_dw16; in_c > 16): the filter's first
  *   in_c & ~15 channels as int8 [in_c / 16][kh * kw][16] (checked; else that kernel runs only
- *   for 16 channels).
+ *   for 16 channels);
+ *   dw_pairs, for the Cortex-M DSP 3x3 stride-1 path (qk__dw_dsp_pairs; in_c % 4 == 0, constant
+ *   bias): int32 [in_c / 2][14], per channel pair and filter row the int16 pairs (w0, w1) of
+ *   both channels, then (w1, w2) of both, then the two biases (0 without one), with scratch of
+ *   at least 24 in_c ((out_w + 1) / 2) + 2 in_c bytes.
  */
 QK__EXEC(depthwise_conv2d) {
-    if (n_args < 31 || n_args > 35) return QK_ERR_ARG;
+    if (n_args < 31 || n_args > 36) return QK_ERR_ARG;
     qk__conv_geom g;
     qk__geom_read(&g, args + 11);
     const int32_t in_dtype = args[9], bias_dtype = args[10];
@@ -2653,6 +2786,9 @@ QK__EXEC(depthwise_conv2d) {
         const int32_t acc_n = g.out_c < (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK)
                                   ? g.out_c : (dm > QK__ACC_CHUNK ? dm : QK__ACC_CHUNK);
 #if defined(QK_ARM_DSP)
+        if (n_args >= 36 && args[35] >= 0 && dm == 1 &&
+            qk__dw_dsp_pairs(ctx, args, &g, in, filter, bias32, mult, shift, out))
+            return QK_OK;
         if (n_args >= 33 && args[32] >= 0) {
             const qk__conv_geom gc = g; /* (a copy: g's address escaping costs the loops below) */
             if (qk__dw_dsp3x3(ctx, args, &gc, dm, in, filter, bias32, mult, shift, out, acc_n))

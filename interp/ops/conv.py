@@ -30,6 +30,7 @@ QUAD_MAX = 288  # QK_ARM_QUAD_MAX in qk_arm.h: values per row of the DSP quad / 
 # DSP plans widen a filter for at least this many 4-pixel quads (see conv_w16): at 3, vww's
 # 3x3-output layers would add 197 KB of flash to save 2% of its instructions
 W16_MIN_QUADS = 8
+DW_PAIRS_MIN_W = 6  # DSP 3x3 stride-1 depthwise in pixel pairs from this output width on
 W16_SLOT = 33  # the DSP conv_w16 arg: after the host GEMM's three (slots 30 to 32)
 FAST = True  # use the C fast paths (scratch buffers); tests flip it to check the plain loops
 
@@ -400,8 +401,17 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
         fold = (pb.isa == "mve" and dm == 1 and ic >= 8 and w.is_const
                 and (b is None or b.is_const) and kh * kw <= DW_FOLD_MAX_TAPS)
         strip = dw_strip_bytes(geom, o.get("dw_strip"))
+        # DSP 3x3 stride 1 (qk__dw_dsp_pairs): input rows widened into scratch, 3 rows of
+        # (out_w + 1) // 2 pixel pairs of 8 ic bytes, then ic bytes for an odd last pixel's
+        # twin and ic for the padding; from DW_PAIRS_MIN_W output columns (narrower rows spend
+        # more on the widening, the twin and the filter check than the pairs save: kws's 5)
+        pairs = (pb.isa == "dsp" and dm == 1 and w.is_const and (b is None or b.is_const)
+                 and kh == kw == 3 and ic % 4 == 0 and geom[8] >= DW_PAIRS_MIN_W
+                 and geom[10] == geom[11] == geom[12] == geom[13] == 1)
+        wide = 24 * ic * ((geom[8] + 1) // 2) + 2 * ic if pairs else 0
         if extra >= 0:
-            scratch = pb.scratch(max(4 * acc_n + extra, ic + strip if fold else 0), "dw_acc")
+            scratch = pb.scratch(max(4 * acc_n + extra, ic + strip if fold else 0, wide),
+                                 "dw_acc")
             rq = pb.const(rq_words(shift, mult, b, y.zero_point, pb.isa == "dsp"), "rq")
             if fold:  # (slot 33: after the host's dw_w32 and the DSP's dw_w16)
                 tail = [-1, -1, pb.const(folded_bias(w.data.reshape(-1, out_c).T,
@@ -412,8 +422,12 @@ def lower_depthwise_conv2d(op: Operator, pb: PlanBuilder) -> None:
     if HOST_GEMM and pb.host_simd and scratch >= 0 and dm == 1 and w.is_const:
         tail = [pb.const(dw_w32(w.data), "dw_w32")]
     elif (pb.isa == "dsp" and scratch >= 0 and dm == 1 and w.is_const and kh == kw == 3
-          and geom[12] == geom[13] == 1 and ic >= 4):  # the DSP 3x3 kernel's filter
-        tail = [-1, pb.const(dw_w16(w.data), "dw_w16")]
+          and geom[12] == geom[13] == 1 and ic >= 4):
+        if pairs:  # stride 1: the pixel-pair kernel's filter (slot 35)
+            tail = [-1, -1, -1, -1, pb.const(dw_pairs(w.data, None if b is None else b.data),
+                                             "dw_pairs")]
+        else:  # the DSP 3x3 kernel's filter
+            tail = [-1, pb.const(dw_w16(w.data), "dw_w16")]
     pb.emit(QK_OP_DEPTHWISE_CONV2D, args + [
         scratch, rq, ft, DTYPE_CODES[x.dtype], bias_code, *geom,
         x.zero_point, y.zero_point, lo, hi] + tail)
@@ -446,6 +460,20 @@ def dw_fb16(w: np.ndarray) -> np.ndarray:
     c16 = w.shape[3] // 16 * 16
     blocks = w.reshape(-1, w.shape[3])[:, :c16].reshape(-1, c16 // 16, 16)
     return np.ascontiguousarray(blocks.transpose(1, 0, 2))
+
+
+def dw_pairs(w: np.ndarray, bias: np.ndarray | None) -> np.ndarray:
+    """Depthwise 3x3 filter [1, 3, 3, c] (c % 4 == 0) and bias for the Cortex-M DSP stride-1
+    kernel (qk_arm_dw3x3p): int32 [c // 2][14]: per channel pair and filter row, the int16
+    pairs (w0, w1) of both channels, then (w1, w2) of both (SMLAD operands against two adjacent
+    columns); then the two channels' biases (0 without one)."""
+    c = w.shape[3]
+    f = w.reshape(3, 3, c // 2, 2).astype(np.int64) & 0xFFFF  # [row][col][pair][channel]
+    w01, w12 = f[:, 0] | f[:, 1] << 16, f[:, 1] | f[:, 2] << 16  # [row][pair][channel]
+    taps = np.stack([w01, w12], axis=2).transpose(1, 0, 2, 3).reshape(c // 2, 12)
+    b = np.zeros(c, np.int64) if bias is None else bias.astype(np.int64)
+    out = np.concatenate([taps, b.reshape(c // 2, 2) & 0xFFFFFFFF], axis=1)
+    return np.ascontiguousarray(out.astype(np.uint32).view(np.int32))
 
 
 def dw_w16(w: np.ndarray) -> np.ndarray:
