@@ -2138,32 +2138,47 @@ static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const 
     }
 }
 #define QK__DW_MVE_PAIR_TAPS 9 /* (the pair path's filter copy is on the stack) */
-#define QK__DW_COLZ_C 64       /* channels of the edge-column path (its filter copy: stack) */
+#define QK__DW_PADZ_C 64 /* channels of the edge-column path (its filter copy: stack) */
 
-/* Output column ox's rows [ra, rb) (their fields padded at most in columns) as one run of
- * qk_arm_dw16_3x3 down the column: the padded columns' taps read the image as addresses (the
- * caller checks they are inside it) times a zeroed copy of the filter, their in_zp terms put
- * back into the bias (beff folds in every tap's), so the sums are those of the padded field. */
-static void qk__dw_col_mve(const qk__conv_geom *g, const qk_arm_dw_params *P,
-                           const int8_t *image, int32_t ox, int32_t ra, int32_t rb, int8_t *ob) {
+/* Output column ox's rows [ya, yb) (fields inside the image but for padded columns), as one
+ * run of qk_arm_dw16_3x3 down the column that reads no padding: the window moved by whole taps
+ * past the padded columns onto image ones, the filter copied to match (in-image taps moved with
+ * it, the rest zero) and the padded taps' in_zp terms (beff folds in every tap's) put back into
+ * the bias. 0 (nothing done) if the moved window leaves the image. */
+static __attribute__((noinline)) int qk__dw_col_mve(const qk__conv_geom *g,
+                                                    const qk_arm_dw_params *P,
+                                                    const int8_t *image, int32_t ox, int32_t ya,
+                                                    int32_t yb, int8_t *ob) {
     const int32_t c_n = g->in_c, line_n = g->in_w * c_n, ix0 = ox * g->sw - g->pw;
-    int8_t wz[9 * QK__DW_COLZ_C];
-    int32_t bz[QK__DW_COLZ_C];
-    for (int32_t c = 0; c < c_n; c += 4) vst1q_s32(bz + c, vld1q_s32(P->beff + c));
+    uint32_t m = 0; /* the padded columns */
+    for (int32_t k = 0; k < 3; ++k)
+        m |= (uint32_t)((uint32_t)(ix0 + k * g->dw) >= (uint32_t)g->in_w) << k;
+    /* the move in taps: past the leading padded columns, else before the trailing ones */
+    int32_t sx = 0;
+    while (sx < 3 && (m >> sx & 1u)) ++sx;
+    if (sx == 0)
+        while (sx > -3 && (m >> (2 + sx) & 1u)) --sx;
+    const int32_t wx = ix0 + sx * g->dw; /* the window's first column */
+    if (wx < 0 || wx + 2 * g->dw >= g->in_w) return 0;
+    int8_t wz[9 * QK__DW_PADZ_C];
+    int32_t bz[QK__DW_PADZ_C], src[9], np = 0; /* src: window tap t's filter tap, or -1 */
+    const int8_t *pw[9];                        /* the padded taps' filter rows */
     for (int32_t t = 0; t < 9; ++t) {
-        const int pad = (uint32_t)(ix0 + (t % 3) * g->dw) >= (uint32_t)g->in_w;
-        for (int32_t c = 0; c < c_n; c += 16) {
-            int8_t *wt = wz + c * 9 + t * 16; /* (block c / 16, tap t) */
-            if (!pad) {
-                vst1q_s8(wt, vld1q_s8(P->fb + c * 9 + t * 16));
-                continue;
-            }
-            vst1q_s8(wt, vdupq_n_s8(0));
-            for (int32_t j = 0; j < 16; j += 4)
-                vst1q_s32(bz + c + j, vmlaq_n_s32(vld1q_s32(bz + c + j),
-                                                  vldrbq_s32(P->fb + c * 9 + t * 16 + j),
-                                                  g->in_zp));
-        }
+        const int32_t kx = t % 3 + sx;
+        src[t] = (uint32_t)kx < 3u && !(m >> kx & 1u) ? 16 * (t - t % 3 + kx) : -1;
+        if (m >> (t % 3) & 1u) pw[np++] = P->filter + t * c_n;
+    }
+    const int8x16_t z = vdupq_n_s8(0);
+    for (int32_t c = 0; c < c_n; c += 16) { /* (block c / 16: 9 taps of 16) */
+        const int8_t *f = P->fb + c * 9;
+        int8_t *d = wz + c * 9;
+        for (int32_t t = 0; t < 9; ++t, d += 16) vst1q_s8(d, src[t] < 0 ? z : vld1q_s8(f + src[t]));
+    }
+    const int32_t zp = g->in_zp;
+    for (int32_t c = 0; c < c_n; c += 4) {
+        int32x4_t b = vld1q_s32(P->beff + c);
+        for (int32_t i = 0; i < np; ++i) b = vmlaq_n_s32(b, vldrbq_s32(pw[i] + c), zp);
+        vst1q_s32(bz + c, b);
     }
     qk_arm_dw_params Z = *P;
     Z.beff = bz;
@@ -2171,9 +2186,10 @@ static void qk__dw_col_mve(const qk__conv_geom *g, const qk_arm_dw_params *P,
     Z.c_n = g->out_w * c_n; /* (qk_arm_dw16_3x3 steps the output c_n bytes a pixel) */
     const uint32_t lim = ((uint32_t)P->out_zp << 16) | (((uint32_t)P->act_max & 0xFFu) << 8) |
                          ((uint32_t)P->act_min & 0xFFu);
-    qk_arm_dw16_3x3(&Z, image + ((ra * g->sh - g->ph) * g->in_w + ix0) * c_n,
-                    (uint32_t)(g->dw * c_n), (uint32_t)(g->dh * line_n), g->sh * line_n, rb - ra,
-                    lim, ob + ((int64_t)ra * g->out_w + ox) * c_n, (lim & 0xFFFFu) != 0x7F80u);
+    qk_arm_dw16_3x3(&Z, image + ((int64_t)(ya * g->sh - g->ph) * g->in_w + wx) * c_n,
+                    (uint32_t)(g->dw * c_n), (uint32_t)(g->dh * line_n), g->sh * line_n, yb - ya,
+                    lim, ob + ((int64_t)ya * g->out_w + ox) * c_n, (lim & 0xFFFFu) != 0x7F80u);
+    return 1;
 }
 
 /* fb: the filter's first in_c & ~15 channels in 16-channel blocks (qk_arm_dw_params), or NULL
@@ -2230,7 +2246,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     const int32_t down = yb - ya > 1 ? g->sh * line_n : 0;
     if (cols || strip_n == 0) memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
     /* edge columns through qk__dw_col_mve: 16s of channels in qk_arm_dw16 on a 3x3 grid */
-    const int colz = cols && inner3 && P.c16 == c_n && c_n <= QK__DW_COLZ_C && !use_pair;
+    const int colz = cols && inner3 && P.c16 == c_n && c_n <= QK__DW_PADZ_C && !use_pair;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
@@ -2260,33 +2276,17 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
         /* the other pixels of rows [ya, yb) a column at a time, the offsets moved down */
         for (int32_t ox = xa > 0 ? 0 : xb; cols && ox < g->out_w;
              ox = ox + 1 == xa ? xb : ox + 1) {
-            /* rows [ra, rb) through qk__dw_col_mve: those whose fields' bytes, padded columns
-             * too, are inside the image */
-            int32_t ra = ya, rb = yb;
-            if (colz) {
-                const int64_t a0 = ((int64_t)(ya * g->sh - g->ph) * g->in_w + ox * g->sw - g->pw) *
-                                   c_n, dr = (int64_t)g->sh * line_n;
-                const int64_t span = 2 * ((int64_t)g->dh * line_n + g->dw * c_n) + c_n;
-                const int64_t size = (int64_t)g->in_h * line_n;
-                while (ra < yb && a0 + (ra - ya) * dr < 0) ++ra;
-                while (rb > ra && a0 + (rb - 1 - ya) * dr + span > size) --rb;
-            }
-            if (!colz || rb <= ra) ra = rb = yb;
-            else qk__dw_col_mve(g, &P, image, ox, ra, rb, ob);
-            for (int32_t s = 0; s < 2; ++s) { /* the other rows: [ya, ra), [rb, yb) */
-                const int32_t y0 = s ? rb : ya, y1 = s ? yb : ra;
-                if (y0 >= y1) continue;
-                qk__dw_edge_offs(g, image, zrow, y0 * g->sh - g->ph, ox * g->sw - g->pw, down,
-                                 edge, down_t);
-                for (int32_t oy = y0;;) {
-                    qk_arm_dw_run(&P, NULL, edge, 0, zrow, 0, 1,
-                                  ob + ((int64_t)oy * g->out_w + ox) * c_n);
-                    if (++oy == y1) break;
-                    for (int32_t t = 0; t < taps; t += 4) { /* (lanes wrap as addresses do) */
-                        const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
-                        vstrwq_p_s32(edge + t, vaddq_s32(vldrwq_z_s32(edge + t, p),
-                                                         vldrwq_z_s32(down_t + t, p)), p);
-                    }
+            if (colz && qk__dw_col_mve(g, &P, image, ox, ya, yb, ob)) continue;
+            qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
+                             down_t);
+            for (int32_t oy = ya;;) {
+                qk_arm_dw_run(&P, NULL, edge, 0, zrow, 0, 1,
+                              ob + ((int64_t)oy * g->out_w + ox) * c_n);
+                if (++oy == yb) break;
+                for (int32_t t = 0; t < taps; t += 4) { /* (int32 lanes wrap as addresses do) */
+                    const mve_pred16_t p = vctp32q((uint32_t)(taps - t));
+                    vstrwq_p_s32(edge + t, vaddq_s32(vldrwq_z_s32(edge + t, p),
+                                                     vldrwq_z_s32(down_t + t, p)), p);
                 }
             }
         }
