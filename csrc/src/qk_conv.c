@@ -2161,12 +2161,10 @@ static __attribute__((noinline)) int qk__dw_col_mve(const qk__conv_geom *g,
     const int32_t wx = ix0 + sx * g->dw; /* the window's first column */
     if (wx < 0 || wx + 2 * g->dw >= g->in_w) return 0;
     int8_t wz[9 * QK__DW_PADZ_C];
-    int32_t bz[QK__DW_PADZ_C], src[9], np = 0; /* src: window tap t's filter tap, or -1 */
-    const int8_t *pw[9];                        /* the padded taps' filter rows */
+    int32_t bz[QK__DW_PADZ_C], src[9]; /* src: window tap t's filter tap, or -1 */
     for (int32_t t = 0; t < 9; ++t) {
         const int32_t kx = t % 3 + sx;
         src[t] = (uint32_t)kx < 3u && !(m >> kx & 1u) ? 16 * (t - t % 3 + kx) : -1;
-        if (m >> (t % 3) & 1u) pw[np++] = P->filter + t * c_n;
     }
     const int8x16_t z = vdupq_n_s8(0);
     for (int32_t c = 0; c < c_n; c += 16) { /* (block c / 16: 9 taps of 16) */
@@ -2175,10 +2173,15 @@ static __attribute__((noinline)) int qk__dw_col_mve(const qk__conv_geom *g,
         for (int32_t t = 0; t < 9; ++t, d += 16) vst1q_s8(d, src[t] < 0 ? z : vld1q_s8(f + src[t]));
     }
     const int32_t zp = g->in_zp;
-    for (int32_t c = 0; c < c_n; c += 4) {
-        int32x4_t b = vld1q_s32(P->beff + c);
-        for (int32_t i = 0; i < np; ++i) b = vmlaq_n_s32(b, vldrbq_s32(pw[i] + c), zp);
-        vst1q_s32(bz + c, b);
+    for (int32_t c = 0; c < c_n; c += 4) vst1q_s32(bz + c, vld1q_s32(P->beff + c));
+    for (int32_t k = 0; k < 3; ++k) { /* a padded column's three taps */
+        if (!(m >> k & 1u)) continue;
+        const int8_t *w0 = P->filter + k * c_n, *w1 = w0 + 3 * c_n, *w2 = w1 + 3 * c_n;
+        for (int32_t c = 0; c < c_n; c += 4) {
+            const int32x4_t s3 = vaddq_s32(vaddq_s32(vldrbq_s32(w0 + c), vldrbq_s32(w1 + c)),
+                                           vldrbq_s32(w2 + c));
+            vst1q_s32(bz + c, vmlaq_n_s32(vld1q_s32(bz + c), s3, zp));
+        }
     }
     qk_arm_dw_params Z = *P;
     Z.beff = bz;
