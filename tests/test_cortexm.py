@@ -310,7 +310,12 @@ CONV_SHAPES = [(False, 6, 5, 16, 24, 1, 1, 1, 0, 1), (False, 7, 6, 17, 9, 1, 1, 
                # from 6 output columns): an odd last pixel (its twin), VALID with 6 pairs of
                # channels, a one-row image (both window rows padding) of 4 channels
                (True, 5, 9, 8, 8, 3, 3, 1, 0, 1), (True, 6, 8, 12, 12, 3, 3, 1, 1, 1),
-               (True, 1, 7, 4, 4, 3, 3, 1, 0, 1)]
+               (True, 1, 7, 4, 4, 3, 3, 1, 0, 1),
+               # Helium 3x3 depthwise edge columns in one run down the column, the window moved
+               # off the padding and the filter with it (qk__dw_col_mve): 48 channels, 16
+               # strided, 32 dilated, 64 on 5 columns
+               (True, 9, 5, 48, 48, 3, 3, 1, 0, 1), (True, 10, 7, 16, 16, 3, 3, 2, 0, 1),
+               (True, 9, 8, 32, 32, 3, 3, 1, 0, 2), (True, 8, 5, 64, 64, 3, 3, 1, 0, 1)]
 W_LO_CASES = {34: -128, 35: -128, 46: -128, 48: -128, 51: -128}
 # case: ((in_zp, out_zp), activation (2: RELU_N1_TO_1, +-200 output steps here), gain)
 CASE_QUANT = {54: ((127, -128), 2, None), 55: ((-128, 127), 2, None), 56: ((5, -50), 0, 2.0 ** -24),

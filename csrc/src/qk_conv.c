@@ -2138,6 +2138,62 @@ static void qk__dw_edge_offs(const qk__conv_geom *g, const int8_t *image, const 
     }
 }
 #define QK__DW_MVE_PAIR_TAPS 9 /* (the pair path's filter copy is on the stack) */
+#define QK__DW_PADZ_C 64 /* channels of the edge-column path (its filter copy: stack) */
+
+/* Output column ox's rows [ya, yb) (fields inside the image but for padded columns), as one
+ * run of qk_arm_dw16_3x3 down the column that reads no padding: the window moved by whole taps
+ * past the padded columns onto image ones, the filter copied to match (in-image taps moved with
+ * it, the rest zero) and the padded taps' in_zp terms (beff folds in every tap's) put back into
+ * the bias. 0 (nothing done) if the moved window leaves the image. */
+static __attribute__((noinline)) int qk__dw_col_mve(const qk__conv_geom *g,
+                                                    const qk_arm_dw_params *P,
+                                                    const int8_t *image, int32_t ox, int32_t ya,
+                                                    int32_t yb, int8_t *ob) {
+    const int32_t c_n = g->in_c, line_n = g->in_w * c_n, ix0 = ox * g->sw - g->pw;
+    uint32_t m = 0; /* the padded columns */
+    for (int32_t k = 0; k < 3; ++k)
+        m |= (uint32_t)((uint32_t)(ix0 + k * g->dw) >= (uint32_t)g->in_w) << k;
+    /* the move in taps: past the leading padded columns, else before the trailing ones */
+    int32_t sx = 0;
+    while (sx < 3 && (m >> sx & 1u)) ++sx;
+    if (sx == 0)
+        while (sx > -3 && (m >> (2 + sx) & 1u)) --sx;
+    const int32_t wx = ix0 + sx * g->dw; /* the window's first column */
+    if (wx < 0 || wx + 2 * g->dw >= g->in_w) return 0;
+    int8_t wz[9 * QK__DW_PADZ_C];
+    int32_t bz[QK__DW_PADZ_C], src[9]; /* src: window tap t's filter tap, or -1 */
+    for (int32_t t = 0; t < 9; ++t) {
+        const int32_t kx = t % 3 + sx;
+        src[t] = (uint32_t)kx < 3u && !(m >> kx & 1u) ? 16 * (t - t % 3 + kx) : -1;
+    }
+    const int8x16_t z = vdupq_n_s8(0);
+    for (int32_t c = 0; c < c_n; c += 16) { /* (block c / 16: 9 taps of 16) */
+        const int8_t *f = P->fb + c * 9;
+        int8_t *d = wz + c * 9;
+        for (int32_t t = 0; t < 9; ++t, d += 16) vst1q_s8(d, src[t] < 0 ? z : vld1q_s8(f + src[t]));
+    }
+    const int32_t zp = g->in_zp;
+    for (int32_t c = 0; c < c_n; c += 4) vst1q_s32(bz + c, vld1q_s32(P->beff + c));
+    for (int32_t k = 0; k < 3; ++k) { /* a padded column's three taps */
+        if (!(m >> k & 1u)) continue;
+        const int8_t *w0 = P->filter + k * c_n, *w1 = w0 + 3 * c_n, *w2 = w1 + 3 * c_n;
+        for (int32_t c = 0; c < c_n; c += 4) {
+            const int32x4_t s3 = vaddq_s32(vaddq_s32(vldrbq_s32(w0 + c), vldrbq_s32(w1 + c)),
+                                           vldrbq_s32(w2 + c));
+            vst1q_s32(bz + c, vmlaq_n_s32(vld1q_s32(bz + c), s3, zp));
+        }
+    }
+    qk_arm_dw_params Z = *P;
+    Z.beff = bz;
+    Z.fb = wz;
+    Z.c_n = g->out_w * c_n; /* (qk_arm_dw16_3x3 steps the output c_n bytes a pixel) */
+    const uint32_t lim = ((uint32_t)P->out_zp << 16) | (((uint32_t)P->act_max & 0xFFu) << 8) |
+                         ((uint32_t)P->act_min & 0xFFu);
+    qk_arm_dw16_3x3(&Z, image + ((int64_t)(ya * g->sh - g->ph) * g->in_w + wx) * c_n,
+                    (uint32_t)(g->dw * c_n), (uint32_t)(g->dh * line_n), g->sh * line_n, yb - ya,
+                    lim, ob + ((int64_t)ya * g->out_w + ox) * c_n, (lim & 0xFFFFu) != 0x7F80u);
+    return 1;
+}
 
 /* fb: the filter's first in_c & ~15 channels in 16-channel blocks (qk_arm_dw_params), or NULL
  * (then qk_arm_dw16 runs only for 16 channels, whose filter is that layout) */
@@ -2192,6 +2248,8 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
     /* one output row down, in input bytes (< the input size when two rows are in [ya, yb)) */
     const int32_t down = yb - ya > 1 ? g->sh * line_n : 0;
     if (cols || strip_n == 0) memset(zrow, (uint8_t)g->in_zp, (size_t)c_n);
+    /* edge columns through qk__dw_col_mve: 16s of channels in qk_arm_dw16 on a 3x3 grid */
+    const int colz = cols && inner3 && P.c16 == c_n && c_n <= QK__DW_PADZ_C && !use_pair;
     for (int32_t b = 0; b < g->batches; ++b) {
         const int8_t *image = in + (int64_t)b * g->in_h * line_n; /* offsets below fit int32 */
         int8_t *ob = out + (int64_t)b * g->out_h * g->out_w * c_n;
@@ -2221,6 +2279,7 @@ static void qk__dw_mve(const qk__conv_geom *g, const int8_t *in, const int8_t *f
         /* the other pixels of rows [ya, yb) a column at a time, the offsets moved down */
         for (int32_t ox = xa > 0 ? 0 : xb; cols && ox < g->out_w;
              ox = ox + 1 == xa ? xb : ox + 1) {
+            if (colz && qk__dw_col_mve(g, &P, image, ox, ya, yb, ob)) continue;
             qk__dw_edge_offs(g, image, zrow, ya * g->sh - g->ph, ox * g->sw - g->pw, down, edge,
                              down_t);
             for (int32_t oy = ya;;) {
