@@ -86,6 +86,10 @@ CORE_ISA = {"cortex-m0": "portable", "cortex-m0plus": "portable", "cortex-m3": "
             "cortex-m4": "dsp", "cortex-m7": "dsp", "cortex-m33": "dsp", "cortex-m55": "mve"}
 
 
+# Op options the planner's searches set (_shrink, _fit_strips, _drop_w16), not the model's.
+PLAN_CHOICES = ("in_place", "lean", "dw_strip", "no_w16")
+
+
 class PlanBuilder:
     def __init__(self, graph: Graph, isa: str = "host") -> None:
         if isa not in ISAS:
@@ -193,8 +197,9 @@ def lower(graph: Graph, guard: int = 0, optimize: str = "speed", ram_budget: int
     if optimize not in OPTIMIZE:
         raise ValueError(f"optimize must be one of {OPTIMIZE}, not {optimize!r}")
     graph = fuse_pad_into_conv(fold_constants(graph))
-    for op in graph.operators:  # (the graph keeps options from an earlier plan's choices)
-        op.options.pop("dw_strip", None)
+    for op in graph.operators:  # each plan searches afresh: forget an earlier plan's choices
+        for choice in PLAN_CHOICES:
+            op.options.pop(choice, None)
     plan = _lower_once(graph, guard, isa)
     if isa == "mve":
         plan = _fit_strips(graph, plan, guard, isa)

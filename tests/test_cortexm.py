@@ -417,6 +417,7 @@ def test_dsp_conv_w16_checked(tmp_path) -> None:
     it = interp.Interpreter(model, target="cortex-m4")
     runs = _random_inputs(it, range(2))
     want = _host_outputs(it, runs)
+    assert it._plan.ops[0].args[W16_SLOT] >= 0  # the plan has the int16 filter
     b = it._plan.buffers[it._plan.ops[0].args[W16_SLOT]]
     original = it._plan.consts
     # int16 [7 / 2][48 / 4][2][4]: filter 1's value 6, 10 and 44, filter 0's value 9 (groups 1
